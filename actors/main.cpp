@@ -1,0 +1,173 @@
+// kvip: the command line (CLI11) and process wiring.
+//   kvip manager [flags]   the daemon (kube-vip compatible flags and env vars)
+//   kvip version           version and build information
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/node.hpp"
+#include "actors/telemetry.hpp"
+#include "actors/tracing.hpp"
+#include "caf/all.hpp"
+#include "messages/supervision.hpp"
+#include "net/config.hpp"
+#include "net/logging.hpp"
+#include "net/metrics.hpp"
+#include "net/version.hpp"
+
+extern char** environ;
+
+namespace {
+
+/// The signals the daemon handles; blocked in every thread and taken by
+/// sigwait in one thread, which turns them into messages for the node.
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2})
+    sigaddset(&set, s);
+  return set;
+}
+
+bool is_bool_default(const std::string& d) {
+  return d == "true" || d == "false";
+}
+
+int run_manager(const std::map<std::string, std::string>& flags) {
+  kvip::config::sources src;
+  src.flags = flags;
+  src.env = kvip::config::environment_from(environ);
+  auto loaded = kvip::config::load(src);
+  const auto& cfg = loaded.cfg;
+  kvip::logging::setup(cfg.log_level, std::string{kvip::config::to_string(cfg.log_output)});
+  for (const auto& w : loaded.warnings)
+    spdlog::warn("configuration: {}", w);
+  if (!loaded.problems.empty()) {
+    std::fprintf(stderr, "kvip: invalid configuration (%zu problem%s):\n", loaded.problems.size(),
+                 loaded.problems.size() == 1 ? "" : "s");
+    for (const auto& p : loaded.problems)
+      std::fprintf(stderr, "  %s\n", kvip::config::to_string(p).c_str());
+    return 2;
+  }
+
+  auto& sink = kvip::trace::sink::instance();
+  sink.set_node(cfg.node_name);
+  if (!cfg.trace_path.empty()) {
+    if (auto err = sink.set_path(cfg.trace_path); !err.empty()) {
+      std::fprintf(stderr, "kvip: %s\n", err.c_str());
+      return 2;
+    }
+    sink.set_enabled(true);
+  }
+
+  auto& reg = kvip::metrics::default_registry();
+  reg.gauge_family("kube_vip_build_info", "Build information of the running kvip.",
+                   {"version", "build", "node"})
+      .with({kvip::version::string, kvip::version::build, cfg.node_name})
+      .set(1);
+
+  // Block the handled signals before CAF starts its threads.
+  sigset_t sigs = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  spdlog::info("kvip {} starting on node {}", kvip::version::string, cfg.node_name);
+  int exit_code = 0;
+  {
+    caf::actor_system_config sys_cfg;
+    caf::actor_system sys{sys_cfg};
+    std::vector<kvip::child_spec> children;
+    if (!cfg.prometheus_server.empty()) {
+      kvip::telemetry_options topts;
+      topts.listen = cfg.prometheus_server;
+      topts.config_valid = true;
+      children.push_back({"telemetry",
+                          [topts, &reg](caf::local_actor* parent) {
+                            return kvip::spawn_telemetry(parent, topts, reg);
+                          },
+                          kvip::restart_policy::permanent, true});
+    }
+    auto node = kvip::spawn_node(sys, std::move(children), kvip::supervisor_limits{}, reg);
+
+    std::atomic<bool> done{false};
+    std::thread signal_thread{[&] {
+      timespec tick{0, 200 * 1000 * 1000};
+      while (!done.load()) {
+        int signo = sigtimedwait(&sigs, nullptr, &tick);
+        if (signo <= 0) continue;
+        kvip::msg::signal_received m;
+        m.signo = signo;
+        kvip::tell_anon(node, m);
+      }
+    }};
+
+    caf::scoped_actor self{sys};
+    self->monitor(node);
+    self->receive([&](caf::down_msg& dm) {
+      if (dm.reason && dm.reason != caf::exit_reason::normal) {
+        spdlog::critical("kvip stopped: {}", sys.render(dm.reason));
+        exit_code = 1;
+      }
+    });
+    done = true;
+    signal_thread.join();
+  }
+  spdlog::info("kvip stopped");
+  return exit_code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "kvip: highly available virtual IPs for bare-metal Kubernetes (kube-vip compatible)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+
+  auto* version_cmd = app.add_subcommand("version", "Print version and build information");
+  auto* manager_cmd = app.add_subcommand(
+      "manager", "Run the kvip daemon. Every flag also reads its kube-vip environment variable; "
+                 "precedence is flag > environment > config file > default.");
+
+  // One string option per knob; bools may be given bare (--arp) or with a value.
+  std::deque<std::string> values;
+  std::vector<std::pair<std::string, CLI::Option*>> options;
+  for (const auto& k : kvip::config::knobs()) {
+    if (k.flag.empty()) continue;
+    std::string names = "--" + k.flag;
+    if (!k.short_flag.empty()) names = "-" + k.short_flag + "," + names;
+    std::string help = k.help + " [env " + k.env + "]";
+    if (k.ignored) help += " (accepted, has no effect)";
+    auto* opt = manager_cmd->add_option(names, values.emplace_back(), help);
+    opt->default_str(k.default_text);
+    if (is_bool_default(k.default_text)) opt->expected(0, 1);
+    options.emplace_back(k.flag, opt);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (version_cmd->parsed()) {
+    std::printf("kvip %s (build %s, CAF %d)\n", kvip::version::string, kvip::version::build,
+                CAF_VERSION);
+    return 0;
+  }
+  std::map<std::string, std::string> flags;
+  for (auto& [flag, opt] : options) {
+    if (opt->count() == 0) continue;
+    auto v = opt->as<std::string>();
+    if (v.empty() && opt->get_expected_min() == 0) v = "true";
+    flags[flag] = v;
+  }
+  return run_manager(flags);
+}

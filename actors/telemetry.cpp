@@ -1,0 +1,147 @@
+#include "actors/telemetry.hpp"
+
+#include <atomic>
+#include <memory>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/node.hpp"
+#include "actors/tracing.hpp"
+#include "caf/all.hpp"
+#include "messages/supervision.hpp"
+#include "net/http_server.hpp"
+#include "net/metrics.hpp"
+
+namespace kvip {
+
+namespace {
+
+/// What /readyz reports; written by the actor, read by HTTP threads.
+struct readiness {
+  std::atomic<bool> config_valid{true};
+  std::atomic<std::uint32_t> up{0};
+  std::atomic<std::uint32_t> total{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> known{false}; // a children_status has arrived
+};
+
+struct telemetry_state {
+  std::shared_ptr<readiness> ready = std::make_shared<readiness>();
+  std::unique_ptr<http::server> server;
+  static inline const char* name = "telemetry";
+};
+
+using telemetry_actor = caf::stateful_actor<telemetry_state>;
+
+http::response trace_state() {
+  auto& sink = trace::sink::instance();
+  boost::json::object o{
+      {"enabled", sink.enabled()}, {"path", sink.path()}, {"written", sink.written()}};
+  http::response r;
+  r.content_type = "application/json";
+  r.body = boost::json::serialize(o) + "\n";
+  return r;
+}
+
+void add_routes(http::server& srv, std::shared_ptr<readiness> ready, metrics::registry& reg) {
+  srv.route("GET", "/", [](const http::request&) {
+    http::response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "<html><head><title>kvip</title></head><body><h1>kvip</h1><ul>"
+             "<li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/healthz\">/healthz</a></li>"
+             "<li><a href=\"/readyz\">/readyz</a></li><li><a href=\"/trace\">/trace</a></li>"
+             "</ul></body></html>\n";
+    return r;
+  });
+  srv.route("GET", "/metrics", [&reg](const http::request&) {
+    http::response r;
+    r.content_type = std::string{metrics::registry::content_type};
+    r.body = reg.expose();
+    return r;
+  });
+  srv.route("GET", "/healthz",
+            [](const http::request&) { return http::response::text(200, "ok\n"); });
+  srv.route("GET", "/readyz", [ready](const http::request&) {
+    std::string why;
+    if (!ready->config_valid) why += "configuration invalid\n";
+    if (ready->stopping) why += "shutting down\n";
+    if (!ready->known)
+      why += "actors starting\n";
+    else if (ready->up < ready->total)
+      why += fmt::format("{} of {} actors up\n", ready->up.load(), ready->total.load());
+    return why.empty() ? http::response::text(200, "ok\n") : http::response::text(503, why);
+  });
+  srv.route("GET", "/trace", [](const http::request&) { return trace_state(); });
+  srv.route("POST", "/trace", [](const http::request& req) {
+    auto v = req.query_or("enabled", req.body);
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' '))
+      v.pop_back();
+    bool on;
+    if (v == "true" || v == "1" || v == "on")
+      on = true;
+    else if (v == "false" || v == "0" || v == "off")
+      on = false;
+    else
+      return http::response::text(400, "expected enabled=true|false, got \"" + v + "\"\n");
+    if (auto err = trace::sink::instance().set_enabled(on); !err.empty())
+      return http::response::text(409, err + "\n");
+    spdlog::info("message tracing turned {} over HTTP", on ? "on" : "off");
+    return trace_state();
+  });
+}
+
+caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts, metrics::registry* reg) {
+  log_crashes(self, "telemetry");
+  auto& st = self->state;
+  st.ready->config_valid = opts.config_valid;
+  st.server = std::make_unique<http::server>(opts.listen);
+  add_routes(*st.server, st.ready, *reg);
+  if (auto err = st.server->start(); !err.empty()) {
+    spdlog::error("telemetry: cannot listen on {}: {}", opts.listen, err);
+    self->quit(caf::make_error(caf::sec::runtime_error, "telemetry listen: " + err));
+    return {};
+  }
+  spdlog::info("telemetry: serving /metrics /healthz /readyz /trace on {} (port {})", opts.listen,
+               st.server->port());
+  return {
+      on(self,
+         [self](const msg::children_status& m) {
+           auto& r = *self->state.ready;
+           r.up = m.up;
+           r.total = m.total;
+           r.stopping = m.stopping;
+           r.known = true;
+         }),
+      on(self,
+         [self](const msg::dump_request&) {
+           auto& st = self->state;
+           auto& r = *st.ready;
+           msg::dump_reply rep;
+           rep.actor = "telemetry";
+           rep.text = fmt::format("listening on {} (port {}), ready: config {}, {} of {} actors "
+                                  "up{}",
+                                  st.server->listen_spec(), st.server->port(),
+                                  r.config_valid ? "valid" : "invalid", r.up.load(), r.total.load(),
+                                  r.stopping ? ", stopping" : "");
+           return rep;
+         }),
+      on(self,
+         [self](const msg::shutdown_request&) {
+           self->state.ready->stopping = true;
+           self->state.server->stop();
+           msg::shutdown_done d;
+           d.actor = "telemetry";
+           return d;
+         }),
+  };
+}
+
+} // namespace
+
+caf::actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
+                           metrics::registry& reg) {
+  return parent->spawn(telemetry_fn, std::move(opts), &reg);
+}
+
+} // namespace kvip

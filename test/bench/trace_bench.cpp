@@ -1,0 +1,183 @@
+// Benchmark: what message tracing costs (issue 2, DESIGN.md §6).
+//
+// Sends N messages through a two-actor pipeline (producer -> consumer, with
+// a credit window so mailboxes stay small) in three modes, several rounds
+// each, interleaved so machine noise hits every mode alike:
+//   raw  CAF's plain self->send, no kvip tracing glue (the baseline)
+//   off  kvip::tell with tracing off (what production pays)
+//   on   kvip::tell with tracing on, writing JSON lines to a file
+// Prints per-mode median and best rate and the ratios off/raw and on/off.
+//
+// usage: trace_bench [messages=1000000] [rounds=5] [trace-dir=/tmp]
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "actors/tracing.hpp"
+#include "caf/all.hpp"
+
+namespace {
+
+struct item : kvip::msg::traced {
+  static constexpr const char* name = "item";
+  std::uint64_t seq = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item& x) {
+  return f(caf::meta::type_name(item::name), x.seq);
+}
+
+struct credit : kvip::msg::traced {
+  static constexpr const char* name = "credit";
+  std::uint64_t n = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credit& x) {
+  return f(caf::meta::type_name(credit::name), x.n);
+}
+
+struct go : kvip::msg::traced {
+  static constexpr const char* name = "go";
+  std::uint64_t total = 0;
+  bool raw = false;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, go& x) {
+  return f(caf::meta::type_name(go::name), x.total, x.raw);
+}
+
+constexpr std::uint64_t window = 2000; // messages in flight
+constexpr std::uint64_t batch = 500;   // consumer returns credit per batch
+
+caf::behavior consumer(caf::event_based_actor* self, bool raw) {
+  auto seen = std::make_shared<std::uint64_t>(0);
+  return {
+      kvip::on(self,
+               [self, seen, raw](const item&) {
+                 if (++*seen % batch != 0) return;
+                 credit c;
+                 c.n = batch;
+                 auto to = caf::actor_cast<caf::actor>(self->current_sender());
+                 if (raw)
+                   self->send(to, c);
+                 else
+                   kvip::tell(self, to, c);
+               }),
+  };
+}
+
+struct producer_state {
+  caf::actor sink;
+  std::uint64_t total = 0, sent = 0, acked = 0;
+  bool raw = false;
+  caf::response_promise done;
+};
+
+caf::behavior producer(caf::stateful_actor<producer_state>* self, caf::actor sink) {
+  self->state.sink = sink;
+  auto pump = [self] {
+    auto& st = self->state;
+    while (st.sent < st.total && st.sent - st.acked < window) {
+      item m;
+      m.seq = st.sent++;
+      if (st.raw)
+        self->send(st.sink, m);
+      else
+        kvip::tell(self, st.sink, m);
+    }
+    if (st.acked >= st.total) st.done.deliver(true);
+  };
+  return {
+      kvip::on(self,
+               [self, pump](const go& g) {
+                 auto& st = self->state;
+                 st.total = g.total;
+                 st.raw = g.raw;
+                 st.sent = st.acked = 0;
+                 st.done = self->make_response_promise();
+                 pump();
+               }),
+      kvip::on(self,
+               [self, pump](const credit& c) {
+                 self->state.acked += c.n;
+                 pump();
+               }),
+  };
+}
+
+double run_once(caf::actor_system& sys, std::uint64_t n, bool raw) {
+  auto sink = sys.spawn(consumer, raw);
+  auto src = sys.spawn(producer, sink);
+  caf::scoped_actor self{sys};
+  go g;
+  g.total = n;
+  g.raw = raw;
+  auto t0 = std::chrono::steady_clock::now();
+  bool ok = false;
+  self->request(src, caf::infinite, g)
+      .receive([&](bool) { ok = true; }, [&](caf::error&) { ok = false; });
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  self->send_exit(src, caf::exit_reason::user_shutdown);
+  self->send_exit(sink, caf::exit_reason::user_shutdown);
+  if (!ok) {
+    std::fprintf(stderr, "pipeline failed\n");
+    std::exit(1);
+  }
+  return static_cast<double>(n) / secs;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+  int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  std::string dir = argc > 3 ? argv[3] : "/tmp";
+  if (n < batch || n % batch != 0 || rounds < 1) {
+    std::fprintf(stderr, "usage: trace_bench [messages, multiple of %llu] [rounds] [dir]\n",
+                 static_cast<unsigned long long>(batch));
+    return 2;
+  }
+  std::string path = dir + "/kvip-trace-bench-" + std::to_string(::getpid()) + ".jsonl";
+  auto& tsink = kvip::trace::sink::instance();
+  tsink.set_node("bench");
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::vector<double> raw, off, on;
+  run_once(sys, n / 10, false); // warm-up
+  for (int r = 0; r < rounds; ++r) {
+    raw.push_back(run_once(sys, n, true));
+    off.push_back(run_once(sys, n, false));
+    if (auto err = tsink.set_path(path); !err.empty()) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+    tsink.set_enabled(true);
+    on.push_back(run_once(sys, n, false));
+    tsink.set_enabled(false);
+    tsink.set_path("");
+    std::remove(path.c_str());
+  }
+  auto best = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+  std::printf("trace_bench: %llu messages x %d rounds, 2-actor pipeline, window %llu\n",
+              static_cast<unsigned long long>(n), rounds, static_cast<unsigned long long>(window));
+  std::printf("%-28s %14s %14s\n", "mode", "median msg/s", "best msg/s");
+  std::printf("%-28s %14.0f %14.0f\n", "raw caf send (baseline)", median(raw), best(raw));
+  std::printf("%-28s %14.0f %14.0f\n", "kvip::tell, tracing off", median(off), best(off));
+  std::printf("%-28s %14.0f %14.0f\n", "kvip::tell, tracing on", median(on), best(on));
+  std::printf("ratio off/raw (median): %.3f\n", median(off) / median(raw));
+  std::printf("ratio on/off  (median): %.3f\n", median(on) / median(off));
+  std::printf("trace records written: %llu\n", static_cast<unsigned long long>(tsink.written()));
+  return 0;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# kvip manager with a bad configuration exits 2 and names every problem, one
+# line each, before touching the network; --help lists options with defaults.
+source "$(dirname "$0")/lib/common.bash"
+
+run_env() { # run_env VAR=VALUE... : runs kvip manager with a clean environment
+  env -i PATH="$PATH" "$@" "$KVIP" manager --prometheusHTTPServer "" >"$TMP/out" 2>"$TMP/err"
+  echo $? >"$TMP/rc"
+}
+rc() { cat "$TMP/rc"; }
+err_has() { grep -qF -- "$1" "$TMP/err"; }
+
+# Several problems at once: all are reported.
+run_env vip_arp=true bgp_enable=true cp_enable=true address=10.0.0.300 \
+  vip_leaseduration=3 vip_renewdeadline=5 vip_retryperiod=1 \
+  bgp_as=0 port=70000 vip_interface="eth0/../x"
+check "exit status 2 for an invalid configuration" [ "$(rc)" = 2 ]
+check "two modes named" err_has "vip_arp"
+check "bad address named" err_has "address=10.0.0.300"
+check "lease timing named" err_has "vip_leaseduration"
+check "port named" err_has "port=70000"
+check "interface named" err_has "vip_interface"
+lines=$(grep -c '^  ' "$TMP/err")
+check "one line per problem, at least 5 problems ($lines)" [ "$lines" -ge 5 ]
+
+# Unparseable boolean and duration.
+run_env vip_arp=yes-please cp_enable=true address=10.0.0.5 vip_leaseduration=5parsecs
+check "unparseable values exit 2" [ "$(rc)" = 2 ]
+check "bad boolean named" err_has "vip_arp=yes-please"
+check "bad duration named" err_has "vip_leaseduration=5parsecs"
+
+# No mode, no feature.
+run_env
+check "empty configuration exits 2" [ "$(rc)" = 2 ]
+
+# Flags beat environment: a bad env value fixed by a good flag is fine,
+# and a bad flag value is reported under its knob.
+env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.0.0.5 port=99999 \
+  "$KVIP" manager --port 6443 --prometheusHTTPServer 127.0.0.1:0 >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+PIDS+=("$pid")
+check "flag overrides a bad env value (daemon starts)" poll 10 grep -q "telemetry: serving" "$TMP/err"
+kill -TERM "$pid"; wait "$pid"; code=$?
+check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
+
+# A bad config file value is reported with the file named.
+cat >"$TMP/bad.yaml" <<'YAML'
+vip_arp: true
+cp_enable: true
+address: 10.0.0.5
+vip_leaseduration: not-a-duration
+no_such_knob: 1
+YAML
+env -i PATH="$PATH" "$KVIP" manager --config-file "$TMP/bad.yaml" >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "bad config file exits 2" [ "$(rc)" = 2 ]
+check "bad file value named" err_has "not-a-duration"
+check "unknown file key named" err_has "no_such_knob"
+
+# Unknown flag: exit 2 with CLI11's message.
+"$KVIP" manager --no-such-flag >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "unknown flag exits 2" [ "$(rc)" = 2 ]
+
+# --help lists kube-vip's options with their defaults and env names.
+"$KVIP" manager --help >"$TMP/help" 2>&1
+check "--help exits 0" [ $? = 0 ]
+check "--help lists --leaseDuration with its env var" grep -q -- "--leaseDuration.*vip_leaseduration" "$TMP/help"
+check "--help shows the default lease duration" grep -q -- "--leaseDuration.*15" "$TMP/help"
+check "--help lists --prometheusHTTPServer default :2112" grep -q -- "--prometheusHTTPServer.*:2112" "$TMP/help"
+
+"$KVIP" version >"$TMP/out" 2>&1
+check "version prints kvip" grep -q "^kvip " "$TMP/out"
+
+finish

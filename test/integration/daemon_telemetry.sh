@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The daemon with a valid configuration: telemetry endpoints answer, /metrics
+# passes promtool, SIGUSR1 dumps every actor's state, tracing switches on and
+# off at run time (SIGUSR2 and HTTP), JSON logs are one object per line, and
+# SIGTERM shuts down in order with exit status 0.
+source "$(dirname "$0")/lib/common.bash"
+
+start_daemon() { # start_daemon LOGFILE [extra env...]
+  local log=$1; shift
+  env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.0.0.5 vip_nodename=it-node \
+    prometheus_server=127.0.0.1:0 "$@" "$KVIP" manager >"$log.out" 2>"$log" &
+  DAEMON=$!
+  PIDS+=("$DAEMON")
+  poll 10 grep -q "telemetry: serving" "$log" || { fail "daemon did not start"; cat "$log"; finish; exit 1; }
+  PORT=$(sed -n 's/.*telemetry: serving.*(port \([0-9]*\)).*/\1/p' "$log" | head -1)
+  URL="http://127.0.0.1:$PORT"
+}
+
+start_daemon "$TMP/log" kvip_trace="$TMP/trace.jsonl"
+check "/healthz answers 200" curl -sf "$URL/healthz" -o /dev/null
+check "/readyz becomes 200 once every actor is up" poll 5 curl -sf "$URL/readyz"
+curl -sf "$URL/metrics" >"$TMP/metrics"
+check "/metrics has kube_vip_build_info for the node" grep -q 'kube_vip_build_info{.*node="it-node".*} 1' "$TMP/metrics"
+check "/metrics has the supervisor's children gauge" grep -q '^kvip_supervisor_children_up 1$' "$TMP/metrics"
+if command -v promtool >/dev/null; then
+  check "promtool check metrics accepts /metrics" sh -c "promtool check metrics <'$TMP/metrics'"
+else
+  fail "promtool is not installed (.ci/install-deps installs package prometheus)"
+fi
+check "unknown path is 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope")" = 404 ]
+
+# Tracing was on from the start (kvip_trace): the node -> telemetry status
+# message is in the file, as valid JSON lines.
+check "trace file has node -> telemetry records" poll 5 grep -q '"from":"node","to":"telemetry"' "$TMP/trace.jsonl"
+check "every trace line is JSON with a cause" python3 -c "
+import json,sys
+n=0
+for l in open('$TMP/trace.jsonl'):
+    r=json.loads(l); assert r['cause'] and r['node']=='it-node' and r['type']; n+=1
+assert n>0
+"
+# SIGUSR2 turns it off; records stop.
+kill -USR2 "$DAEMON"
+check "SIGUSR2 turns tracing off" poll 5 sh -c "curl -sf '$URL/trace' | grep -q '\"enabled\":false'"
+before=$(wc -l <"$TMP/trace.jsonl")
+kill -USR1 "$DAEMON"
+check "SIGUSR1 dump logs the node" poll 5 grep -q "state dump:" "$TMP/log"
+check "SIGUSR1 dump includes the telemetry actor" poll 5 grep -q "telemetry:" "$TMP/log"
+after=$(wc -l <"$TMP/trace.jsonl")
+check "no records while tracing is off ($before = $after)" [ "$before" = "$after" ]
+# HTTP turns it back on; the next dump's messages are traced.
+check "POST /trace?enabled=true turns tracing on" sh -c "curl -sf -X POST '$URL/trace?enabled=true' | grep -q '\"enabled\":true'"
+kill -USR1 "$DAEMON"
+check "dump request is traced after switching on" poll 5 grep -q '"type":"dump_request"' "$TMP/trace.jsonl"
+check "bad trace switch value is 400" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/trace?enabled=maybe")" = 400 ]
+
+kill -TERM "$DAEMON"; wait "$DAEMON"; code=$?
+check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
+check "orderly shutdown logged" grep -q "supervisor: all children stopped" "$TMP/log"
+check "port closed after exit" sh -c "! curl -sf '$URL/healthz'"
+
+# Tracing cannot be switched on without a file: 409 with a clear message.
+start_daemon "$TMP/log2"
+check "POST /trace without a trace file is 409" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/trace?enabled=true")" = 409 ]
+kill -TERM "$DAEMON"; wait "$DAEMON"
+
+# JSON logs: every stderr line is one JSON object.
+start_daemon "$TMP/log3" kvip_log_format=json
+kill -TERM "$DAEMON"; wait "$DAEMON"
+check "kvip_log_format=json writes one JSON object per line" python3 -c "
+import json
+n=0
+for l in open('$TMP/log3'):
+    o=json.loads(l); assert {'time','level','msg'} <= o.keys(); n+=1
+assert n>=3
+"
+
+# Debug level from vip_loglevel=-4 shows debug lines; default does not.
+start_daemon "$TMP/log4" vip_loglevel=-4
+kill -TERM "$DAEMON"; wait "$DAEMON"
+check "vip_loglevel=-4 enables debug logs" grep -q "debug" "$TMP/log4"
+check "default level has no debug lines" sh -c "! grep -q ' debug ' '$TMP/log'"
+
+# Port already in use: the telemetry child fails, is restarted with backoff,
+# and the intensity limit stops the daemon with exit status 1.
+python3 -c "import socket,time,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)" >"$TMP/port" &
+holder=$!
+PIDS+=("$holder")
+poll 5 test -s "$TMP/port"
+busy=$(cat "$TMP/port")
+env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.0.0.5 prometheus_server=127.0.0.1:$busy \
+  timeout 60 "$KVIP" manager >/dev/null 2>"$TMP/log5"
+code=$?
+check "busy telemetry port ends in exit 1 after restarts (got $code)" [ "$code" = 1 ]
+check "restart intensity named in the log" grep -q "restart intensity exceeded" "$TMP/log5"
+check "the busy address is named" grep -q "127.0.0.1:$busy" "$TMP/log5"
+kill "$holder"
+
+finish
