@@ -36,10 +36,6 @@ sigset_t handled_signals() {
   return set;
 }
 
-bool is_bool_default(const std::string& d) {
-  return d == "true" || d == "false";
-}
-
 int run_manager(const std::map<std::string, std::string>& flags) {
   kvip::config::sources src;
   src.flags = flags;
@@ -135,7 +131,9 @@ int main(int argc, char** argv) {
       "manager", "Run the kvip daemon. Every flag also reads its kube-vip environment variable; "
                  "precedence is flag > environment > config file > default.");
 
-  // One string option per knob; bools may be given bare (--arp) or with a value.
+  // One string option per knob. Booleans are flags as in kube-vip (cobra):
+  // `--arp` means true, `--arp=false` sets a value; the value is validated
+  // with every other value by config::load.
   std::deque<std::string> values;
   std::vector<std::pair<std::string, CLI::Option*>> options;
   for (const auto& k : kvip::config::knobs()) {
@@ -143,10 +141,17 @@ int main(int argc, char** argv) {
     std::string names = "--" + k.flag;
     if (!k.short_flag.empty()) names = "-" + k.short_flag + "," + names;
     std::string help = k.help + " [env " + k.env + "]";
-    if (k.ignored) help += " (accepted, has no effect)";
-    auto* opt = manager_cmd->add_option(names, values.emplace_back(), help);
+    if (k.ignored && help.find("no effect") == std::string::npos) help += " (accepted, no effect)";
+    CLI::Option* opt = nullptr;
+    if (k.kind == kvip::config::knob_kind::boolean) {
+      opt = manager_cmd->add_flag(names, values.emplace_back(), help);
+      opt->option_text("[=BOOL]   default " + k.default_text);
+    } else {
+      opt = manager_cmd->add_option(names, values.emplace_back(), help);
+      if (k.kind == kvip::config::knob_kind::duration) opt->type_name("DURATION");
+      if (k.kind == kvip::config::knob_kind::integer) opt->type_name("INT");
+    }
     opt->default_str(k.default_text);
-    if (is_bool_default(k.default_text)) opt->expected(0, 1);
     options.emplace_back(k.flag, opt);
   }
 
@@ -165,9 +170,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> flags;
   for (auto& [flag, opt] : options) {
     if (opt->count() == 0) continue;
-    auto v = opt->as<std::string>();
-    if (v.empty() && opt->get_expected_min() == 0) v = "true";
-    flags[flag] = v;
+    flags[flag] = opt->results().empty() ? std::string{} : opt->results().back();
   }
   return run_manager(flags);
 }

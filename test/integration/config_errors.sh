@@ -43,6 +43,19 @@ check "flag overrides a bad env value (daemon starts)" poll 10 grep -q "telemetr
 kill -TERM "$pid"; wait "$pid"; code=$?
 check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
 
+# Boolean flags work bare (--arp) and with a value (--arp=false), as in kube-vip.
+env -i PATH="$PATH" "$KVIP" manager --arp --controlplane --address 10.0.0.5 \
+  --prometheusHTTPServer 127.0.0.1:0 >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+PIDS+=("$pid")
+check "bare boolean flags enable a mode and a feature" poll 10 grep -q "telemetry: serving" "$TMP/err"
+kill -TERM "$pid"; wait "$pid"
+env -i PATH="$PATH" "$KVIP" manager --arp=false --bgp=maybe --controlplane --address 10.0.0.5 \
+  >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "--arp=false with --bgp=maybe exits 2" [ "$(rc)" = 2 ]
+check "bad boolean flag value named" err_has "--bgp=maybe"
+
 # A bad config file value is reported with the file named.
 cat >"$TMP/bad.yaml" <<'YAML'
 vip_arp: true
@@ -65,7 +78,7 @@ check "unknown flag exits 2" [ "$(rc)" = 2 ]
 # --help lists kube-vip's options with their defaults and env names.
 "$KVIP" manager --help >"$TMP/help" 2>&1
 check "--help exits 0" [ $? = 0 ]
-check "--help lists --leaseDuration with its env var" grep -q -- "--leaseDuration.*vip_leaseduration" "$TMP/help"
+check "--help lists --leaseDuration with its env var" sh -c "grep -A1 -- '--leaseDuration' '$TMP/help' | grep -q vip_leaseduration"
 check "--help shows the default lease duration" grep -q -- "--leaseDuration.*15" "$TMP/help"
 check "--help lists --prometheusHTTPServer default :2112" grep -q -- "--prometheusHTTPServer.*:2112" "$TMP/help"
 
