@@ -184,6 +184,37 @@ frame build_solicited_na(const mac_address& mac, const ip_address& vip,
   return build_na(mac, vip, asker_mac, asker_ip.bytes.data(), true);
 }
 
+frame build_arp_request(const mac_address& mac, const ip_address& sender,
+                        const ip_address& target) {
+  return build_arp(broadcast, mac, sender, zero_mac, target, 1);
+}
+
+frame build_neighbor_solicitation(const mac_address& mac, const ip_address& sender,
+                                  const ip_address& target) {
+  constexpr std::size_t icmp_len = 8 + 16 + 8; // NS header, target, SLLA option
+  // Solicited-node multicast ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX.
+  std::uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+  std::memcpy(group + 13, target.bytes.data() + 13, 3);
+  mac_address group_mac{0x33, 0x33, 0xff, target.bytes[13], target.bytes[14], target.bytes[15]};
+  frame f(eth_len + ipv6_len + icmp_len, 0);
+  put_eth(f, group_mac, mac, ethertype_ipv6);
+  std::uint8_t* ip = f.data() + eth_len;
+  ip[0] = 0x60;
+  put16(ip + 4, icmp_len);
+  ip[6] = icmpv6_proto;
+  ip[7] = 255;
+  std::memcpy(ip + 8, sender.bytes.data(), 16);
+  std::memcpy(ip + 24, group, 16);
+  std::uint8_t* n = ip + ipv6_len;
+  n[0] = nd_solicit;
+  std::memcpy(n + 8, target.bytes.data(), 16);
+  n[24] = opt_source_lla;
+  n[25] = 1;
+  std::memcpy(n + 26, mac.data(), 6);
+  put16(n + 2, icmpv6_checksum(ip + 8, ip + 24, n, icmp_len));
+  return f;
+}
+
 std::string_view to_string(drop_reason r) {
   switch (r) {
   case drop_reason::none:

@@ -49,6 +49,15 @@ frame build_arp_reply(const mac_address& mac, const ip_address& vip, const mac_a
 frame build_solicited_na(const mac_address& mac, const ip_address& vip,
                          const mac_address& asker_mac, const ip_address& asker_ip);
 
+/// ARP request from (`mac`, `sender`) asking who has `target` (what a client
+/// sends; used by the lab's prober).
+frame build_arp_request(const mac_address& mac, const ip_address& sender, const ip_address& target);
+
+/// Neighbor Solicitation from (`mac`, `sender`) for `target`, sent to the
+/// target's solicited-node multicast group (RFC 4861 §7.2.2).
+frame build_neighbor_solicitation(const mac_address& mac, const ip_address& sender,
+                                  const ip_address& target);
+
 /// Why a received frame was not understood (every "no" has a name).
 enum class drop_reason {
   none,            ///< parsed

@@ -186,3 +186,26 @@ TEST(NetL2Frames, ConflictIsAnotherMacClaimingOurVip) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(NetL2Frames, ClientRequestsParseBack) {
+  auto req = parse_frame(build_arp_request(other_mac, ip("10.9.0.200"), ip("10.9.0.100")));
+  ASSERT_TRUE(req.arp);
+  EXPECT_EQ(req.arp->op, 1);
+  EXPECT_EQ(req.arp->spa, ip("10.9.0.200"));
+  EXPECT_EQ(req.arp->tpa, ip("10.9.0.100"));
+  EXPECT_FALSE(req.arp->gratuitous());
+  auto ns = build_neighbor_solicitation(other_mac, ip("fd09::c8"), ip("fd09::1:100"));
+  // Solicited-node group of fd09::1:100 is ff02::1:ff01:0100.
+  EXPECT_EQ((frame{ns.begin(), ns.begin() + 6}), (frame{0x33, 0x33, 0xff, 0x01, 0x01, 0x00}));
+  auto p = parse_frame(ns);
+  ASSERT_EQ(p.reason, drop_reason::none) << to_string(p.reason);
+  ASSERT_TRUE(p.nd);
+  EXPECT_FALSE(p.nd->advertisement);
+  EXPECT_EQ(p.nd->target, ip("fd09::1:100"));
+  EXPECT_EQ(p.nd->dst, ip("ff02::1:ff01:100"));
+  EXPECT_EQ(p.nd->link_addr, other_mac);
+}
+
+} // namespace

@@ -1,0 +1,127 @@
+// The netns lab and the prober against the real kernel: a 2-node lab, a VIP
+// answered by the kernel on one node and then the other, and teardown that
+// leaves nothing behind.
+#include "simulation/lab.hpp"
+
+#include <gtest/gtest.h>
+
+#include "simulation/prober.hpp"
+#include "test/netns/fixture.hpp"
+
+namespace {
+
+using kvip::test::sh_out;
+
+bool netns_exists(const std::string& name) {
+  return sh_out("ip netns list").find(name) != std::string::npos;
+}
+
+TEST(NetnsLab, BuildsConnectedHostsAndTearsEverythingDown) {
+  std::string err;
+  std::vector<std::string> names;
+  {
+    auto lab = kvip::sim::lab::create({.nodes = 2, .router = true}, err);
+    ASSERT_TRUE(lab) << err;
+    names = lab->namespaces();
+    EXPECT_EQ(names.size(), 5u); // infra, 2 nodes, client, router
+    for (auto& n : names)
+      EXPECT_TRUE(netns_exists(n)) << n;
+    // Every host reaches the API address on the bridge, over IPv4 and IPv6.
+    for (auto& h : lab->nodes()) {
+      EXPECT_EQ(lab->exec(h, {"busybox", "ping", "-c1", "-W2", "10.99.0.254"}), "");
+      EXPECT_EQ(lab->exec(h, {"busybox", "ping", "-6", "-c1", "-W2", "fd99::fe"}), "");
+    }
+    EXPECT_EQ(lab->exec(lab->client(), {"busybox", "ping", "-c1", "-W2", "10.99.0.1"}), "");
+    // A node cut off from the client cannot reach it; unblocking restores it.
+    auto& n1 = lab->nodes()[0];
+    ASSERT_EQ(lab->isolate(n1, {lab->client().ipv4}, true), "");
+    EXPECT_NE(lab->exec(n1, {"busybox", "ping", "-c1", "-W1", "10.99.0.200"}), "");
+    ASSERT_EQ(lab->isolate(n1, {lab->client().ipv4}, false), "");
+    EXPECT_EQ(lab->exec(n1, {"busybox", "ping", "-c1", "-W2", "10.99.0.200"}), "");
+    // A started process is killed at teardown.
+    auto idx = lab->start(n1, {"sleep", "600"}, {}, "", err);
+    ASSERT_EQ(err, "");
+    EXPECT_TRUE(lab->proc(idx).running());
+  }
+  for (auto& n : names)
+    EXPECT_FALSE(netns_exists(n)) << n << " left behind";
+}
+
+TEST(NetnsLab, ProberSeesWhoAnswersForTheVip) {
+  std::string err;
+  auto lab = kvip::sim::lab::create({.nodes = 2}, err);
+  ASSERT_TRUE(lab) << err;
+  auto& n1 = lab->nodes()[0];
+  auto& n2 = lab->nodes()[1];
+  auto vip = *kvip::net::ip_address::parse("10.99.0.100");
+  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
+  kvip::sim::probe_options po;
+  po.netns = lab->client().netns;
+  po.vip = vip;
+  po.src = lab->client().ipv4;
+  po.src_mac = lab->client().mac;
+  auto p = kvip::sim::prober::start(po, err);
+  ASSERT_TRUE(p) << err;
+  auto wait_until = [&](auto pred) {
+    for (int i = 0; i < 300; ++i) {
+      if (pred()) return true;
+      ::usleep(10000);
+    }
+    return false;
+  };
+  auto last_macs = [&] {
+    auto s = p->samples();
+    return s.size() < 2 ? std::vector<kvip::net::mac_address>{} : s[s.size() - 2].macs;
+  };
+  ASSERT_TRUE(wait_until([&] { return last_macs() == std::vector{n1.mac}; }));
+  // Both nodes hold it: the client sees two MACs.
+  ASSERT_EQ(lab->exec(n2, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
+  EXPECT_TRUE(wait_until([&] { return last_macs().size() == 2; }));
+  // Move it: n1 lets go.
+  auto fault = p->now_us();
+  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"}), "");
+  EXPECT_TRUE(wait_until([&] { return last_macs() == std::vector{n2.mac}; }));
+  auto enough = p->samples().size() + 15;
+  ASSERT_TRUE(wait_until([&] { return p->samples().size() >= enough; }));
+  p->stop();
+  auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
+  EXPECT_GT(r.probes, 0);
+  // Probes are 10 ms apart.
+  auto s = p->samples();
+  ASSERT_GT(s.size(), 10u);
+  auto gap = s.back().t_us - s[s.size() - 11].t_us;
+  EXPECT_GT(gap, 90000);
+  EXPECT_LT(gap, 200000);
+}
+
+TEST(NetnsLab, ProberWorksForIpv6) {
+  std::string err;
+  auto lab = kvip::sim::lab::create({.nodes = 1}, err);
+  ASSERT_TRUE(lab) << err;
+  ASSERT_EQ(
+      lab->exec(lab->nodes()[0], {"ip", "addr", "add", "fd99::100/128", "dev", "eth0", "nodad"}),
+      "");
+  kvip::sim::probe_options po;
+  po.netns = lab->client().netns;
+  po.vip = *kvip::net::ip_address::parse("fd99::100");
+  po.src = lab->client().ipv6;
+  po.src_mac = lab->client().mac;
+  auto p = kvip::sim::prober::start(po, err);
+  ASSERT_TRUE(p) << err;
+  bool seen = false;
+  for (int i = 0; i < 300 && !seen; ++i) {
+    for (auto& smp : p->samples())
+      if (smp.macs == std::vector{lab->nodes()[0].mac}) seen = true;
+    ::usleep(10000);
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(NetnsLab, StaleNamespacesOfDeadRunsAreRemoved) {
+  // pid 0x7ffffff0 is not running: its namespaces are stale.
+  ASSERT_EQ(kvip::test::sh("ip netns add kvl-7ffffff0-n1"), 0);
+  EXPECT_GE(kvip::sim::lab::cleanup_stale(), 1);
+  EXPECT_FALSE(netns_exists("kvl-7ffffff0-n1"));
+}
+
+} // namespace
