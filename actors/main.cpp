@@ -1,6 +1,7 @@
 // kvip: the command line (CLI11) and process wiring.
 //   kvip manager [flags]   the daemon (kube-vip compatible flags and env vars)
 //   kvip version           version and build information
+//   kvip apiserver [flags] the embedded Kubernetes API server (simulation/)
 
 #include <atomic>
 #include <csignal>
@@ -21,6 +22,7 @@
 #include "net/logging.hpp"
 #include "net/metrics.hpp"
 #include "net/version.hpp"
+#include "simulation/apiserver.hpp"
 
 extern char** environ;
 
@@ -131,6 +133,32 @@ int main(int argc, char** argv) {
       "manager", "Run the kvip daemon. Every flag also reads its kube-vip environment variable; "
                  "precedence is flag > environment > config file > default.");
 
+  // kvip apiserver: the embedded Kubernetes API server (simulation/apiserver.hpp).
+  kvip::sim::apiserver_options api_opts;
+  auto* apiserver_cmd = app.add_subcommand(
+      "apiserver", "Run the embedded Kubernetes API server (in-memory, for simulations and tests)");
+  apiserver_cmd->add_option("--listen", api_opts.listen, "API address [host]:port (port 0 = any)")
+      ->capture_default_str();
+  apiserver_cmd->add_option("--admin-listen", api_opts.admin_listen,
+                            "Fault-injection admin address [host]:port (empty = none)");
+  apiserver_cmd->add_option("--tls-dir", api_opts.tls_dir,
+                            "Serve HTTPS with server.crt/server.key/ca.crt/token from DIR");
+  std::string gen_certs_dir;
+  apiserver_cmd->add_option("--gen-certs", gen_certs_dir,
+                            "Create CA, certificates, token and kubeconfig in DIR (if missing) "
+                            "and serve HTTPS with them");
+  apiserver_cmd->add_option("--extra-san", api_opts.extra_sans,
+                            "Extra server certificate SAN (IP or DNS name; repeatable)");
+  apiserver_cmd->add_option("--snapshot", api_opts.snapshot,
+                            "Load objects from FILE at start; save them on change and at exit");
+  apiserver_cmd
+      ->add_option("--kube-version", api_opts.kube_version,
+                   "Kubernetes version /version reports (MAJOR.MINOR)")
+      ->capture_default_str();
+  apiserver_cmd->add_option("--history", api_opts.history, "Watch events kept for resumption")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
+
   // One string option per knob. Booleans are flags as in kube-vip (cobra):
   // `--arp` means true, `--arp=false` sets a value; the value is validated
   // with every other value by config::load.
@@ -166,6 +194,13 @@ int main(int argc, char** argv) {
     std::printf("kvip %s (build %s, CAF %d)\n", kvip::version::string, kvip::version::build,
                 CAF_VERSION);
     return 0;
+  }
+  if (apiserver_cmd->parsed()) {
+    if (!gen_certs_dir.empty()) {
+      api_opts.tls_dir = gen_certs_dir;
+      api_opts.gen_certs = true;
+    }
+    return kvip::sim::run_apiserver(api_opts);
   }
   std::map<std::string, std::string> flags;
   for (auto& [flag, opt] : options) {

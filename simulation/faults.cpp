@@ -1,0 +1,144 @@
+#include "simulation/faults.hpp"
+
+#include <charconv>
+
+#include "simulation/resources.hpp"
+
+namespace kvip::sim {
+
+namespace json = boost::json;
+
+std::string to_string(outage_mode m) {
+  switch (m) {
+  case outage_mode::none:
+    return "none";
+  case outage_mode::unavailable:
+    return "503";
+  case outage_mode::refuse:
+    return "refuse";
+  }
+  return "none";
+}
+
+void fault_state::set_write_fault(const std::string& plural, int code, int count) {
+  std::lock_guard g{m_};
+  if (code == 0) {
+    writes_.erase(plural);
+  } else {
+    writes_[plural] = {code, count};
+  }
+}
+
+std::optional<int> fault_state::take_write_fault(const std::string& plural) {
+  std::lock_guard g{m_};
+  auto it = writes_.find(plural);
+  if (it == writes_.end()) return std::nullopt;
+  int code = it->second.code;
+  if (it->second.remaining > 0 && --it->second.remaining == 0) writes_.erase(it);
+  return code;
+}
+
+void fault_state::reset() {
+  latency_ms = 0;
+  outage = outage_mode::none;
+  std::lock_guard g{m_};
+  writes_.clear();
+}
+
+json::object fault_state::to_json() const {
+  json::object fw;
+  {
+    std::lock_guard g{m_};
+    for (const auto& [plural, f] : writes_)
+      fw[plural] = json::object{{"code", f.code}, {"remaining", f.remaining}};
+  }
+  return {{"latencyMs", latency_ms.load()},
+          {"outage", to_string(outage.load())},
+          {"failWrites", std::move(fw)}};
+}
+
+namespace {
+
+http::response json_reply(int status, const json::object& o) {
+  http::response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = json::serialize(o) + "\n";
+  return r;
+}
+
+http::response error_reply(const std::string& msg) {
+  return json_reply(400, json::object{{"error", msg}});
+}
+
+bool parse_int(const std::string& s, int& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
+}
+
+} // namespace
+
+void install_admin_routes(http::server& srv, fault_state& faults, admin_hooks hooks) {
+  auto state = [&faults] { return json_reply(200, faults.to_json()); };
+  srv.route("GET", "/healthz",
+            [](const http::request&) { return http::response::text(200, "ok"); });
+  srv.route("GET", "/faults", [state](const http::request&) { return state(); });
+  srv.route("GET", "/stats",
+            [hooks](const http::request&) { return json_reply(200, hooks.stats()); });
+  srv.route("POST", "/faults/latency", [&faults, state](const http::request& req) {
+    int ms = 0;
+    if (!parse_int(req.query_or("ms"), ms) || ms < 0 || ms > 600000)
+      return error_reply("ms must be a number of milliseconds from 0 to 600000");
+    faults.latency_ms = ms;
+    return state();
+  });
+  srv.route("POST", "/faults/outage", [&faults, hooks, state](const http::request& req) {
+    auto mode = req.query_or("mode");
+    outage_mode m = outage_mode::none;
+    if (mode == "503") {
+      m = outage_mode::unavailable;
+    } else if (mode == "refuse") {
+      m = outage_mode::refuse;
+    } else if (mode != "none") {
+      return error_reply("mode must be none, 503 or refuse");
+    }
+    if (auto err = hooks.set_outage(m); !err.empty()) return error_reply(err);
+    (void)faults;
+    return state();
+  });
+  srv.route("POST", "/faults/drop-watches", [hooks, state](const http::request&) {
+    hooks.drop_watches();
+    return state();
+  });
+  srv.route("POST", "/faults/compact", [hooks, state](const http::request&) {
+    hooks.compact();
+    return state();
+  });
+  srv.route("POST", "/faults/fail-writes", [&faults, state](const http::request& req) {
+    auto plural = req.query_or("resource");
+    bool known = false;
+    for (const auto& r : resources())
+      known |= r.plural == plural;
+    if (!known)
+      return error_reply("unknown resource '" + plural + "' (use the plural, e.g. leases)");
+    int code = 0;
+    if (!parse_int(req.query_or("code"), code) || (code != 0 && (code < 400 || code > 599)))
+      return error_reply("code must be 0 (clear) or an HTTP error code from 400 to 599");
+    int count = -1;
+    if (auto c = req.query_or("count"); !c.empty() && (!parse_int(c, count) || count <= 0))
+      return error_reply("count must be a positive number");
+    faults.set_write_fault(plural, code, count);
+    return state();
+  });
+  srv.route("POST", "/faults/reset", [&faults, hooks, state](const http::request&) {
+    hooks.set_outage(outage_mode::none);
+    faults.reset();
+    return state();
+  });
+  srv.route("POST", "/snapshot", [hooks](const http::request&) {
+    if (auto err = hooks.save_snapshot(); !err.empty()) return error_reply(err);
+    return json_reply(200, json::object{{"saved", true}});
+  });
+}
+
+} // namespace kvip::sim

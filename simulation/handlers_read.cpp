@@ -1,0 +1,158 @@
+// Read verbs: get, list (selectors, pagination), watch; plus the top-level dispatch.
+#include "simulation/handlers.hpp"
+
+#include <charconv>
+
+#include "simulation/discovery.hpp"
+#include "simulation/object_util.hpp"
+
+namespace kvip::sim {
+
+namespace json = boost::json;
+
+api_reply error_reply(const api_error& e) {
+  api_reply r;
+  r.resp.status = e.code;
+  r.resp.content_type = "application/json";
+  r.resp.body = json::serialize(e.to_status());
+  if (e.code == 429 || e.code == 503) r.resp.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+api_reply json_reply(int code, std::string body) {
+  api_reply r;
+  r.resp.status = code;
+  r.resp.content_type = "application/json";
+  r.resp.body = std::move(body);
+  return r;
+}
+
+namespace {
+
+bool truthy(const std::string& v) {
+  return v == "true" || v == "1";
+}
+
+std::string list_body(const resource_info& res, const list_result& page) {
+  json::object md{{"resourceVersion", std::to_string(page.rv)}};
+  if (!page.continue_token.empty()) {
+    md["continue"] = page.continue_token;
+    md["remainingItemCount"] = page.remaining;
+  }
+  std::string out = "{\"kind\":\"" + res.kind + "List\",\"apiVersion\":\"" + res.api_version() +
+                    "\",\"metadata\":" + json::serialize(md) + ",\"items\":[";
+  bool first = true;
+  for (const auto& item : page.items) {
+    auto copy = item->obj; // list items carry no kind/apiVersion, like the real server
+    copy.erase("kind");
+    copy.erase("apiVersion");
+    if (!first) out += ',';
+    first = false;
+    out += json::serialize(copy);
+  }
+  out += "]}";
+  return out;
+}
+
+api_reply start_watch(const http::request& req, const resource_path& p, api_context& ctx,
+                      list_options& opts) {
+  auto timeout = ctx.default_watch_timeout;
+  if (auto t = req.query_or("timeoutSeconds"); !t.empty()) {
+    long secs = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), secs);
+    if (ec != std::errc{} || end != t.data() + t.size() || secs < 0) {
+      return error_reply(bad_request("invalid timeoutSeconds \"" + t + "\""));
+    }
+    if (secs > 0) timeout = std::chrono::seconds(secs);
+  }
+  watch_filter f{p.res, p.ns, opts.labels, opts.fields};
+  auto w = std::make_shared<watcher>(std::move(f), truthy(req.query_or("allowWatchBookmarks")),
+                                     watcher::clock::now() + timeout);
+  if (auto err = ctx.st.watch(w, req.query_or("resourceVersion"))) {
+    if (err->code != 410) return error_reply(*err);
+    w->fail(*err); // the watch cache answers 200 and then one ERROR event
+  }
+  api_reply r;
+  r.resp.content_type = "application/json";
+  r.watch = std::move(w);
+  return r;
+}
+
+} // namespace
+
+std::optional<api_error> parse_selectors(const http::request& req, const resource_info& res,
+                                         list_options& opts) {
+  if (auto ls = req.query_or("labelSelector"); !ls.empty()) {
+    std::string err;
+    opts.labels = label_selector::parse(ls, err);
+    if (!opts.labels) return bad_request(err);
+  }
+  if (auto fs = req.query_or("fieldSelector"); !fs.empty()) {
+    std::vector<std::string> supported{"metadata.name"};
+    if (res.namespaced) supported.emplace_back("metadata.namespace");
+    supported.insert(supported.end(), res.fields.begin(), res.fields.end());
+    std::string err;
+    opts.fields = field_selector::parse(fs, supported, err);
+    if (!opts.fields) return bad_request(err);
+  }
+  return std::nullopt;
+}
+
+api_reply handle_read(const http::request& req, const resource_path& p, api_context& ctx) {
+  bool watch = truthy(req.query_or("watch"));
+  if (p.kind == resource_path::shape::object && !watch) {
+    auto r = ctx.st.get(*p.res, p.ns, p.name);
+    if (r.error) return error_reply(*r.error);
+    return json_reply(200, *r.obj->text);
+  }
+  list_options opts;
+  opts.ns = p.ns;
+  http::request effective = req;
+  if (p.kind == resource_path::shape::object) { // deprecated single-object watch
+    auto fs = req.query_or("fieldSelector");
+    effective.query["fieldSelector"] = (fs.empty() ? "" : fs + ",") + "metadata.name=" + p.name;
+  }
+  if (auto e = parse_selectors(effective, *p.res, opts)) return error_reply(*e);
+  if (watch) return start_watch(effective, p, ctx, opts);
+  if (auto l = req.query_or("limit"); !l.empty()) {
+    long n = 0;
+    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), n);
+    if (ec != std::errc{} || end != l.data() + l.size() || n < 0) {
+      return error_reply(bad_request("invalid limit \"" + l + "\""));
+    }
+    opts.limit = static_cast<std::size_t>(n);
+  }
+  opts.continue_token = req.query_or("continue");
+  list_result page;
+  if (auto e = ctx.st.list(*p.res, opts, page)) return error_reply(*e);
+  return json_reply(200, list_body(*p.res, page));
+}
+
+api_reply handle_api(const http::request& req, api_context& ctx) {
+  const auto& path = req.path;
+  if (path == "/healthz" || path == "/livez" || path == "/readyz") {
+    api_reply r;
+    r.resp = http::response::text(200, "ok");
+    return r;
+  }
+  bool read = req.method == "GET" || req.method == "HEAD";
+  if (read) {
+    if (auto d = discovery_response(req, ctx.kube_version, ctx.server_address)) {
+      api_reply r;
+      r.resp = std::move(*d);
+      return r;
+    }
+  }
+  auto p = parse_resource_path(path);
+  if (p.kind == resource_path::shape::not_found || p.kind == resource_path::shape::group ||
+      p.kind == resource_path::shape::group_version) {
+    if (path == "/openapi/v2" || path.rfind("/openapi/", 0) == 0 || read)
+      return error_reply(path_not_found());
+    return error_reply(p.kind == resource_path::shape::not_found ? path_not_found()
+                                                                 : method_not_allowed());
+  }
+  if (read) return handle_read(req, p, ctx);
+  return handle_write(req, p, ctx);
+}
+
+} // namespace kvip::sim

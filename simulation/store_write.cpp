@@ -1,0 +1,300 @@
+// The store's write verbs: create, update (PUT), patch, delete, deletecollection.
+#include "simulation/patch.hpp"
+#include "simulation/store.hpp"
+
+#include "simulation/object_util.hpp"
+
+namespace kvip::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+write_result fail(api_error e) {
+  write_result r;
+  r.error = std::move(e);
+  return r;
+}
+
+/// obj without metadata and status: what a generation bump looks at.
+json::object spec_part(const json::object& obj) {
+  json::object out = obj;
+  out.erase("metadata");
+  out.erase("status");
+  return out;
+}
+
+bool has_finalizers(const json::object& obj) {
+  auto* m = obj.if_contains("metadata");
+  if (m == nullptr || !m->is_object()) return false;
+  auto* f = m->as_object().if_contains("finalizers");
+  return f != nullptr && f->is_array() && !f->as_array().empty();
+}
+
+const resource_info& namespaces() {
+  return *find_resource("", "v1", "namespaces");
+}
+
+} // namespace
+
+std::optional<api_error> check_kind(const resource_info& res, json::object& body) {
+  auto api_version = str_at(body, "apiVersion");
+  auto kind = str_at(body, "kind");
+  if (!api_version.empty() && api_version != res.api_version()) {
+    return bad_request("the API version in the data (" + api_version +
+                       ") does not match the expected API version (" + res.api_version() + ")");
+  }
+  if (!kind.empty() && kind != res.kind) {
+    return bad_request("the kind in the data (" + kind + ") does not match the expected kind (" +
+                       res.kind + ")");
+  }
+  body["apiVersion"] = res.api_version();
+  body["kind"] = res.kind;
+  return std::nullopt;
+}
+
+write_result store::create(const resource_info& res, const std::string& ns, json::object body,
+                           bool dry_run) {
+  std::lock_guard g{m_};
+  return create_locked(res, ns, std::move(body), dry_run);
+}
+
+write_result store::create_locked(const resource_info& res, const std::string& ns,
+                                  json::object body, bool dry_run) {
+  if (auto e = check_kind(res, body)) return fail(*e);
+  auto& m = meta(body);
+  auto body_ns = str_at(body, "metadata", "namespace");
+  if (res.namespaced) {
+    if (!body_ns.empty() && body_ns != ns) {
+      return fail(bad_request("the namespace of the provided object does not match the "
+                              "namespace sent on the request"));
+    }
+    m["namespace"] = ns;
+  } else {
+    m.erase("namespace");
+  }
+  if (!str_at(body, "metadata", "resourceVersion").empty()) {
+    return fail(internal_error("resourceVersion should not be set on objects to be created"));
+  }
+  auto name = str_at(body, "metadata", "name");
+  auto generate = str_at(body, "metadata", "generateName");
+  if (name.empty() && generate.empty()) {
+    return fail(invalid(res, "", "metadata.name",
+                        "Required value: name or generateName is required", "FieldValueRequired"));
+  }
+  auto& b = objects_[&res];
+  if (name.empty()) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      name = generate + random_suffix();
+      if (b.count(key(ns, name)) == 0) break;
+    }
+    m["name"] = name;
+  }
+  if (auto why = check_object_name(name); !why.empty()) {
+    return fail(invalid(res, name, "metadata.name", "Invalid value: \"" + name + "\": " + why));
+  }
+  if (res.namespaced && !namespace_exists(ns)) return fail(not_found(namespaces(), ns));
+  auto k = key(res.namespaced ? ns : "", name);
+  if (b.count(k) != 0) return fail(already_exists(res, name));
+  for (auto f : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                 "generation", "selfLink", "managedFields"})
+    m.erase(f);
+  m["uid"] = new_uid();
+  m["creationTimestamp"] = now_rfc3339();
+  if (res.has_generation) m["generation"] = 1;
+  if (auto e = prepare_create(res, body, alloc_)) return fail(*e);
+  write_result r;
+  r.code = 201;
+  r.obj = dry_run ? make_stored(std::move(body), rv_)
+                  : commit(res, k, std::move(body), event_type::added, nullptr);
+  return r;
+}
+
+write_result store::update(const resource_info& res, const std::string& ns, const std::string& name,
+                           json::object body, bool status, bool dry_run) {
+  std::lock_guard g{m_};
+  if (auto e = check_kind(res, body)) return fail(*e);
+  auto body_name = str_at(body, "metadata", "name");
+  if (body_name != name) {
+    return fail(bad_request("the name of the object (" + body_name +
+                            ") does not match the name on the URL (" + name + ")"));
+  }
+  auto body_ns = str_at(body, "metadata", "namespace");
+  if (res.namespaced && !body_ns.empty() && body_ns != ns) {
+    return fail(bad_request("the namespace of the provided object does not match the "
+                            "namespace sent on the request"));
+  }
+  auto k = key(res.namespaced ? ns : "", name);
+  auto& b = objects_[&res];
+  auto it = b.find(k);
+  auto body_rv = str_at(body, "metadata", "resourceVersion");
+  if (it == b.end()) {
+    if (!res.create_on_update || status) return fail(not_found(res, name));
+    if (!body_rv.empty()) return fail(conflict(res, name, "object not found"));
+    return create_locked(res, ns, std::move(body), dry_run);
+  }
+  auto old = it->second;
+  if (body_rv.empty()) {
+    if (!res.unconditional_update) {
+      return fail(invalid(res, name, "metadata.resourceVersion",
+                          "Invalid value: 0x0: must be specified for an update"));
+    }
+  } else if (body_rv != std::to_string(old->rv)) {
+    return fail(conflict(res, name));
+  }
+  return update_locked(res, k, old, std::move(body), status, dry_run);
+}
+
+write_result store::update_locked(const resource_info& res, const std::string& k,
+                                  const object_ptr& old, json::object obj, bool status,
+                                  bool dry_run) {
+  const auto& before = old->obj;
+  auto& m = meta(obj);
+  auto* old_meta = before.if_contains("metadata");
+  for (auto f : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                 "generation", "name", "namespace"}) {
+    m.erase(f);
+    if (auto* v = old_meta->as_object().if_contains(f)) m[f] = *v;
+  }
+  obj["apiVersion"] = res.api_version();
+  obj["kind"] = res.kind;
+  if (res.has_status) {
+    // The main resource never changes status; /status never changes spec.
+    const char* keep = status ? "spec" : "status";
+    obj.erase(keep);
+    if (auto* v = before.if_contains(keep)) obj[keep] = *v;
+  }
+  if (auto e = prepare_update(res, before, obj, alloc_)) return fail(*e);
+  if (res.has_generation && !json_equal(spec_part(obj), spec_part(before))) {
+    auto* gen = before.at("metadata").as_object().if_contains("generation");
+    m["generation"] = (gen != nullptr && gen->is_int64() ? gen->as_int64() : 0) + 1;
+  }
+  m["resourceVersion"] = std::to_string(old->rv);
+  write_result r;
+  if (json_equal(json::value(obj), json::value(before))) { // no-op: no RV bump, no event
+    r.obj = old;
+    return r;
+  }
+  if (dry_run) {
+    r.obj = make_stored(std::move(obj), old->rv);
+    return r;
+  }
+  if (m.contains("deletionTimestamp") && !has_finalizers(obj)) {
+    r.obj = commit(res, k, std::move(obj), event_type::deleted, old);
+    return r;
+  }
+  r.obj = commit(res, k, std::move(obj), event_type::modified, old);
+  return r;
+}
+
+write_result store::patch(const resource_info& res, const std::string& ns, const std::string& name,
+                          const std::function<std::string(json::value&)>& apply, int error_code,
+                          bool status, bool dry_run) {
+  std::lock_guard g{m_};
+  auto k = key(res.namespaced ? ns : "", name);
+  auto& b = objects_[&res];
+  auto it = b.find(k);
+  if (it == b.end()) return fail(not_found(res, name));
+  auto old = it->second;
+  json::value target = old->obj;
+  if (auto err = apply(target); !err.empty()) return fail(error_with_code(error_code, err));
+  if (!target.is_object()) return fail(bad_request("the patch result is not a JSON object"));
+  auto& obj = target.as_object();
+  auto patched_rv = str_at(obj, "metadata", "resourceVersion");
+  if (!patched_rv.empty() && patched_rv != std::to_string(old->rv)) {
+    return fail(conflict(res, name));
+  }
+  if (str_at(obj, "metadata", "name") != name) {
+    return fail(
+        invalid(res, name, "metadata.name",
+                "Invalid value: \"" + str_at(obj, "metadata", "name") + "\": field is immutable"));
+  }
+  if (auto e = check_kind(res, obj)) return fail(*e);
+  return update_locked(res, k, old, std::move(obj), status, dry_run);
+}
+
+write_result store::remove(const resource_info& res, const std::string& ns, const std::string& name,
+                           const delete_preconditions& pre, bool dry_run) {
+  std::lock_guard g{m_};
+  auto k = key(res.namespaced ? ns : "", name);
+  auto& b = objects_[&res];
+  auto it = b.find(k);
+  if (it == b.end()) return fail(not_found(res, name));
+  auto old = it->second;
+  auto uid = str_at(old->obj, "metadata", "uid");
+  if (pre.uid && *pre.uid != uid) {
+    return fail(conflict(res, name,
+                         "Precondition failed: UID in precondition: " + *pre.uid +
+                             ", UID in object meta: " + uid));
+  }
+  if (pre.resource_version && *pre.resource_version != std::to_string(old->rv)) {
+    return fail(
+        conflict(res, name,
+                 "Precondition failed: ResourceVersion in precondition: " + *pre.resource_version +
+                     ", ResourceVersion in object meta: " + std::to_string(old->rv)));
+  }
+  if (&res == &namespaces() &&
+      (name == "default" || name == "kube-system" || name == "kube-public")) {
+    auto e = error_with_code(403, "namespaces \"" + name +
+                                      "\" is forbidden: this namespace "
+                                      "may not be deleted");
+    return fail(e);
+  }
+  return remove_locked(res, k, old, dry_run);
+}
+
+write_result store::remove_locked(const resource_info& res, const std::string& k,
+                                  const object_ptr& old, bool dry_run) {
+  write_result r;
+  auto name = str_at(old->obj, "metadata", "name");
+  if (has_finalizers(old->obj)) { // mark for deletion, keep until the finalizers are gone
+    if (str_at(old->obj, "metadata", "deletionTimestamp").empty() && !dry_run) {
+      auto obj = old->obj;
+      meta(obj)["deletionTimestamp"] = now_rfc3339();
+      meta(obj)["deletionGracePeriodSeconds"] = 0;
+      r.obj = commit(res, k, std::move(obj), event_type::modified, old);
+    } else {
+      r.obj = old;
+    }
+    return r;
+  }
+  if (&res == &namespaces() && !dry_run) { // cascade: the namespace controller's job
+    for (const auto& other : resources()) {
+      if (!other.namespaced) continue;
+      auto& b = objects_[&other];
+      auto prefix = name + "/";
+      for (auto it = b.lower_bound(prefix);
+           it != b.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+        auto victim = it++;
+        auto vk = victim->first;
+        auto vold = victim->second;
+        commit(other, vk, vold->obj, event_type::deleted, vold);
+      }
+    }
+  }
+  r.obj = dry_run ? old : commit(res, k, old->obj, event_type::deleted, old);
+  if (!res.delete_returns_object) {
+    r.body = delete_success(res, name, str_at(old->obj, "metadata", "uid"));
+  }
+  return r;
+}
+
+std::vector<object_ptr> store::remove_collection(const resource_info& res, const list_options& opts,
+                                                 bool dry_run) {
+  std::lock_guard g{m_};
+  list_result page;
+  auto all = opts;
+  all.limit = 0;
+  all.continue_token.clear();
+  list_locked(res, all, page);
+  std::vector<object_ptr> out;
+  for (const auto& obj : page.items) {
+    auto k = key(res.namespaced ? str_at(obj->obj, "metadata", "namespace") : "",
+                 str_at(obj->obj, "metadata", "name"));
+    auto r = remove_locked(res, k, obj, dry_run);
+    if (r.obj) out.push_back(r.obj);
+  }
+  return out;
+}
+
+} // namespace kvip::sim
