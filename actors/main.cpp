@@ -2,6 +2,7 @@
 //   kvip manager [flags]   the daemon (kube-vip compatible flags and env vars)
 //   kvip version           version and build information
 //   kvip apiserver [flags] the embedded Kubernetes API server (simulation/)
+//   kvip simulate [flags]  a simulated cluster (netns lab) and a failover scenario
 
 #include <atomic>
 #include <csignal>
@@ -9,12 +10,13 @@
 #include <deque>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/node.hpp"
-#include "actors/telemetry.hpp"
+#include "actors/plan.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/supervision.hpp"
@@ -23,10 +25,52 @@
 #include "net/metrics.hpp"
 #include "net/version.hpp"
 #include "simulation/apiserver.hpp"
+#include "simulation/scenario.hpp"
 
 extern char** environ;
 
 namespace {
+
+volatile bool simulate_stop = false;
+
+int run_simulate(kvip::sim::scenario_options o) {
+  char self[4096];
+  auto n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    std::fprintf(stderr, "kvip simulate: cannot find my own binary\n");
+    return 1;
+  }
+  self[n] = '\0';
+  o.cluster.kvip_binary = self;
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "kvip simulate: needs root (network namespaces)\n");
+    return 2;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { simulate_stop = true; };
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  auto r = kvip::sim::run_scenario(o, &simulate_stop);
+  std::printf("\n");
+  kvip::sim::print_summary(r);
+  if (!o.report_json.empty()) {
+    if (auto e = kvip::sim::write_json(r, o, o.report_json); !e.empty())
+      std::fprintf(stderr, "kvip simulate: %s\n", e.c_str());
+    else
+      std::printf("report: %s\n", o.report_json.c_str());
+  }
+  if (!o.report_svg.empty()) {
+    if (auto e = kvip::sim::write_svg(r, o.report_svg); !e.empty())
+      std::fprintf(stderr, "kvip simulate: %s\n", e.c_str());
+    else
+      std::printf("timeline: %s\n", o.report_svg.c_str());
+  }
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "kvip simulate: %s\n", r.error.c_str());
+    return 1;
+  }
+  return simulate_stop ? 130 : 0;
+}
 
 /// The signals the daemon handles; blocked in every thread and taken by
 /// sigwait in one thread, which turns them into messages for the node.
@@ -75,22 +119,24 @@ int run_manager(const std::map<std::string, std::string>& flags) {
   sigset_t sigs = handled_signals();
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  // Host checks and the child table, before anything touches the network.
+  auto plan = kvip::plan_node(cfg, reg);
+  if (!plan.problems.empty()) {
+    std::fprintf(stderr, "kvip: cannot start (%zu problem%s):\n", plan.problems.size(),
+                 plan.problems.size() == 1 ? "" : "s");
+    for (const auto& p : plan.problems)
+      std::fprintf(stderr, "  %s\n", p.c_str());
+    return 2;
+  }
+
   spdlog::info("kvip {} starting on node {}", kvip::version::string, cfg.node_name);
+  for (const auto& n : plan.notes)
+    spdlog::info("{}", n);
   int exit_code = 0;
   {
     caf::actor_system_config sys_cfg;
     caf::actor_system sys{sys_cfg};
-    std::vector<kvip::child_spec> children;
-    if (!cfg.prometheus_server.empty()) {
-      kvip::telemetry_options topts;
-      topts.listen = cfg.prometheus_server;
-      topts.config_valid = true;
-      children.push_back({"telemetry",
-                          [topts, &reg](caf::local_actor* parent) {
-                            return kvip::spawn_telemetry(parent, topts, reg);
-                          },
-                          kvip::restart_policy::permanent, true});
-    }
+    auto children = std::move(plan.children);
     auto node = kvip::spawn_node(sys, std::move(children), kvip::supervisor_limits{}, reg);
 
     std::atomic<bool> done{false};
@@ -159,6 +205,32 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
 
+  // kvip simulate: the netns lab and a failover scenario (simulation/scenario.hpp).
+  kvip::sim::scenario_options sim_opts;
+  int restart_ms = 1000;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate", "Build a simulated cluster (network namespaces, embedded API server, real kvip "
+                  "on every node), kill and stop the VIP's owner, and report the failovers");
+  simulate_cmd->add_option("--nodes", sim_opts.cluster.nodes, "Nodes in the lab")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 150));
+  simulate_cmd->add_option("--kills", sim_opts.kills, "SIGKILL rounds")->capture_default_str();
+  simulate_cmd->add_option("--terms", sim_opts.terms, "SIGTERM rounds")->capture_default_str();
+  simulate_cmd
+      ->add_option("--restart-delay-ms", restart_ms,
+                   "How long the stopped kvip stays down (the kubelet's restart)")
+      ->capture_default_str();
+  simulate_cmd->add_option("--lease", sim_opts.cluster.lease_duration_s, "vip_leaseduration (s)")
+      ->capture_default_str();
+  simulate_cmd->add_option("--renew", sim_opts.cluster.renew_deadline_s, "vip_renewdeadline (s)")
+      ->capture_default_str();
+  simulate_cmd->add_option("--retry", sim_opts.cluster.retry_period_s, "vip_retryperiod (s)")
+      ->capture_default_str();
+  simulate_cmd->add_option("--vip", sim_opts.cluster.vips, "VIP address(es); the first is probed")
+      ->capture_default_str();
+  simulate_cmd->add_option("--report", sim_opts.report_json, "Write the JSON report here");
+  simulate_cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");
+
   // One string option per knob. Booleans are flags as in kube-vip (cobra):
   // `--arp` means true, `--arp=false` sets a value; the value is validated
   // with every other value by config::load.
@@ -194,6 +266,10 @@ int main(int argc, char** argv) {
     std::printf("kvip %s (build %s, CAF %d)\n", kvip::version::string, kvip::version::build,
                 CAF_VERSION);
     return 0;
+  }
+  if (simulate_cmd->parsed()) {
+    sim_opts.restart_delay = std::chrono::milliseconds{restart_ms};
+    return run_simulate(sim_opts);
   }
   if (apiserver_cmd->parsed()) {
     if (!gen_certs_dir.empty()) {

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/supervision.hpp"
@@ -78,6 +79,7 @@ void start_child(node_actor* self, std::size_t index) {
   }
   self->monitor(child);
   name_actor(child.address(), spec.name);
+  if (spec.name.size() <= 10) register_sibling(self->system(), spec.name, child);
   st.running[spec.name] = running_child{child, index};
   st.names[child.address()] = spec.name;
   spdlog::debug("supervisor: started {}", spec.name);
@@ -104,6 +106,10 @@ void finish_shutdown(node_actor* self) {
   auto& st = self->state;
   for (auto& [name, child] : st.running)
     self->send_exit(child.handle, caf::exit_reason::user_shutdown);
+  // The registry holds strong references: a detached child registered there
+  // would never be destroyed, and the actor system would wait for it forever.
+  for (const auto& spec : st.specs)
+    if (spec.name.size() <= 10) unregister_sibling(self->system(), spec.name);
   if (st.failed) {
     self->quit(caf::make_error(caf::sec::runtime_error, intensity_exceeded));
   } else {
@@ -147,6 +153,8 @@ void on_child_down(node_actor* self, const caf::down_msg& dm) {
   auto index = run->second.spec_index;
   st.running.erase(run);
   trace::sink::instance().forget_actor(dm.source.id());
+  if (name.size() <= 10 && sibling(self->system(), name).address() == dm.source)
+    unregister_sibling(self->system(), name);
   bool abnormal = dm.reason && dm.reason != caf::exit_reason::normal;
   auto reason = self->system().render(dm.reason);
   if (st.stopping) {

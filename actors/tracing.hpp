@@ -59,6 +59,12 @@ void record(std::uint64_t from, std::uint64_t to, const Msg& m) {
   s.write({from_name, to_name, Msg::name, summary, m.cause});
 }
 
+/// The id of a handle, 0 for an invalid one.
+template <class Handle>
+std::uint64_t id_of(const Handle& h) {
+  return h ? h.id() : 0;
+}
+
 /// Restores the previous current cause when a handler returns.
 struct cause_scope {
   explicit cause_scope(trace::cause_id c) : saved_(current_cause) { current_cause = c; }
@@ -82,7 +88,7 @@ template <class Self, class Handle, class Msg>
 void tell(Self* self, const Handle& dest, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(self->id(), dest.id(), m);
+  if (trace::sink::instance().enabled()) detail::record(self->id(), detail::id_of(dest), m);
   self->send(dest, std::move(m));
 }
 
@@ -91,7 +97,7 @@ template <class Self, class Handle, class Msg>
 void tell_after(Self* self, const Handle& dest, caf::timespan delay, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(self->id(), dest.id(), m);
+  if (trace::sink::instance().enabled()) detail::record(self->id(), detail::id_of(dest), m);
   self->delayed_send(dest, delay, std::move(m));
 }
 
@@ -100,7 +106,7 @@ template <class Handle, class Msg>
 void tell_anon(const Handle& dest, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(0, dest.id(), m);
+  if (trace::sink::instance().enabled()) detail::record(0, detail::id_of(dest), m);
   caf::anon_send(dest, std::move(m));
 }
 
@@ -110,7 +116,7 @@ template <class Self, class Handle, class Msg>
 auto ask(Self* self, const Handle& dest, caf::timespan timeout, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(self->id(), dest.id(), m);
+  if (trace::sink::instance().enabled()) detail::record(self->id(), detail::id_of(dest), m);
   return self->request(dest, timeout, std::move(m));
 }
 

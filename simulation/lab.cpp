@@ -147,6 +147,10 @@ std::string lab::exec(const lab_host& h, std::vector<std::string> argv) const {
   return run_checked(in_ns(h.netns, std::move(argv)));
 }
 
+command_result lab::run(const lab_host& h, std::vector<std::string> argv) const {
+  return run_command(in_ns(h.netns, std::move(argv)));
+}
+
 std::size_t lab::start(const lab_host& h, std::vector<std::string> argv,
                        const std::map<std::string, std::string>& env, const std::string& log_path,
                        std::string& err) {

@@ -57,6 +57,8 @@ public:
 
   /// Runs a command inside a host's namespace to completion; "" or an error.
   std::string exec(const lab_host& h, std::vector<std::string> argv) const;
+  /// Runs a command inside a host's namespace and returns its output.
+  command_result run(const lab_host& h, std::vector<std::string> argv) const;
   /// Starts a long-lived process inside a host's namespace; the lab kills it
   /// on teardown. Returns its index for signal()/wait()/process().
   std::size_t start(const lab_host& h, std::vector<std::string> argv,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/node.hpp"
+#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "messages/supervision.hpp"
 #include "net/metrics.hpp"
@@ -197,6 +198,9 @@ CAF_TEST(sigterm stops children in reverse order and the node exits normally) {
   CAF_CHECK_EQUAL(log->stopped, (std::vector<std::string>{"third", "second", "first"}));
   CAF_CHECK(node_exit->down);
   CAF_CHECK(!node_exit->reason);
+  // Registrations are dropped, so nothing keeps a stopped child alive.
+  CAF_CHECK(!kvip::sibling(sys, "first"));
+  CAF_CHECK(!kvip::sibling(sys, "third"));
 }
 
 CAF_TEST(a child that does not confirm shutdown is skipped after the timeout) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kvip manager with a bad configuration exits 2 and names every problem, one
 # line each, before touching the network; --help lists options with defaults.
-source "$(dirname "$0")/lib/common.bash"
+KVIP_PRIVATE_NETNS=1 source "$(dirname "$0")/lib/common.bash"
+start_apiserver || exit 1
 
 run_env() { # run_env VAR=VALUE... : runs kvip manager with a clean environment
   env -i PATH="$PATH" "$@" "$KVIP" manager --prometheusHTTPServer "" >"$TMP/out" 2>"$TMP/err"
@@ -35,7 +36,7 @@ check "empty configuration exits 2" [ "$(rc)" = 2 ]
 
 # Flags beat environment: a bad env value fixed by a good flag is fine,
 # and a bad flag value is reported under its knob.
-env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.0.0.5 port=99999 \
+env -i PATH="$PATH" $(daemon_env) port=99999 \
   "$KVIP" manager --port 6443 --prometheusHTTPServer 127.0.0.1:0 >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 PIDS+=("$pid")
@@ -44,8 +45,8 @@ kill -TERM "$pid"; wait "$pid"; code=$?
 check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
 
 # Boolean flags work bare (--arp) and with a value (--arp=false), as in kube-vip.
-env -i PATH="$PATH" "$KVIP" manager --arp --controlplane --address 10.0.0.5 \
-  --prometheusHTTPServer 127.0.0.1:0 >"$TMP/out" 2>"$TMP/err" &
+env -i PATH="$PATH" "$KVIP" manager --arp --controlplane --address 10.98.0.100 --interface eth0 \
+  --k8sConfigPath "$TMP/kubeconfig" --prometheusHTTPServer 127.0.0.1:0 >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 PIDS+=("$pid")
 check "bare boolean flags enable a mode and a feature" poll 10 grep -q "telemetry: serving" "$TMP/err"
@@ -81,6 +82,22 @@ check "--help exits 0" [ $? = 0 ]
 check "--help lists --leaseDuration with its env var" sh -c "grep -A1 -- '--leaseDuration' '$TMP/help' | grep -q vip_leaseduration"
 check "--help shows the default lease duration" grep -q -- "--leaseDuration.*15" "$TMP/help"
 check "--help lists --prometheusHTTPServer default :2112" grep -q -- "--prometheusHTTPServer.*:2112" "$TMP/help"
+
+# Host checks before anything touches the network: a missing interface,
+# a missing kubeconfig and a DNS-named VIP are each named, exit 2.
+env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.98.0.100 vip_interface=nosuch0 \
+  k8s_config_file="$TMP/missing.kubeconfig" "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "host problems exit 2" [ "$(rc)" = 2 ]
+check "missing interface named" err_has "vip_interface=nosuch0: no such interface"
+check "missing kubeconfig named" err_has "missing.kubeconfig"
+env -i PATH="$PATH" $(daemon_env) address=api.example.com "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "DNS-named VIP exits 2" [ "$(rc)" = 2 ]
+check "DNS-named VIP named" err_has "address=api.example.com"
+env -i PATH="$PATH" $(daemon_env) vip_arp=false bgp_enable=true "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "unimplemented BGP mode exits 2 saying so" sh -c "[ $(rc) = 2 ] && grep -q 'not implemented' '$TMP/err'"
 
 "$KVIP" version >"$TMP/out" 2>&1
 check "version prints kvip" grep -q "^kvip " "$TMP/out"

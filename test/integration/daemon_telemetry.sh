@@ -3,11 +3,12 @@
 # passes promtool, SIGUSR1 dumps every actor's state, tracing switches on and
 # off at run time (SIGUSR2 and HTTP), JSON logs are one object per line, and
 # SIGTERM shuts down in order with exit status 0.
-source "$(dirname "$0")/lib/common.bash"
+KVIP_PRIVATE_NETNS=1 source "$(dirname "$0")/lib/common.bash"
+start_apiserver || exit 1
 
 start_daemon() { # start_daemon LOGFILE [extra env...]
   local log=$1; shift
-  env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.0.0.5 vip_nodename=it-node \
+  env -i PATH="$PATH" $(daemon_env) vip_nodename=it-node \
     prometheus_server=127.0.0.1:0 "$@" "$KVIP" manager >"$log.out" 2>"$log" &
   DAEMON=$!
   PIDS+=("$DAEMON")
@@ -21,7 +22,9 @@ check "/healthz answers 200" curl -sf "$URL/healthz" -o /dev/null
 check "/readyz becomes 200 once every actor is up" poll 5 curl -sf "$URL/readyz"
 curl -sf "$URL/metrics" >"$TMP/metrics"
 check "/metrics has kube_vip_build_info for the node" grep -q 'kube_vip_build_info{.*node="it-node".*} 1' "$TMP/metrics"
-check "/metrics has the supervisor's children gauge" grep -q '^kvip_supervisor_children_up 1$' "$TMP/metrics"
+check "/metrics has the supervisor's children gauge" grep -q '^kvip_supervisor_children_up [1-9]' "$TMP/metrics"
+check "the only node becomes leader" poll 10 sh -c "curl -sf '$URL/metrics' | grep -q 'kube_vip_is_leader{node=\"it-node\",lease_name=\"plndr-cp-lock\"} 1'"
+check "the leader holds the VIP on eth0" poll 5 sh -c "ip -o addr show dev eth0 | grep -q '10.98.0.100/32'"
 if command -v promtool >/dev/null; then
   check "promtool check metrics accepts /metrics" sh -c "promtool check metrics <'$TMP/metrics'"
 else
@@ -57,6 +60,7 @@ check "bad trace switch value is 400" [ "$(curl -s -o /dev/null -w '%{http_code}
 kill -TERM "$DAEMON"; wait "$DAEMON"; code=$?
 check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
 check "orderly shutdown logged" grep -q "supervisor: all children stopped" "$TMP/log"
+check "SIGTERM removed the VIP" sh -c "! ip -o addr show dev eth0 | grep -q '10.98.0.100'"
 check "port closed after exit" sh -c "! curl -sf '$URL/healthz'"
 
 # Tracing cannot be switched on without a file: 409 with a clear message.
@@ -88,7 +92,7 @@ holder=$!
 PIDS+=("$holder")
 poll 5 test -s "$TMP/port"
 busy=$(cat "$TMP/port")
-env -i PATH="$PATH" vip_arp=true cp_enable=true address=10.0.0.5 prometheus_server=127.0.0.1:$busy \
+env -i PATH="$PATH" $(daemon_env) prometheus_server=127.0.0.1:$busy \
   timeout 60 "$KVIP" manager >/dev/null 2>"$TMP/log5"
 code=$?
 check "busy telemetry port ends in exit 1 after restarts (got $code)" [ "$code" = 1 ]

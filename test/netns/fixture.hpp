@@ -11,7 +11,7 @@
 namespace kvip::test {
 
 inline int sh(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str());
+  return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str());
 }
 
 /// Output of a shell command (stdout), for assertions on `ip` listings.

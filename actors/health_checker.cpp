@@ -1,0 +1,95 @@
+#include "actors/health_checker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/node.hpp"
+#include "actors/siblings.hpp"
+#include "actors/tracing.hpp"
+#include "caf/all.hpp"
+#include "messages/election.hpp"
+#include "messages/supervision.hpp"
+#include "net/http_probe.hpp"
+
+namespace kvip {
+
+namespace {
+
+/// Timer of the health checker.
+struct health_tick : msg::traced {
+  static constexpr const char* name = "health_tick";
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_tick&) {
+  return f(caf::meta::type_name(health_tick::name));
+}
+
+struct health_state {
+  health_options opts;
+  std::string subscriber;
+  int failures = 0;
+  bool healthy = true;
+  std::string last_detail;
+  static inline const char* name = "health_checker";
+};
+
+using health_actor = caf::stateful_actor<health_state>;
+
+caf::behavior health_fn(health_actor* self, health_options opts, std::string subscriber) {
+  log_crashes(self, "health_checker");
+  self->state.opts = std::move(opts);
+  self->state.subscriber = std::move(subscriber);
+  tell(self, caf::actor{self}, health_tick{});
+  return {
+      on(self,
+         [self](const health_tick&) {
+           auto& st = self->state;
+           auto r = net::http_probe(st.opts.url, st.opts.timeout, st.opts.ca_path);
+           st.last_detail = r.detail;
+           if (r.healthy) {
+             st.failures = 0;
+             if (!st.healthy) {
+               st.healthy = true;
+               spdlog::info("health_checker: {} healthy again ({})", st.opts.url, r.detail);
+               msg::health_status h;
+               h.healthy = true;
+               h.detail = r.detail;
+               tell(self, sibling(self->system(), st.subscriber), h);
+             }
+           } else if (++st.failures >= st.opts.failure_threshold && st.healthy) {
+             st.healthy = false;
+             spdlog::warn("health_checker: {} failed {} times in a row ({})", st.opts.url,
+                          st.failures, r.detail);
+             msg::health_status h;
+             h.healthy = false;
+             h.detail = st.opts.url + ": " + r.detail;
+             tell(self, sibling(self->system(), st.subscriber), h);
+           }
+           tell_after(self, caf::actor{self}, st.opts.period, health_tick{});
+         }),
+      on(self,
+         [self](const msg::dump_request&) {
+           auto& st = self->state;
+           msg::dump_reply r;
+           r.actor = "health_checker";
+           r.text = fmt::format("{} every {} ms: {}, {} consecutive failures, last: {}",
+                                st.opts.url, st.opts.period.count(),
+                                st.healthy ? "healthy" : "unhealthy", st.failures, st.last_detail);
+           return r;
+         }),
+      on(self,
+         [](const msg::shutdown_request&) {
+           msg::shutdown_done d;
+           d.actor = "health_checker";
+           return d;
+         }),
+  };
+}
+
+} // namespace
+
+caf::actor spawn_health_checker(caf::local_actor* parent, health_options opts,
+                                std::string subscriber) {
+  return parent->spawn<caf::detached>(health_fn, std::move(opts), std::move(subscriber));
+}
+
+} // namespace kvip

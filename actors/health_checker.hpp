@@ -1,0 +1,26 @@
+#pragma once
+// health_checker: probes the control plane (control_plane_health_check_address)
+// every period and tells its subscriber health_status on every change:
+// unhealthy after `failure_threshold` consecutive failures, healthy again
+// after one success. Detached: each probe blocks for up to `timeout`.
+
+#include <chrono>
+#include <string>
+
+#include "caf/fwd.hpp"
+
+namespace kvip {
+
+struct health_options {
+  std::string url;
+  std::string ca_path;
+  std::chrono::milliseconds period{5000};
+  std::chrono::milliseconds timeout{3000};
+  int failure_threshold = 3;
+};
+
+/// Spawns the checker; it reports to the sibling named `subscriber`.
+caf::actor spawn_health_checker(caf::local_actor* parent, health_options opts,
+                                std::string subscriber = "elector");
+
+} // namespace kvip

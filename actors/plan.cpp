@@ -1,0 +1,175 @@
+#include "actors/plan.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "actors/arp_broadcaster.hpp"
+#include "actors/health_checker.hpp"
+#include "actors/k8s_io.hpp"
+#include "actors/lease_elector.hpp"
+#include "actors/siblings.hpp"
+#include "actors/telemetry.hpp"
+#include "caf/all.hpp"
+#include "k8s/client.hpp"
+#include "k8s/kubeconfig.hpp"
+#include "net/ip.hpp"
+#include "net/l2_host.hpp"
+#include "net/netlink.hpp"
+
+namespace kvip {
+
+namespace {
+
+const char* sa_namespace_file = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/// The interface of the IPv4 default route (kube-vip's default for
+/// vip_interface), from /proc/net/route; "" if there is none.
+std::string default_route_interface() {
+  std::ifstream in{"/proc/net/route"};
+  std::string line;
+  std::getline(in, line); // header
+  while (std::getline(in, line)) {
+    std::istringstream fields{line};
+    std::string iface, dest, gateway, flags;
+    fields >> iface >> dest >> gateway >> flags;
+    if (dest == "00000000") return iface;
+  }
+  return {};
+}
+
+/// Lease namespace and name, kube-vip's rules: "ns/name" > service-account
+/// namespace file > cp_namespace.
+std::pair<std::string, std::string> lease_location(const config::settings& cfg) {
+  if (auto slash = cfg.lease_name.find('/'); slash != std::string::npos)
+    return {cfg.lease_name.substr(0, slash), cfg.lease_name.substr(slash + 1)};
+  std::ifstream sa{sa_namespace_file};
+  std::string ns;
+  if (sa && std::getline(sa, ns) && !ns.empty()) return {ns, cfg.lease_name};
+  return {cfg.cp_namespace, cfg.lease_name};
+}
+
+void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, node_plan& plan) {
+  // The interface: vip_interface, or the default route's.
+  std::string iface = cfg.interface.empty() ? default_route_interface() : cfg.interface;
+  std::string err;
+  auto nl = net::netlink::open(err);
+  if (!nl) {
+    plan.problems.push_back("netlink: " + err);
+    return;
+  }
+  if (iface.empty()) {
+    plan.problems.push_back("vip_interface=\"\": no interface given and no default route to "
+                            "take it from");
+  } else if (auto link = nl->link_by_name(iface, err); !link) {
+    plan.problems.push_back("vip_interface=" + iface + ": no such interface on this node");
+  } else if (!link->oper_up && !cfg.allow_interface_not_up) {
+    plan.problems.push_back("vip_interface=" + iface +
+                            ": interface is down (set vip_allow_interface_not_up=true to start "
+                            "anyway)");
+  }
+  std::vector<msg::vip_spec> vips;
+  std::vector<std::string> stale;
+  for (const auto& a : cfg.address) {
+    auto ip = net::ip_address::parse(a);
+    if (!ip) {
+      plan.problems.push_back("address=" + a +
+                              ": DNS-named control-plane VIPs are not supported by kvip yet; "
+                              "use IP addresses");
+      continue;
+    }
+    const auto& sub = ip->is_v4() ? cfg.subnet_v4 : cfg.subnet_v6;
+    int bits = sub.automatic ? ip->max_prefix() : sub.bits;
+    vips.push_back(msg::vip_spec{ip->to_string(), bits, iface});
+    stale.push_back(ip->to_string());
+  }
+  if (vips.empty() && plan.problems.empty())
+    plan.problems.push_back("address=\"\": the control-plane VIP needs at least one address");
+
+  // Kubernetes configuration, kube-vip's order.
+  k8s::config_sources src;
+  if (cfg.kubeconfig != "/etc/kubernetes/admin.conf") src.kubeconfig = cfg.kubeconfig;
+  src.kubernetes_addr = cfg.kubernetes_addr;
+  auto conn = k8s::select_config(src);
+  if (!conn.ok()) {
+    plan.problems.push_back("k8s_config_file=" + cfg.kubeconfig + ": " + conn.err().describe());
+    return;
+  }
+  if (!plan.problems.empty()) return;
+  auto client = std::make_shared<k8s::client>(conn.value());
+  plan.notes.push_back("Kubernetes API " + conn->server + " (" + conn->source + ")");
+
+  auto node_name = cfg.node_name;
+  plan.children.push_back({"k8s_io",
+                           [client, node_name](caf::local_actor* parent) {
+                             return spawn_k8s_io(parent, client, node_name);
+                           },
+                           restart_policy::permanent, false});
+
+  arp_options aopts;
+  aopts.refresh = cfg.arp_rate;
+  aopts.node_name = cfg.node_name;
+  aopts.stale_vips = stale;
+  auto host = net::make_kernel_l2_host();
+  plan.children.push_back({"announcer",
+                           [aopts, host, &reg](caf::local_actor* parent) mutable {
+                             aopts.event_sink = sibling(parent->system(), "k8s_io");
+                             return spawn_arp_broadcaster(parent, aopts, host, reg);
+                           },
+                           restart_policy::permanent, false});
+
+  elector_options eopts;
+  std::tie(eopts.lease_namespace, eopts.lease_name) = lease_location(cfg);
+  eopts.timings.identity = cfg.node_name;
+  eopts.timings.lease_duration = cfg.lease_duration;
+  eopts.timings.renew_deadline = cfg.renew_deadline;
+  eopts.timings.retry_period = cfg.retry_period;
+  eopts.annotations = cfg.lease_annotations;
+  eopts.vips = vips;
+  eopts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
+  plan.notes.push_back("control-plane VIP " + cfg.address.front() + " on " + iface +
+                       " (ARP/NDP), lease " + eopts.lease_namespace + "/" + eopts.lease_name);
+  plan.children.push_back(
+      {"elector",
+       [eopts, &reg](caf::local_actor* parent) { return spawn_lease_elector(parent, eopts, reg); },
+       restart_policy::permanent, false});
+
+  if (!cfg.cp_health_check_address.empty()) {
+    health_options h;
+    h.url = cfg.cp_health_check_address;
+    h.ca_path = cfg.cp_health_check_ca_path;
+    h.period = cfg.cp_health_check_period;
+    h.timeout = cfg.cp_health_check_timeout;
+    h.failure_threshold = cfg.cp_health_check_failure_threshold;
+    plan.children.push_back(
+        {"health",
+         [h](caf::local_actor* parent) { return spawn_health_checker(parent, h, "elector"); },
+         restart_policy::permanent, false});
+  }
+}
+
+} // namespace
+
+node_plan plan_node(const config::settings& cfg, metrics::registry& reg) {
+  node_plan plan;
+  if (!cfg.prometheus_server.empty()) {
+    telemetry_options topts;
+    topts.listen = cfg.prometheus_server;
+    plan.children.push_back(
+        {"telemetry",
+         [topts, &reg](caf::local_actor* parent) { return spawn_telemetry(parent, topts, reg); },
+         restart_policy::permanent, true});
+  }
+  if (cfg.bgp) plan.problems.push_back("bgp_enable=true: BGP mode is not implemented in kvip yet");
+  if (cfg.routing_table)
+    plan.problems.push_back("vip_routingtable=true: routing-table mode is not implemented in kvip "
+                            "yet");
+  if (cfg.wireguard)
+    plan.problems.push_back("vip_wireguard=true: WireGuard mode is not implemented in kvip yet");
+  if (cfg.services)
+    plan.notes.push_back("svc_enable=true: LoadBalancer Services are not implemented in kvip yet; "
+                         "only the control-plane VIP runs");
+  if (cfg.arp && cfg.control_plane) add_control_plane_arp(cfg, reg, plan);
+  return plan;
+}
+
+} // namespace kvip

@@ -1,0 +1,92 @@
+#pragma once
+// Lease election messages.
+//
+// Producers → consumers:
+//   lease_elector   → k8s_io          : lease_get, lease_write (replies: lease_reply)
+//   any actor       → k8s_io          : event_report (no reply)
+//   health_checker  → lease_elector   : health_status
+//   lease_elector   → lease_elector   : election_tick (its own timer)
+
+#include <cstdint>
+#include <string>
+
+#include "caf/meta/type_name.hpp"
+#include "messages/traced.hpp"
+
+namespace kvip::msg {
+
+/// Read the Lease ns/name.
+struct lease_get : traced {
+  static constexpr const char* name = "lease_get";
+  std::string ns;
+  std::string lease;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_get& x) {
+  return f(caf::meta::type_name(lease_get::name), x.ns, x.lease);
+}
+
+/// Create (POST) or update (PUT with its resourceVersion) a Lease object,
+/// given as serialized JSON so fields kvip does not understand survive.
+struct lease_write : traced {
+  static constexpr const char* name = "lease_write";
+  bool create = false;
+  std::string object_json;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_write& x) {
+  return f(caf::meta::type_name(lease_write::name), x.create, x.object_json);
+}
+
+/// Outcome of lease_get / lease_write.
+struct lease_reply : traced {
+  static constexpr const char* name = "lease_reply";
+  enum code : std::uint8_t { ok = 0, not_found = 1, conflict = 2, error = 3 };
+  std::uint8_t outcome = error;
+  std::string object_json; ///< the Lease as read or written (ok only)
+  std::string error_text;  ///< what went wrong (error only)
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_reply& x) {
+  return f(caf::meta::type_name(lease_reply::name), x.outcome, x.error_text);
+}
+
+/// A Kubernetes Event to record (Warning or Normal) about an object.
+struct event_report : traced {
+  static constexpr const char* name = "event_report";
+  std::string type = "Warning";
+  std::string reason;
+  std::string message;
+  std::string api_version; ///< of the involved object
+  std::string kind;
+  std::string ns;
+  std::string object;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_report& x) {
+  return f(caf::meta::type_name(event_report::name), x.type, x.reason, x.message, x.kind, x.ns,
+           x.object);
+}
+
+/// Whether the local control plane is healthy (sent on every change).
+struct health_status : traced {
+  static constexpr const char* name = "health_status";
+  bool healthy = true;
+  std::string detail;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_status& x) {
+  return f(caf::meta::type_name(health_status::name), x.healthy, x.detail);
+}
+
+/// The elector's timer; stale generations are ignored.
+struct election_tick : traced {
+  static constexpr const char* name = "election_tick";
+  std::uint64_t generation = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, election_tick& x) {
+  return f(caf::meta::type_name(election_tick::name), x.generation);
+}
+
+} // namespace kvip::msg

@@ -1,0 +1,168 @@
+#include "simulation/cluster.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace kvip::sim {
+
+namespace {
+
+constexpr const char* api_addr = "10.99.0.254";
+constexpr int api_port = 6443;
+constexpr int admin_port = 6444;
+
+/// Polls `pred` every 50 ms until it holds or `budget` passes.
+template <class Pred>
+bool poll_for(std::chrono::milliseconds budget, Pred pred) {
+  auto until = std::chrono::steady_clock::now() + budget;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return pred();
+}
+
+} // namespace
+
+std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::string& err) {
+  std::unique_ptr<cluster> c{new cluster};
+  c->opts_ = opts;
+  c->workdir_ = opts.workdir;
+  if (c->workdir_.empty()) {
+    char tmpl[] = "/tmp/kvip-sim-XXXXXX";
+    if (!::mkdtemp(tmpl)) {
+      err = "cannot create a work directory in /tmp";
+      return nullptr;
+    }
+    c->workdir_ = tmpl;
+    c->own_workdir_ = true;
+  }
+  c->lab_ = lab::create({.nodes = opts.nodes}, err);
+  if (!c->lab_) return nullptr;
+
+  // The API server, plain HTTP on the bridge address, admin port beside it.
+  auto& infra = c->lab_->infra();
+  c->api_proc_ =
+      c->lab_->start(infra,
+                     {opts.kvip_binary, "apiserver", "--listen",
+                      std::string{api_addr} + ":" + std::to_string(api_port), "--admin-listen",
+                      std::string{api_addr} + ":" + std::to_string(admin_port)},
+                     {}, c->workdir_ + "/apiserver.log", err);
+  if (!err.empty()) return nullptr;
+  auto url = "http://" + std::string{api_addr} + ":" + std::to_string(api_port);
+  if (!poll_for(std::chrono::seconds{15}, [&] {
+        return c->lab_->run(infra, {"curl", "-sf", "-o", "/dev/null", url + "/healthz"}).ok();
+      })) {
+    err = "the API server did not come up; see " + c->workdir_ + "/apiserver.log";
+    return nullptr;
+  }
+  c->kubeconfig_ = c->workdir_ + "/kubeconfig";
+  std::ofstream kc{c->kubeconfig_};
+  kc << "apiVersion: v1\nkind: Config\n"
+     << "clusters:\n- name: lab\n  cluster:\n    server: " << url << "\n"
+     << "users:\n- name: lab\n  user: {}\n"
+     << "contexts:\n- name: lab\n  context:\n    cluster: lab\n    user: lab\n"
+     << "current-context: lab\n";
+  kc.close();
+
+  c->node_procs_.resize(static_cast<std::size_t>(opts.nodes));
+  for (int i = 0; i < opts.nodes && opts.start_nodes; ++i)
+    if (auto e = c->start_node(i); !e.empty()) {
+      err = e;
+      return nullptr;
+    }
+  return c;
+}
+
+cluster::~cluster() {
+  // Stop nodes gracefully first so they remove their VIPs, then tear down.
+  for (std::size_t i = 0; i < node_procs_.size(); ++i)
+    if (node_procs_[i] && lab_->proc(*node_procs_[i]).running())
+      lab_->proc(*node_procs_[i]).signal(SIGKILL);
+  lab_.reset();
+  if (own_workdir_ && std::getenv("KVIP_KEEP_SIM") == nullptr) run_command({"rm", "-rf", workdir_});
+}
+
+std::string cluster::start_node(int i, const std::map<std::string, std::string>& env) {
+  auto& h = lab_->nodes().at(static_cast<std::size_t>(i));
+  auto& slot = node_procs_.at(static_cast<std::size_t>(i));
+  if (slot && lab_->proc(*slot).running()) return "node " + h.name + " is already running";
+  std::string vips;
+  for (auto& v : opts_.vips)
+    vips += (vips.empty() ? "" : ",") + v;
+  std::map<std::string, std::string> e{
+      {"vip_arp", "true"},
+      {"cp_enable", "true"},
+      {"address", vips},
+      {"vip_interface", "eth0"},
+      {"vip_nodename", h.name},
+      {"k8s_config_file", kubeconfig_},
+      {"vip_leaseduration", std::to_string(opts_.lease_duration_s)},
+      {"vip_renewdeadline", std::to_string(opts_.renew_deadline_s)},
+      {"vip_retryperiod", std::to_string(opts_.retry_period_s)},
+      {"prometheus_server", ":2112"},
+  };
+  for (auto& [k, v] : opts_.extra_env)
+    e[k] = v;
+  for (auto& [k, v] : env)
+    e[k] = v;
+  std::string err;
+  slot = lab_->start(h, {opts_.kvip_binary, "manager"}, e, node_log(i), err);
+  return err;
+}
+
+bool cluster::signal_node(int i, int signo) {
+  auto& slot = node_procs_.at(static_cast<std::size_t>(i));
+  return slot && lab_->proc(*slot).signal(signo);
+}
+
+int cluster::wait_node(int i, std::chrono::milliseconds timeout) {
+  auto& slot = node_procs_.at(static_cast<std::size_t>(i));
+  return slot ? lab_->proc(*slot).wait(timeout) : -1;
+}
+
+bool cluster::node_running(int i) {
+  auto& slot = node_procs_.at(static_cast<std::size_t>(i));
+  return slot && lab_->proc(*slot).running();
+}
+
+std::string cluster::node_log(int i) const {
+  return workdir_ + "/" + lab_->nodes().at(static_cast<std::size_t>(i)).name + ".log";
+}
+
+std::string cluster::node_metrics(int i) {
+  auto r = lab_->run(lab_->nodes().at(static_cast<std::size_t>(i)),
+                     {"curl", "-sf", "--max-time", "2", "http://127.0.0.1:2112/metrics"});
+  return r.ok() ? r.output : std::string{};
+}
+
+int cluster::node_of(const net::mac_address& mac) const {
+  for (std::size_t i = 0; i < lab_->nodes().size(); ++i)
+    if (lab_->nodes()[i].mac == mac) return static_cast<int>(i);
+  return -1;
+}
+
+std::unique_ptr<prober> cluster::probe(const std::string& vip, std::string& err) {
+  auto ip = net::ip_address::parse(vip);
+  if (!ip) {
+    err = "not an IP address: " + vip;
+    return nullptr;
+  }
+  probe_options po;
+  po.netns = lab_->client().netns;
+  po.vip = *ip;
+  po.src = ip->is_v4() ? lab_->client().ipv4 : lab_->client().ipv6;
+  po.src_mac = lab_->client().mac;
+  return prober::start(po, err);
+}
+
+std::string cluster::api_fault(const std::string& path) {
+  auto r = lab_->run(lab_->infra(), {"curl", "-sf", "-X", "POST",
+                                     "http://" + std::string{api_addr} + ":" +
+                                         std::to_string(admin_port) + "/faults/" + path});
+  return r.ok() ? std::string{} : "admin " + path + ": " + r.output;
+}
+
+} // namespace kvip::sim

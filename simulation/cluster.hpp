@@ -1,0 +1,73 @@
+#pragma once
+// A simulated cluster on the netns lab: the embedded API server in the infra
+// namespace, the real `kvip manager` in every node namespace with a
+// kube-vip style environment, and a prober in the client namespace. Used by
+// `kvip simulate`, the failover benchmark and the netns integration tests.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simulation/lab.hpp"
+#include "simulation/prober.hpp"
+
+namespace kvip::sim {
+
+struct cluster_options {
+  int nodes = 3;
+  std::string kvip_binary;                      ///< path of the kvip executable
+  std::string workdir;                          ///< logs and kubeconfig ("" = a new /tmp dir)
+  std::vector<std::string> vips{"10.99.0.100"}; ///< the control-plane VIP(s)
+  int lease_duration_s = 5;                     ///< kube-vip's e2e timings 5/3/1
+  int renew_deadline_s = 3;
+  int retry_period_s = 1;
+  std::map<std::string, std::string> extra_env; ///< added to every node's environment
+  bool start_nodes = true; ///< false: the caller starts them with start_node()
+};
+
+class cluster {
+public:
+  /// Builds the lab, starts the API server and every node; nullptr + err on failure.
+  static std::unique_ptr<cluster> create(const cluster_options& opts, std::string& err);
+  ~cluster();
+
+  sim::lab& lab() { return *lab_; }
+  const cluster_options& options() const { return opts_; }
+  const std::string& workdir() const { return workdir_; }
+  const std::string& kubeconfig() const { return kubeconfig_; }
+
+  /// Starts (or restarts) kvip on node i (0-based) with extra environment.
+  std::string start_node(int i, const std::map<std::string, std::string>& env = {});
+  /// Sends a signal to node i's kvip (SIGKILL, SIGTERM, SIGSTOP, SIGCONT).
+  bool signal_node(int i, int signo);
+  /// Waits for node i's kvip to exit; its exit code or -1 on timeout.
+  int wait_node(int i, std::chrono::milliseconds timeout);
+  bool node_running(int i);
+  /// Node i's log file.
+  std::string node_log(int i) const;
+  /// Node i's /metrics text ("" when unreachable).
+  std::string node_metrics(int i);
+  /// The node (0-based) whose MAC is `mac`, or -1.
+  int node_of(const net::mac_address& mac) const;
+
+  /// Starts a prober for `vip` from the client namespace.
+  std::unique_ptr<prober> probe(const std::string& vip, std::string& err);
+
+  /// Asks the API server's admin port for a fault ("outage?mode=503" ...).
+  std::string api_fault(const std::string& path);
+
+private:
+  cluster() = default;
+  cluster_options opts_;
+  std::unique_ptr<sim::lab> lab_;
+  std::string workdir_;
+  std::string kubeconfig_;
+  bool own_workdir_ = false;
+  std::optional<std::size_t> api_proc_;
+  std::vector<std::optional<std::size_t>> node_procs_;
+};
+
+} // namespace kvip::sim

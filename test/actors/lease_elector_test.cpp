@@ -1,0 +1,228 @@
+#define CAF_SUITE lease_elector
+#include "test/actors/fixture.hpp"
+
+#include <boost/json.hpp>
+
+#include "actors/lease_elector.hpp"
+#include "actors/siblings.hpp"
+#include "actors/tracing.hpp"
+#include "k8s/objects.hpp"
+#include "messages/announce.hpp"
+#include "messages/election.hpp"
+#include "messages/supervision.hpp"
+#include "net/metrics.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What the fakes saw, in order ("announce 1", "withdraw", "write holder=n1").
+struct journal {
+  std::vector<std::string> events;
+  std::optional<boost::json::object> lease;
+  int rv = 0;
+  bool api_down = false;
+};
+
+/// A fake k8s_io: one in-memory Lease with resourceVersion CAS.
+caf::behavior fake_io(caf::event_based_actor* self, std::shared_ptr<journal> j) {
+  auto reply_ok = [j] {
+    kvip::msg::lease_reply r;
+    r.outcome = kvip::msg::lease_reply::ok;
+    r.object_json = boost::json::serialize(*j->lease);
+    return r;
+  };
+  return {
+      kvip::on(self,
+               [j, reply_ok](const kvip::msg::lease_get&) {
+                 kvip::msg::lease_reply r;
+                 if (j->api_down) return r; // error
+                 if (!j->lease) {
+                   r.outcome = kvip::msg::lease_reply::not_found;
+                   return r;
+                 }
+                 return reply_ok();
+               }),
+      kvip::on(self,
+               [j, reply_ok](const kvip::msg::lease_write& w) {
+                 kvip::msg::lease_reply r;
+                 if (j->api_down) return r;
+                 auto obj = boost::json::parse(w.object_json).as_object();
+                 kvip::k8s::lease l{obj};
+                 if (w.create ? j->lease.has_value()
+                              : (!j->lease || l.resource_version() != std::to_string(j->rv))) {
+                   r.outcome = kvip::msg::lease_reply::conflict;
+                   return r;
+                 }
+                 l.set_resource_version(std::to_string(++j->rv));
+                 j->lease = l.raw();
+                 j->events.push_back("write holder=" + l.holder_identity().value_or(""));
+                 return reply_ok();
+               }),
+  };
+}
+
+/// A fake announcer recording the sets it is asked to hold.
+caf::behavior fake_announcer(caf::event_based_actor* self, std::shared_ptr<journal> j) {
+  return {
+      kvip::on(self,
+               [j](const kvip::msg::announce_set& s) {
+                 j->events.push_back(s.vips.empty() ? "withdraw"
+                                                    : "announce " + std::to_string(s.vips.size()));
+                 kvip::msg::announce_result r;
+                 for (auto& v : s.vips)
+                   r.active.push_back(v.address);
+                 return r;
+               }),
+  };
+}
+
+struct fixture : test_coordinator_fixture<> {
+  kvip::metrics::registry reg;
+  std::shared_ptr<journal> j = std::make_shared<journal>();
+  caf::actor io, announcer, elector;
+
+  fixture() {
+    io = sys.spawn(fake_io, j);
+    announcer = sys.spawn(fake_announcer, j);
+    kvip::register_sibling(sys, "k8s_io", io);
+    kvip::register_sibling(sys, "announcer", announcer);
+    sched.run();
+  }
+
+  ~fixture() {
+    for (auto& a : {elector, io, announcer})
+      if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sched.run();
+    kvip::unregister_sibling(sys, "k8s_io");
+    kvip::unregister_sibling(sys, "announcer");
+  }
+
+  kvip::elector_options options(const std::string& id) {
+    kvip::elector_options o;
+    o.timings.identity = id;
+    o.timings.lease_duration = 5s;
+    o.timings.renew_deadline = 3s;
+    o.timings.retry_period = 1s;
+    o.vips = {{"10.0.0.100", 32, "eth0"}};
+    o.annotations = {{"example.com/owner", "kvip"}};
+    return o;
+  }
+
+  void start(const std::string& id) {
+    elector = kvip::spawn_lease_elector(self.ptr(), options(id), reg);
+    sched.run();
+  }
+
+  void health(bool ok) {
+    kvip::msg::health_status h;
+    h.healthy = ok;
+    h.detail = ok ? "HTTP 200" : "HTTP 503";
+    caf::anon_send(elector, h);
+    sched.run();
+  }
+
+  std::string holder() {
+    if (!j->lease) return "(none)";
+    return kvip::k8s::lease{*j->lease}.holder_identity().value_or("");
+  }
+
+  double is_leader(const std::string& id) {
+    return reg.gauge_family("kube_vip_is_leader", "", {"node", "lease_name"})
+        .with({id, "plndr-cp-lock"})
+        .value();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(lease_elector_tests, fixture)
+
+CAF_TEST(first candidate creates the lease and announces the vip) {
+  start("n1");
+  CAF_CHECK_EQUAL(holder(), "n1");
+  CAF_CHECK_EQUAL(j->events, (std::vector<std::string>{"write holder=n1", "announce 1"}));
+  CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
+  kvip::k8s::lease l{*j->lease};
+  CAF_CHECK_EQUAL(l.annotation("example.com/owner").value_or(""), "kvip");
+  CAF_CHECK_EQUAL(l.lease_duration_seconds().value_or(0), 5);
+  // Renewals every retry period, no new announcements.
+  for (int i = 0; i < 5; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_CHECK_EQUAL(j->rv, 6);
+  CAF_CHECK_EQUAL(j->events.back(), "write holder=n1");
+}
+
+CAF_TEST(a lease held by another node is followed without announcing) {
+  auto l = kvip::k8s::lease::make("kube-system", "plndr-cp-lock");
+  l.set_holder_identity("other");
+  l.set_lease_duration_seconds(5);
+  l.set_resource_version("1");
+  j->rv = 1;
+  j->lease = l.raw();
+  start("n1");
+  advance_time(3s);
+  sched.run();
+  CAF_CHECK(j->events.empty());
+  CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
+}
+
+CAF_TEST(graceful stop withdraws the vip before releasing the lease) {
+  start("n1");
+  j->events.clear();
+  self->send(elector, kvip::msg::shutdown_request{});
+  sched.run();
+  CAF_CHECK_EQUAL(j->events, (std::vector<std::string>{"withdraw", "write holder="}));
+  kvip::k8s::lease l{*j->lease};
+  CAF_CHECK_EQUAL(l.lease_duration_seconds().value_or(0), 1);
+  CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
+  bool done = false;
+  self->receive([&](const kvip::msg::shutdown_done& d) { done = d.actor == "lease_elector"; });
+  CAF_CHECK(done);
+  // No further campaigning after the release.
+  advance_time(10s);
+  sched.run();
+  CAF_CHECK_EQUAL(j->events.size(), 2u);
+}
+
+CAF_TEST(unhealthy control plane releases and healthy again campaigns) {
+  start("n1");
+  j->events.clear();
+  health(false);
+  CAF_CHECK_EQUAL(j->events, (std::vector<std::string>{"withdraw", "write holder="}));
+  advance_time(10s);
+  sched.run();
+  CAF_CHECK_EQUAL(j->events.size(), 2u); // paused: does not take the released lease back
+  health(true);
+  CAF_CHECK_EQUAL(holder(), "n1");
+  CAF_CHECK_EQUAL(j->events.back(), "announce 1");
+}
+
+CAF_TEST(api outage makes the leader withdraw at the renew deadline) {
+  start("n1");
+  j->events.clear();
+  j->api_down = true;
+  for (int i = 0; i < 2; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_CHECK(j->events.empty()); // still within the 3 s renew deadline
+  for (int i = 0; i < 3; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"});
+  CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
+  // The API comes back and nobody else took the lease: we lead again.
+  j->api_down = false;
+  for (int i = 0; i < 4; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_CHECK(std::find(j->events.begin() + 1, j->events.end(), "announce 1") != j->events.end());
+  CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,183 @@
+// actors/arp_broadcaster with the kernel host (net/l2_host) in a real
+// caf::actor_system: addresses on a veth, announcements a Linux peer
+// believes, a conflicting GARP seen by the receive thread, clean shutdown.
+#include "actors/arp_broadcaster.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "caf/all.hpp"
+#include "messages/announce.hpp"
+#include "messages/supervision.hpp"
+#include "net/l2_host.hpp"
+#include "net/metrics.hpp"
+#include "net/netlink.hpp"
+#include "net/packet_socket.hpp"
+#include "test/netns/fixture.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using kvip::test::sh;
+using kvip::test::sh_out;
+
+/// Polls `pred` every 10 ms for up to `limit`.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 3000ms) {
+  for (auto waited = 0ms; waited < limit; waited += 10ms) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+class NetnsArpBroadcaster : public kvip::test::veth_pair {
+protected:
+  void SetUp() override {
+    veth_pair::SetUp();
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    self_ = std::make_unique<caf::scoped_actor>(*sys_);
+    sink_ = std::make_unique<caf::scoped_actor>(*sys_);
+    std::string err;
+    nl_ = kvip::net::netlink::open(err);
+    ASSERT_TRUE(nl_) << err;
+    kva_ = *nl_->link_by_name("kva", err);
+  }
+
+  void TearDown() override {
+    if (arp_) caf::anon_send_exit(arp_, caf::exit_reason::user_shutdown);
+    arp_ = nullptr;
+    sink_.reset();
+    self_.reset();
+    sys_.reset(); // waits for the broadcaster, which joins its receive thread
+    veth_pair::TearDown();
+  }
+
+  void start() {
+    kvip::arp_options o;
+    o.node_name = "n1";
+    o.event_sink = caf::actor_cast<caf::actor>(*sink_);
+    arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::make_kernel_l2_host(), reg_);
+  }
+
+  kvip::msg::announce_result announce(std::vector<kvip::msg::vip_spec> vips) {
+    kvip::msg::announce_set m;
+    m.vips = std::move(vips);
+    kvip::msg::announce_result out;
+    (*self_)
+        ->request(arp_, 5s, m)
+        .receive([&](kvip::msg::announce_result& r) { out = std::move(r); },
+                 [&](caf::error& e) { out.error = "request failed: " + sys_->render(e); });
+    return out;
+  }
+
+  static kvip::msg::vip_spec vip(std::string address) {
+    kvip::msg::vip_spec v;
+    v.address = std::move(address);
+    v.interface = "kva";
+    return v;
+  }
+
+  /// The VIP's entry on kva, if it is there.
+  std::optional<kvip::net::addr_info> on_kva(const std::string& prefix) {
+    std::string err;
+    auto want = *kvip::net::ip_prefix::parse(prefix);
+    for (const auto& a : nl_->addresses(kva_.ifindex, err))
+      if (a.prefix == want) return a;
+    return std::nullopt;
+  }
+
+  double counter(const char* name, const std::string& vip) {
+    return reg_.counter_family(name, "", {"node", "vip"}).with({"n1", vip}).value();
+  }
+
+  kvip::metrics::registry reg_; // outlives the actor system
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<caf::scoped_actor> self_;
+  std::unique_ptr<caf::scoped_actor> sink_;
+  caf::actor arp_;
+  std::unique_ptr<kvip::net::netlink> nl_;
+  kvip::net::link_info kva_;
+};
+
+TEST_F(NetnsArpBroadcaster, HoldsVipsDeprecatedAndThePeerLearnsOurMac) {
+  // The peer believes the VIPs are somewhere else. Both ends share this
+  // namespace, so to kvb the VIP is a local address and Linux does not take
+  // our GARP as gratuitous: it would wait out locktime (1 s since the entry
+  // was set). Between two hosts no such wait applies.
+  std::ofstream("/proc/sys/net/ipv4/neigh/kvb/locktime") << "0\n";
+  ASSERT_EQ(sh_out("cat /proc/sys/net/ipv4/neigh/kvb/locktime"), "0\n");
+  ASSERT_EQ(sh("ip neigh replace 10.77.0.100 lladdr 02:77:00:00:00:99 dev kvb nud stale"), 0);
+  ASSERT_EQ(sh("ip neigh replace fd77::100 lladdr 02:77:00:00:00:99 dev kvb nud stale"), 0);
+  start();
+  auto r = announce({vip("10.77.0.100"), vip("fd77::100")});
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.active, (std::vector<std::string>{"10.77.0.100", "fd77::100"}));
+  auto v4 = on_kva("10.77.0.100/32");
+  auto v6 = on_kva("fd77::100/128");
+  ASSERT_TRUE(v4) << sh_out("ip addr show dev kva");
+  ASSERT_TRUE(v6) << sh_out("ip addr show dev kva");
+  EXPECT_TRUE(v4->deprecated());
+  EXPECT_TRUE(v6->deprecated());
+  auto learned = [](const std::string& ip) {
+    return sh_out("ip neigh show dev kvb " + ip).find("02:77:00:00:00:01") != std::string::npos;
+  };
+  // Learned from the burst, long before the first refresh (3.5 s).
+  EXPECT_TRUE(eventually([&] { return learned("10.77.0.100"); }, 1000ms))
+      << sh_out("ip neigh show dev kvb");
+  EXPECT_TRUE(eventually([&] { return learned("fd77::100"); }, 1000ms))
+      << sh_out("ip neigh show dev kvb");
+  EXPECT_GE(counter("kvip_arp_announcements_total", "10.77.0.100"), 2.0);
+  EXPECT_GE(counter("kvip_arp_announcements_total", "fd77::100"), 1.0);
+}
+
+TEST_F(NetnsArpBroadcaster, AGarpFromAnotherMacIsAConflict) {
+  start();
+  ASSERT_EQ(announce({vip("10.77.0.100")}).error, "");
+  std::string err;
+  auto kvb = nl_->link_by_name("kvb", err);
+  ASSERT_TRUE(kvb) << err;
+  auto tx = kvip::net::packet_socket::open(kvb->ifindex, false, err);
+  ASSERT_TRUE(tx) << err;
+  auto intruder = *kvip::net::parse_mac("02:77:00:00:00:99");
+  auto vip_ip = *kvip::net::ip_address::parse("10.77.0.100");
+  ASSERT_EQ(tx->send(kvip::net::build_garp(intruder, vip_ip, kvip::net::garp_form::request)), "");
+  std::optional<kvip::msg::vip_conflict> seen;
+  (*sink_)->receive([&](const kvip::msg::vip_conflict& c) { seen = c; },
+                    caf::after(std::chrono::seconds{3}) >> [] {});
+  ASSERT_TRUE(seen) << "no vip_conflict within 3 s";
+  EXPECT_EQ(seen->vip, "10.77.0.100");
+  EXPECT_EQ(seen->other_mac, "02:77:00:00:00:99");
+  EXPECT_EQ(seen->interface, "kva");
+  EXPECT_TRUE(eventually([&] { return counter("kvip_arp_conflicts_total", "10.77.0.100") >= 1; }));
+}
+
+TEST_F(NetnsArpBroadcaster, ShutdownRemovesTheAddresses) {
+  start();
+  ASSERT_EQ(announce({vip("10.77.0.100"), vip("fd77::100")}).error, "");
+  ASSERT_TRUE(on_kva("10.77.0.100/32"));
+  bool done = false;
+  (*self_)
+      ->request(arp_, 5s, kvip::msg::shutdown_request{})
+      .receive([&](kvip::msg::shutdown_done&) { done = true; }, [](caf::error&) {});
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(on_kva("10.77.0.100/32")) << sh_out("ip addr show dev kva");
+  EXPECT_FALSE(on_kva("fd77::100/128")) << sh_out("ip addr show dev kva");
+  EXPECT_TRUE(on_kva("10.77.0.1/24")); // the node's own address is untouched
+}
+
+TEST_F(NetnsArpBroadcaster, StaleCopiesAreRemovedAtStart) {
+  ASSERT_EQ(sh("ip addr add 10.77.0.100/32 dev kva"), 0);
+  ASSERT_EQ(sh("ip addr add 10.77.0.100/32 dev kvb"), 0);
+  kvip::arp_options o;
+  o.stale_vips = {"10.77.0.100"};
+  o.listen = false;
+  arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::make_kernel_l2_host(), reg_);
+  EXPECT_TRUE(eventually([&] {
+    return sh_out("ip -o addr show").find("10.77.0.100") == std::string::npos;
+  })) << sh_out("ip -o addr show");
+}
+
+} // namespace

@@ -1,0 +1,224 @@
+// The control-plane VIP in ARP/NDP mode on a real 3-node lab: the real kvip
+// binary in each node namespace, the embedded API server, and the client-side
+// prober (issue 4's tests).
+#include "simulation/cluster.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using kvip::net::mac_address;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// The MACs the latest complete probe saw.
+std::vector<mac_address> current(const kvip::sim::prober& p) {
+  auto s = p.samples();
+  return s.size() < 2 ? std::vector<mac_address>{} : s[s.size() - 2].macs;
+}
+
+template <class Pred>
+bool eventually(std::chrono::milliseconds budget, Pred pred) {
+  auto until = std::chrono::steady_clock::now() + budget;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+class NetnsCluster : public ::testing::Test {
+protected:
+  void start(kvip::sim::cluster_options o = {}) {
+    o.kvip_binary = KVIP_BINARY;
+    std::string err;
+    c_ = kvip::sim::cluster::create(o, err);
+    ASSERT_TRUE(c_) << err;
+  }
+
+  void TearDown() override {
+    if (HasFailure() && c_)
+      for (int i = 0; i < c_->options().nodes; ++i)
+        std::printf("---- %s\n%s\n", c_->node_log(i).c_str(), slurp(c_->node_log(i)).c_str());
+  }
+
+  /// Waits until exactly one node answers for the VIP; returns its index.
+  int leader(kvip::sim::prober& p, std::chrono::milliseconds budget = 20s) {
+    int who = -1;
+    eventually(budget, [&] {
+      auto m = current(p);
+      who = m.size() == 1 ? c_->node_of(m[0]) : -1;
+      return who >= 0;
+    });
+    return who;
+  }
+
+  std::unique_ptr<kvip::sim::cluster> c_;
+};
+
+TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
+  start();
+  std::string err;
+  auto p = c_->probe("10.99.0.100", err);
+  ASSERT_TRUE(p) << err;
+  int first = leader(*p);
+  ASSERT_GE(first, 0) << "no single MAC answered for the VIP";
+  EXPECT_NE(
+      c_->node_metrics(first).find("kube_vip_is_leader{node=\"" + c_->lab().nodes()[first].name),
+      std::string::npos);
+  // Exactly one MAC for a while.
+  auto steady_from = p->now_us();
+  std::this_thread::sleep_for(1s);
+  for (auto& s : p->samples_since(steady_from))
+    EXPECT_LE(s.macs.size(), 1u);
+
+  auto fault = p->now_us();
+  ASSERT_TRUE(c_->signal_node(first, SIGKILL));
+  // LeaseDuration (5) + two jittered RetryPeriods (2 × 2.2) + burst: < 10 s.
+  int next = -1;
+  EXPECT_TRUE(eventually(12s, [&] {
+    for (auto& m : current(*p))
+      if (c_->node_of(m) != first && c_->node_of(m) >= 0) next = c_->node_of(m);
+    return next >= 0;
+  }));
+  auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
+  ASSERT_TRUE(r.switch_us);
+  EXPECT_LE(*r.switch_us, 9'400'000 + 600'000);
+  EXPECT_GE(*r.switch_us, 3'000'000); // not before the lease could expire
+}
+
+TEST_F(NetnsCluster, SigtermMovesTheVipWithinARetryPeriodWithoutTwoMacs) {
+  start();
+  std::string err;
+  auto p = c_->probe("10.99.0.100", err);
+  ASSERT_TRUE(p) << err;
+  int first = leader(*p);
+  ASSERT_GE(first, 0);
+  auto fault = p->now_us();
+  ASSERT_TRUE(c_->signal_node(first, SIGTERM));
+  EXPECT_EQ(c_->wait_node(first, 10s), 0);
+  int next = -1;
+  EXPECT_TRUE(eventually(8s, [&] {
+    auto m = current(*p);
+    next = m.size() == 1 ? c_->node_of(m[0]) : -1;
+    return next >= 0 && next != first;
+  }));
+  auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
+  EXPECT_EQ(r.dual_mac_probes, 0);
+  ASSERT_TRUE(r.switch_us);
+  // The release is seen at a follower's next poll: RetryPeriod × (1 + 1.2), plus the burst.
+  EXPECT_LE(*r.switch_us, 2'200'000 + 600'000);
+  // The stopped node removed its address.
+  auto addrs = c_->lab().run(c_->lab().nodes()[first], {"ip", "-o", "addr", "show", "dev", "eth0"});
+  EXPECT_EQ(addrs.output.find("10.99.0.100"), std::string::npos) << addrs.output;
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(NetnsCluster, DualStackVipAnswersOnBothFamiliesFromOneNode) {
+  kvip::sim::cluster_options o;
+  o.vips = {"10.99.0.100", "fd99::100"};
+  start(o);
+  std::string err;
+  auto p4 = c_->probe("10.99.0.100", err);
+  ASSERT_TRUE(p4) << err;
+  auto p6 = c_->probe("fd99::100", err);
+  ASSERT_TRUE(p6) << err;
+  int l4 = leader(*p4);
+  int l6 = leader(*p6);
+  ASSERT_GE(l4, 0);
+  EXPECT_EQ(l4, l6);
+  auto addrs = c_->lab().run(c_->lab().nodes()[l4], {"ip", "-o", "addr", "show", "dev", "eth0"});
+  EXPECT_NE(addrs.output.find("fd99::100/128"), std::string::npos) << addrs.output;
+}
+
+TEST_F(NetnsCluster, Ipv6OnlyVip) {
+  kvip::sim::cluster_options o;
+  o.vips = {"fd99::100"};
+  start(o);
+  std::string err;
+  auto p = c_->probe("fd99::100", err);
+  ASSERT_TRUE(p) << err;
+  EXPECT_GE(leader(*p), 0);
+}
+
+TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
+  start();
+  std::string err;
+  auto p = c_->probe("10.99.0.100", err);
+  ASSERT_TRUE(p) << err;
+  int l = leader(*p);
+  ASSERT_GE(l, 0);
+  // The client announces the VIP as its own (gratuitous ARP from its MAC).
+  auto claim = c_->lab().run(
+      c_->lab().client(),
+      {"python3", "-c",
+       "import socket\n"
+       "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
+       "s.bind(('eth0',0))\n"
+       "mac=bytes.fromhex('0299000000c8'); vip=socket.inet_aton('10.99.0.100')\n"
+       "f=b'\\xff'*6+mac+b'\\x08\\x06'+bytes.fromhex('0001080006040001')+mac+vip+b'\\x00'*6+vip\n"
+       "for _ in range(3): s.send(f)\n"});
+  ASSERT_TRUE(claim.ok()) << claim.output;
+  EXPECT_TRUE(eventually(5s, [&] {
+    auto m = c_->node_metrics(l);
+    auto pos = m.find("kvip_arp_conflicts_total{");
+    return pos != std::string::npos && m.find("10.99.0.100", pos) != std::string::npos;
+  })) << c_->node_metrics(l);
+  auto log = slurp(c_->node_log(l));
+  EXPECT_NE(log.find("02:99:00:00:00:c8"), std::string::npos) << "conflict not logged";
+}
+
+TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
+  kvip::sim::cluster_options o;
+  o.start_nodes = false;
+  o.extra_env = {{"control_plane_health_check_address", "http://127.0.0.1:8099/"},
+                 {"control_plane_health_check_period_seconds", "1"},
+                 {"control_plane_health_check_timeout_seconds", "1"},
+                 {"control_plane_health_check_failure_threshold", "2"}};
+  start(o);
+  // Each node's "control plane" is a tiny HTTP server on its loopback.
+  auto www = c_->workdir() + "/www";
+  ASSERT_EQ(kvip::sim::run_checked({"mkdir", "-p", www}), "");
+  std::ofstream{www + "/index.html"} << "ok\n";
+  std::vector<std::size_t> servers;
+  for (auto& n : c_->lab().nodes()) {
+    std::string err;
+    servers.push_back(c_->lab().start(
+        n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "", err));
+    ASSERT_EQ(err, "");
+    ASSERT_TRUE(eventually(5s, [&] {
+      return c_->lab().run(n, {"curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8099/"}).ok();
+    }));
+  }
+  for (int i = 0; i < o.nodes; ++i)
+    ASSERT_EQ(c_->start_node(i), "");
+  std::string err;
+  auto p = c_->probe("10.99.0.100", err);
+  ASSERT_TRUE(p) << err;
+  int first = leader(*p);
+  ASSERT_GE(first, 0);
+  c_->lab().proc(servers[static_cast<std::size_t>(first)]).signal(SIGKILL);
+  int next = -1;
+  EXPECT_TRUE(eventually(15s, [&] {
+    auto m = current(*p);
+    next = m.size() == 1 ? c_->node_of(m[0]) : -1;
+    return next >= 0 && next != first;
+  }));
+  EXPECT_NE(slurp(c_->node_log(first)).find("unhealthy"), std::string::npos);
+}
+
+} // namespace
