@@ -25,7 +25,7 @@ struct cluster_options {
   int renew_deadline_s = 3;
   int retry_period_s = 1;
   std::map<std::string, std::string> extra_env; ///< added to every node's environment
-  bool start_nodes = true; ///< false: the caller starts them with start_node()
+  bool start_nodes = true;                      ///< false: the caller starts them with start_node()
 };
 
 class cluster {
