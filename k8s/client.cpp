@@ -170,7 +170,9 @@ result<object_list> client::list_pages(const resource& r, const std::string& ns,
     }
     cont.clear();
     if (const auto* meta = meta_of(*page)) {
-      out.resource_version = str_at(*meta, "resourceVersion");
+      // The first page's resourceVersion is the watch start point: a server whose later
+      // pages report a newer one would otherwise hide changes made between pages.
+      if (out.resource_version.empty()) out.resource_version = str_at(*meta, "resourceVersion");
       cont = str_at(*meta, "continue");
     }
   } while (!cont.empty());

@@ -3,6 +3,7 @@
 #include "simulation/store.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "simulation/object_util.hpp"
 
@@ -152,9 +153,25 @@ std::optional<api_error> store::list_locked(const resource_info& res, const list
   out.rv = rv_;
   std::string start;
   if (!opts.continue_token.empty()) {
+    // Token "<rv>:<last key>": every page of one list reports the first page's
+    // resourceVersion (as the real server does), so a watch started from it misses
+    // nothing that changed between pages; once compacted past it, 410 like the real one.
     auto decoded = hex_decode(opts.continue_token);
-    if (!decoded) return bad_request("invalid continue token");
-    start = *decoded;
+    auto colon = decoded ? decoded->find(':') : std::string::npos;
+    std::uint64_t token_rv = 0;
+    bool valid = colon != std::string::npos && colon > 0;
+    if (valid) {
+      auto r = std::from_chars(decoded->data(), decoded->data() + colon, token_rv);
+      valid = r.ec == std::errc{} && r.ptr == decoded->data() + colon;
+    }
+    if (!valid) return bad_request("invalid continue token");
+    if (token_rv < oldest_rv_) {
+      return error_with_code(410, "The provided continue parameter is too old to display a "
+                                  "consistent list result. You can start a new list without "
+                                  "the continue parameter.");
+    }
+    out.rv = token_rv;
+    start = decoded->substr(colon + 1);
   }
   auto* b = find_bucket(res);
   if (b == nullptr) return std::nullopt;
@@ -165,7 +182,7 @@ std::optional<api_error> store::list_locked(const resource_info& res, const list
     if (!opts.ns.empty() && it->first.compare(0, opts.ns.size() + 1, opts.ns + "/") != 0) break;
     if (!f.matches(it->second->obj)) continue;
     if (opts.limit != 0 && out.items.size() == opts.limit) {
-      out.continue_token = hex_encode(std::prev(it)->first);
+      out.continue_token = hex_encode(std::to_string(out.rv) + ":" + std::prev(it)->first);
       for (; it != b->end(); ++it) {
         if (!opts.ns.empty() && it->first.compare(0, opts.ns.size() + 1, opts.ns + "/") != 0) break;
         if (f.matches(it->second->obj)) ++out.remaining;

@@ -117,6 +117,22 @@ TEST(K8sClient, ListFollowsContinueAndPassesSelectors) {
   EXPECT_EQ(reqs[1].q("continue"), "page2");
 }
 
+// A server whose later pages report a newer resourceVersion (the embedded one did): the
+// list's watch start point is the first page's, so changes between pages are replayed.
+TEST(K8sClient, ListKeepsTheFirstPageResourceVersion) {
+  test_server srv([](const recorded_request& r, connection& c) {
+    if (r.q("continue").empty())
+      c.respond(200, R"({"metadata":{"resourceVersion":"100","continue":"p2"},"items":[]})");
+    else
+      c.respond(200, R"({"metadata":{"resourceVersion":"105"},"items":[]})");
+  });
+  client cl(cfg_for(srv), fast_options());
+  auto r = cl.list(resources::config_maps, "d", {.limit = 1});
+  ASSERT_TRUE(r.ok()) << r.err().describe();
+  EXPECT_EQ(r->resource_version, "100");
+  EXPECT_EQ(srv.requests().size(), 2u);
+}
+
 TEST(K8sClient, WritesUseTheRightVerbsAndBodies) {
   test_server srv([](const recorded_request& r, connection& c) {
     c.respond(r.method == "POST" ? 201 : 200,
