@@ -123,6 +123,8 @@ void on_lease_reply(elector_actor* self, const msg::lease_reply& rep) {
 void request_lease(elector_actor* self, const el::action& a) {
   auto& st = self->state;
   st.busy = true;
+  spdlog::debug("lease_elector: {} {}/{}", el::to_string(a.what), st.opts.lease_namespace,
+                st.opts.lease_name);
   auto fail = [self](caf::error& err) {
     msg::lease_reply rep;
     rep.error_text = "k8s_io did not answer: " + self->system().render(err);

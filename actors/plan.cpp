@@ -49,14 +49,21 @@ std::pair<std::string, std::string> lease_location(const config::settings& cfg) 
 }
 
 void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, node_plan& plan) {
-  // The interface: vip_interface, or the default route's.
-  std::string iface = cfg.interface.empty() ? default_route_interface() : cfg.interface;
   std::string err;
   auto nl = net::netlink::open(err);
   if (!nl) {
     plan.problems.push_back("netlink: " + err);
     return;
   }
+  // The interface: vip_interface; else the one whose subnet holds the VIP;
+  // else the default route's (kube-vip's default).
+  std::string iface = cfg.interface;
+  for (const auto& a : cfg.address) {
+    if (!iface.empty()) break;
+    if (auto ip = net::ip_address::parse(a))
+      if (auto l = nl->link_for(*ip, err)) iface = l->name;
+  }
+  if (iface.empty()) iface = default_route_interface();
   if (iface.empty()) {
     plan.problems.push_back("vip_interface=\"\": no interface given and no default route to "
                             "take it from");

@@ -2,7 +2,9 @@
 // The lab's client-side prober: from the client namespace it asks "who has
 // the VIP?" every interval (ARP request for IPv4, Neighbor Solicitation for
 // IPv6) and records, per probe, every MAC that answered before the next
-// probe. Every failover figure of the project is measured with it.
+// probe. Every failover figure of the project is measured with it. Asked to,
+// it probes at layer 3 instead: an ICMP echo, or a TCP connect to a port
+// (a refusal counts as an answer: the VIP was reachable).
 //
 // It runs on its own thread, which enters the client's network namespace
 // (setns affects only that thread), so the owning process stays where it is.
@@ -24,7 +26,15 @@ namespace kvip::sim {
 /// One probe: when it was sent (µs since the prober started) and who answered.
 struct probe_sample {
   std::int64_t t_us = 0;
-  std::vector<net::mac_address> macs; ///< distinct MACs, in order of arrival
+  std::vector<net::mac_address> macs; ///< distinct MACs, in order of arrival (ARP/NDP)
+  bool answered = false;              ///< any answer (a MAC, an echo reply, a TCP answer)
+};
+
+/// How to probe.
+enum class probe_kind {
+  arp,  ///< ARP request / Neighbor Solicitation: who answers, by MAC
+  icmp, ///< ICMP / ICMPv6 echo
+  tcp,  ///< TCP connect to `tcp_port`
 };
 
 struct probe_options {
@@ -34,6 +44,8 @@ struct probe_options {
   net::ip_address src; ///< the client's own address (same family as vip)
   net::mac_address src_mac{};
   std::chrono::microseconds interval{10000};
+  probe_kind kind = probe_kind::arp;
+  std::uint16_t tcp_port = 6443;
 };
 
 class prober {
@@ -57,6 +69,8 @@ public:
 private:
   explicit prober(probe_options o) : opts_(std::move(o)) {}
   void loop(std::string* start_err, std::atomic<int>* ready);
+  void loop_l3(int sock_fd);
+  void record(probe_sample s);
 
   probe_options opts_;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();

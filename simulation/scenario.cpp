@@ -4,6 +4,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <random>
 #include <thread>
 
 namespace kvip::sim {
@@ -45,6 +46,10 @@ void say(const scenario_options& o, const std::string& line) {
 /// One fault round against the current owner `owner`.
 round_result fault_round(cluster& c, prober& p, int owner, int signo, const scenario_options& o,
                          const volatile bool* stop, std::string& err) {
+  static std::mt19937 rng{std::random_device{}()};
+  auto jitter = std::uniform_int_distribution<long>{
+      0, std::max(0L, static_cast<long>(o.fault_jitter.count()))}(rng);
+  std::this_thread::sleep_for(std::chrono::milliseconds{jitter});
   round_result r;
   r.kind = signo == SIGKILL ? "SIGKILL" : "SIGTERM";
   r.from = c.lab().nodes()[static_cast<std::size_t>(owner)].name;

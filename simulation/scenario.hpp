@@ -19,9 +19,13 @@ struct scenario_options {
   int terms = 1;                                  ///< SIGTERM rounds
   std::chrono::milliseconds restart_delay{1000};  ///< kubelet restarting the stopped kvip
   std::chrono::milliseconds switch_budget{30000}; ///< give up waiting for a new owner
-  std::string report_json;                        ///< "" = none
-  std::string report_svg;                         ///< "" = none
-  bool verbose = true;                            ///< print progress lines
+  /// Before each fault wait a random time up to this, so faults do not line
+  /// up with the followers' polling (a restarted node polls right after it
+  /// starts, and the scenario would otherwise strike at a fixed offset).
+  std::chrono::milliseconds fault_jitter{3000};
+  std::string report_json; ///< "" = none
+  std::string report_svg;  ///< "" = none
+  bool verbose = true;     ///< print progress lines
 };
 
 /// One fault and what the client saw.

@@ -145,9 +145,10 @@ TEST_F(NetnsCluster, DualStackVipAnswersOnBothFamiliesFromOneNode) {
   EXPECT_NE(addrs.output.find("fd99::100/128"), std::string::npos) << addrs.output;
 }
 
-TEST_F(NetnsCluster, Ipv6OnlyVip) {
+TEST_F(NetnsCluster, Ipv6OnlyVipOnTheInterfaceChosenByItsSubnet) {
   kvip::sim::cluster_options o;
   o.vips = {"fd99::100"};
+  o.extra_env = {{"vip_interface", ""}}; // no interface given: eth0 holds fd99::/64
   start(o);
   std::string err;
   auto p = c_->probe("fd99::100", err);
@@ -180,6 +181,16 @@ TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
   })) << c_->node_metrics(l);
   auto log = slurp(c_->node_log(l));
   EXPECT_NE(log.find("02:99:00:00:00:c8"), std::string::npos) << "conflict not logged";
+  // ... and recorded as a Kubernetes Event on the leader's Node.
+  std::string events;
+  EXPECT_TRUE(eventually(5s, [&] {
+    events = c_->lab()
+                 .run(c_->lab().infra(),
+                      {"curl", "-sf", "http://10.99.0.254:6443/api/v1/namespaces/default/events"})
+                 .output;
+    return events.find("VIPConflict") != std::string::npos;
+  })) << events;
+  EXPECT_NE(events.find(c_->lab().nodes()[static_cast<std::size_t>(l)].name), std::string::npos);
 }
 
 TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {

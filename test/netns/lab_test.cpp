@@ -125,3 +125,50 @@ TEST(NetnsLab, StaleNamespacesOfDeadRunsAreRemoved) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(NetnsLab, Layer3ProbesSeeReachabilityByIcmpAndTcp) {
+  std::string err;
+  auto lab = kvip::sim::lab::create({.nodes = 1}, err);
+  ASSERT_TRUE(lab) << err;
+  auto& n1 = lab->nodes()[0];
+  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
+  for (auto kind : {kvip::sim::probe_kind::icmp, kvip::sim::probe_kind::tcp}) {
+    kvip::sim::probe_options po;
+    po.netns = lab->client().netns;
+    po.vip = *kvip::net::ip_address::parse("10.99.0.100");
+    po.src = lab->client().ipv4;
+    po.src_mac = lab->client().mac;
+    po.kind = kind;
+    po.tcp_port = 6443; // nothing listens: a refusal still proves reachability
+    auto p = kvip::sim::prober::start(po, err);
+    ASSERT_TRUE(p) << err;
+    auto answered = [&] {
+      auto s = p->samples();
+      return s.size() >= 3 && s[s.size() - 2].answered;
+    };
+    bool ok = false;
+    for (int i = 0; i < 200 && !ok; ++i, ::usleep(10000))
+      ok = answered();
+    EXPECT_TRUE(ok) << (kind == kvip::sim::probe_kind::icmp ? "icmp" : "tcp");
+    p->stop();
+  }
+  // Without the VIP nobody answers.
+  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"}), "");
+  kvip::sim::probe_options po;
+  po.netns = lab->client().netns;
+  po.vip = *kvip::net::ip_address::parse("10.99.0.100");
+  po.src = lab->client().ipv4;
+  po.kind = kvip::sim::probe_kind::icmp;
+  auto p = kvip::sim::prober::start(po, err);
+  ASSERT_TRUE(p) << err;
+  ::usleep(300000);
+  p->stop();
+  auto s = p->samples();
+  ASSERT_GT(s.size(), 10u);
+  for (std::size_t i = 5; i < s.size(); ++i)
+    EXPECT_FALSE(s[i].answered);
+}
+
+} // namespace
