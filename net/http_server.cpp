@@ -13,6 +13,8 @@
 
 #include <fcntl.h>
 #include <microhttpd.h>
+
+#include "net/mhd_glue.hpp"
 #include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
@@ -22,13 +24,6 @@
 namespace kvip::http {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 /// strerror-style text for `err`, starting lower-case ("address already in use").
 std::string errno_text(int err) {
@@ -128,30 +123,9 @@ MHD_Result send(MHD_Connection* c, const response& r) {
   return rc;
 }
 
-MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  auto& headers = *static_cast<std::map<std::string, std::string>*>(cls);
-  auto [it, fresh] = headers.emplace(lower(key), value ? value : "");
-  if (!fresh) (it->second += ", ") += (value ? value : "");
-  return MHD_YES;
-}
-
-MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<std::map<std::string, std::string>*>(cls)->emplace(key, value ? value : "");
-  return MHD_YES;
-}
-
 void on_completed(void*, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
   delete static_cast<pending*>(*con_cls);
   *con_cls = nullptr;
-}
-
-__attribute__((format(printf, 2, 0))) void on_log(void*, const char* fmt, va_list ap) {
-  char buf[512];
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  std::string_view msg{buf};
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
-    msg.remove_suffix(1);
-  spdlog::debug("http: {}", msg);
 }
 
 } // namespace
@@ -164,7 +138,7 @@ std::string request::query_or(const std::string& key, std::string fallback) cons
 }
 
 std::string request::header(std::string_view name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(glue::lower(name));
   return it == headers.end() ? std::string{} : it->second;
 }
 
@@ -303,8 +277,8 @@ MHD_Result server::impl::on_access(void* cls, MHD_Connection* c, const char* url
   if (p->answered) return MHD_YES;
   p->answered = true;
   if (p->too_large) return send(c, response::text(413, "413 request body too large\n"));
-  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &p->req.headers);
-  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, &p->req.query);
+  p->req.headers = glue::headers_of(c);
+  p->req.query = glue::query_of(c);
   // For HEAD the full GET response is queued; libmicrohttpd sends only its headers.
   return send(c, self->dispatch(p->req));
 }
@@ -335,11 +309,11 @@ std::string server::start() {
     int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return errno_text(errno) + ": " + spec_;
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    auto* d = MHD_start_daemon(flags, 0, nullptr, nullptr, &impl::on_access, impl_.get(),
-                               MHD_OPTION_EXTERNAL_LOGGER, &on_log, nullptr,
-                               MHD_OPTION_LISTEN_SOCKET, dup, MHD_OPTION_NOTIFY_COMPLETED,
-                               &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                               MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
+    auto* d = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, &impl::on_access, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER,
+        &glue::log_to_spdlog, const_cast<char*>("http"), MHD_OPTION_LISTEN_SOCKET, dup,
+        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
     if (d == nullptr) return "cannot start http server on " + spec_;
     impl_->daemon = d;
     impl_->bound_port = local_port(fd);

@@ -14,6 +14,8 @@
 
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
+
+#include "net/mhd_glue.hpp"
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
@@ -30,13 +32,6 @@ bool tls_supported() {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 /// Per-request state between libmicrohttpd callbacks.
 struct pending {
@@ -66,27 +61,6 @@ http::response status_response(const api_error& e) {
   r.content_type = "application/json";
   r.body = json::serialize(e.to_status());
   return r;
-}
-
-MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  auto& headers = *static_cast<std::map<std::string, std::string>*>(cls);
-  auto [it, fresh] = headers.emplace(lower(key), value ? value : "");
-  if (!fresh) (it->second += ", ") += (value ? value : "");
-  return MHD_YES;
-}
-
-MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<std::map<std::string, std::string>*>(cls)->emplace(key, value ? value : "");
-  return MHD_YES;
-}
-
-__attribute__((format(printf, 2, 0))) void on_log(void*, const char* fmt, va_list ap) {
-  char buf[512];
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  std::string_view msg{buf};
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
-    msg.remove_suffix(1);
-  spdlog::debug("apiserver http: {}", msg);
 }
 
 bool anonymous_path(const std::string& path) {
@@ -211,8 +185,8 @@ MHD_Result api_listener::impl::answer(MHD_Connection* c, pending& p) {
   if (outage != outage_mode::none) {
     return send(c, status_response(unavailable("the API server is unavailable (fault injected)")));
   }
-  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &p.req.headers);
-  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, &p.req.query);
+  p.req.headers = http::glue::headers_of(c);
+  p.req.query = http::glue::query_of(c);
   if (!authenticated(c, p.req)) return send(c, status_response(unauthorized()));
   api_reply reply;
   try {
@@ -307,21 +281,21 @@ std::string api_listener::impl::open(std::uint16_t port) {
   auto* sa = reinterpret_cast<const sockaddr*>(&ss);
   MHD_Daemon* d = nullptr;
   if (opts.tls) {
-    d = MHD_start_daemon(flags, port, nullptr, nullptr, &on_access, this,
-                         MHD_OPTION_EXTERNAL_LOGGER, &on_log, nullptr, MHD_OPTION_SOCK_ADDR, sa,
-                         MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
-                         MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_CONNECTION_LIMIT, 8192u,
-                         MHD_OPTION_THREAD_POOL_SIZE, opts.threads, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                         1024u, MHD_OPTION_HTTPS_MEM_KEY, opts.tls->key_pem.c_str(),
-                         MHD_OPTION_HTTPS_MEM_CERT, opts.tls->cert_pem.c_str(),
-                         MHD_OPTION_HTTPS_MEM_TRUST, opts.tls->ca_pem.c_str(), MHD_OPTION_END);
+    d = MHD_start_daemon(
+        flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
+        &http::glue::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
+        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_HTTPS_MEM_KEY, opts.tls->key_pem.c_str(),
+        MHD_OPTION_HTTPS_MEM_CERT, opts.tls->cert_pem.c_str(), MHD_OPTION_HTTPS_MEM_TRUST,
+        opts.tls->ca_pem.c_str(), MHD_OPTION_END);
   } else {
-    d = MHD_start_daemon(flags, port, nullptr, nullptr, &on_access, this,
-                         MHD_OPTION_EXTERNAL_LOGGER, &on_log, nullptr, MHD_OPTION_SOCK_ADDR, sa,
-                         MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
-                         MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_CONNECTION_LIMIT, 8192u,
-                         MHD_OPTION_THREAD_POOL_SIZE, opts.threads, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                         1024u, MHD_OPTION_END);
+    d = MHD_start_daemon(
+        flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
+        &http::glue::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
+        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   }
   if (d == nullptr)
     return "cannot listen on " + opts.listen + " (address in use or TLS setup failed)";
