@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/node.hpp"
+#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
@@ -397,12 +398,14 @@ void on_frame(arp_actor* self, const msg::frame_seen& m) {
     st.last_reported[h.vip.label] = now;
     spdlog::warn("arp_broadcaster: address conflict: {} is claimed by {} on {} (ours is {})",
                  h.vip.label, mac, h.link.name, net::to_string(h.link.mac));
-    if (!st.opts.event_sink) continue;
+    auto sink =
+        st.opts.event_sink.empty() ? caf::actor{} : sibling(self->system(), st.opts.event_sink);
+    if (!sink) continue;
     msg::vip_conflict c;
     c.vip = h.vip.label;
     c.other_mac = mac;
     c.interface = h.link.name;
-    tell(self, st.opts.event_sink, c);
+    tell(self, sink, c);
   }
 }
 

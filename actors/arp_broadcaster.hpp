@@ -54,7 +54,9 @@ struct arp_options {
   std::vector<std::string> stale_vips; ///< addresses to remove from every interface at start
   bool listen = true;                  ///< start receive threads (tests inject frame_seen)
   std::chrono::milliseconds conflict_report_every{10000}; ///< per VIP, to event_sink
-  caf::actor event_sink;                                  ///< receives vip_conflict; may be null
+  /// Sibling name (actors/siblings.hpp) that receives vip_conflict, looked up
+  /// at each report so a restarted sink is found; "" = nobody.
+  std::string event_sink;
 };
 
 /// Spawns the ARP/NDP announcer as a child of `parent` (its supervisor).

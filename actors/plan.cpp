@@ -116,10 +116,10 @@ void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, 
   aopts.refresh = cfg.arp_rate;
   aopts.node_name = cfg.node_name;
   aopts.stale_vips = stale;
+  aopts.event_sink = "k8s_io";
   auto host = net::make_kernel_l2_host();
   plan.children.push_back({"announcer",
-                           [aopts, host, &reg](caf::local_actor* parent) mutable {
-                             aopts.event_sink = sibling(parent->system(), "k8s_io");
+                           [aopts, host, &reg](caf::local_actor* parent) {
                              return spawn_arp_broadcaster(parent, aopts, host, reg);
                            },
                            restart_policy::permanent, false});

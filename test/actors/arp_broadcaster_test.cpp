@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actors/arp_broadcaster.hpp"
+#include "actors/siblings.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
 #include "net/l2_frames.hpp"
@@ -65,12 +66,14 @@ struct fixture : test_coordinator_fixture<> {
     // and its exit touches the metrics.
     if (arp) caf::anon_send_exit(arp, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+    kvip::unregister_sibling(sys, "events");
     sched.run();
   }
 
   void start(kvip::arp_options opts = {}) {
     opts.node_name = "n1";
-    opts.event_sink = sink;
+    kvip::register_sibling(sys, "events", sink);
+    opts.event_sink = "events";
     arp = kvip::spawn_arp_broadcaster(self.ptr(), std::move(opts), host, reg);
     sched.run();
   }
