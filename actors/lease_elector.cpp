@@ -28,7 +28,8 @@ struct elector_state {
   std::unique_ptr<el::machine> machine;
   std::mt19937_64 rng{std::random_device{}()};
   std::deque<el::action> queue;   // actions not yet performed, in order
-  bool busy = false;              // an action is waiting for an answer
+  bool api_busy = false;          // a Lease request is waiting for its answer
+  bool announce_busy = false;     // an announce/withdraw is waiting for its answer
   boost::json::object last_lease; // the Lease as last read or written
   std::uint64_t generation = 0;   // of the armed timer
   bool paused = false;            // health gating
@@ -86,7 +87,7 @@ void set_leading(elector_actor* self, bool leading) {
 /// Feeds a lease_reply (or a failed request) to the machine.
 void on_lease_reply(elector_actor* self, const msg::lease_reply& rep) {
   auto& st = self->state;
-  st.busy = false;
+  st.api_busy = false;
   el::outcome o = el::outcome::error;
   std::optional<el::record> rec;
   std::string rv;
@@ -122,7 +123,7 @@ void on_lease_reply(elector_actor* self, const msg::lease_reply& rep) {
 
 void request_lease(elector_actor* self, const el::action& a) {
   auto& st = self->state;
-  st.busy = true;
+  st.api_busy = true;
   spdlog::debug("lease_elector: {} {}/{}", el::to_string(a.what), st.opts.lease_namespace,
                 st.opts.lease_name);
   auto fail = [self](caf::error& err) {
@@ -157,11 +158,11 @@ void request_lease(elector_actor* self, const el::action& a) {
 
 void announce(elector_actor* self, bool leading) {
   auto& st = self->state;
-  st.busy = true;
+  st.announce_busy = true;
   msg::announce_set set;
   if (leading) set.vips = st.opts.vips;
   auto done = [self, leading](const msg::announce_result& r) {
-    self->state.busy = false;
+    self->state.announce_busy = false;
     if (!r.error.empty())
       spdlog::error("lease_elector: {} VIPs failed: {}", leading ? "announcing" : "withdrawing",
                     r.error);
@@ -169,7 +170,7 @@ void announce(elector_actor* self, bool leading) {
   };
   ask(self, sibling(self->system(), st.opts.announcer), st.opts.request_timeout, set)
       .then(on(self, done), [self, leading](caf::error& err) {
-        self->state.busy = false;
+        self->state.announce_busy = false;
         spdlog::error("lease_elector: announcer did not answer ({}): {}",
                       leading ? "announce" : "withdraw", self->system().render(err));
         pump(self);
@@ -178,7 +179,18 @@ void announce(elector_actor* self, bool leading) {
 
 void pump(elector_actor* self) {
   auto& st = self->state;
-  while (!st.busy && !st.queue.empty()) {
+  // Actions run in order. A Lease request waits until the previous request
+  // and any announce/withdraw have been answered (a release is written only
+  // after the VIP is gone); an announce/withdraw waits only for the previous
+  // one, so a leader past its renew deadline withdraws at once even while
+  // a Lease request hangs.
+  while (!st.queue.empty()) {
+    auto what = st.queue.front().what;
+    bool api = what == el::action::kind::get || what == el::action::kind::create ||
+               what == el::action::kind::update;
+    bool announcing =
+        what == el::action::kind::started_leading || what == el::action::kind::stopped_leading;
+    if ((api && (st.api_busy || st.announce_busy)) || (announcing && st.announce_busy)) break;
     auto a = std::move(st.queue.front());
     st.queue.pop_front();
     switch (a.what) {

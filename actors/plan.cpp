@@ -102,7 +102,12 @@ void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, 
     return;
   }
   if (!plan.problems.empty()) return;
-  auto client = std::make_shared<k8s::client>(conn.value());
+  // A call never blocks k8s_io longer than its caller waits for the answer
+  // (the elector's request timeout), so a partitioned API server cannot
+  // queue stale requests behind a hung one.
+  k8s::client_options copts;
+  copts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
+  auto client = std::make_shared<k8s::client>(conn.value(), copts);
   plan.notes.push_back("Kubernetes API " + conn->server + " (" + conn->source + ")");
 
   auto node_name = cfg.node_name;

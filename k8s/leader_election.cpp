@@ -203,6 +203,13 @@ std::vector<action> machine::timer(steady_time now, sys_micros wall) {
     cycle_open_ = true;
     cycle_start_ = now;
   }
+  // The renew deadline holds even if no answer ever comes (a partitioned
+  // API server): this timer is replaced when the attempt ends, and steps
+  // down if it fires first. It comes before the request, because a driver
+  // performs actions in order and waits for a request's answer.
+  if (leading_)
+    out.push_back(
+        timer_in(std::chrono::duration_cast<ms>(cycle_start_ + cfg_.renew_deadline - now)));
   begin_attempt(out, now, wall);
   return out;
 }

@@ -11,7 +11,10 @@
 //                                 started/stopped leading, new leader, timer
 //   timer                      -> the next attempt (retry period, with jitter
 //                                 while following), or step down when the
-//                                 renew deadline has passed
+//                                 renew deadline has passed — a leader arms
+//                                 the deadline when a renew cycle starts, so
+//                                 it steps down on time even when requests
+//                                 never return
 //   release                    -> an update writing holder "" and duration 1
 //                                 (ReleaseOnCancel), then stopped
 //

@@ -22,6 +22,8 @@ struct journal {
   std::optional<boost::json::object> lease;
   int rv = 0;
   bool api_down = false;
+  bool api_hangs = false; ///< requests are taken and never answered
+  std::vector<caf::response_promise> held;
 };
 
 /// A fake k8s_io: one in-memory Lease with resourceVersion CAS.
@@ -33,18 +35,28 @@ caf::behavior fake_io(caf::event_based_actor* self, std::shared_ptr<journal> j) 
     return r;
   };
   return {
+      kvip::on(
+          self,
+          [self, j, reply_ok](const kvip::msg::lease_get&) -> caf::result<kvip::msg::lease_reply> {
+            if (j->api_hangs) {
+              j->held.push_back(self->make_response_promise());
+              return caf::delegated<kvip::msg::lease_reply>{};
+            }
+            kvip::msg::lease_reply r;
+            if (j->api_down) return r; // error
+            if (!j->lease) {
+              r.outcome = kvip::msg::lease_reply::not_found;
+              return r;
+            }
+            return reply_ok();
+          }),
       kvip::on(self,
-               [j, reply_ok](const kvip::msg::lease_get&) {
-                 kvip::msg::lease_reply r;
-                 if (j->api_down) return r; // error
-                 if (!j->lease) {
-                   r.outcome = kvip::msg::lease_reply::not_found;
-                   return r;
+               [self, j,
+                reply_ok](const kvip::msg::lease_write& w) -> caf::result<kvip::msg::lease_reply> {
+                 if (j->api_hangs) {
+                   j->held.push_back(self->make_response_promise());
+                   return caf::delegated<kvip::msg::lease_reply>{};
                  }
-                 return reply_ok();
-               }),
-      kvip::on(self,
-               [j, reply_ok](const kvip::msg::lease_write& w) {
                  kvip::msg::lease_reply r;
                  if (j->api_down) return r;
                  auto obj = boost::json::parse(w.object_json).as_object();
@@ -223,6 +235,21 @@ CAF_TEST(api outage makes the leader withdraw at the renew deadline) {
   }
   CAF_CHECK(std::find(j->events.begin() + 1, j->events.end(), "announce 1") != j->events.end());
   CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
+}
+
+CAF_TEST(a leader whose api calls hang withdraws at the renew deadline) {
+  start("n1");
+  j->events.clear();
+  j->api_hangs = true;
+  advance_time(1s); // the next renew cycle starts; its write never returns
+  sched.run();
+  advance_time(2900ms);
+  sched.run();
+  CAF_CHECK(j->events.empty()); // the 3 s renew deadline has not passed yet
+  advance_time(100ms);
+  sched.run();
+  CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"});
+  CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -23,6 +23,7 @@ struct fake_api {
 struct candidate {
   std::unique_ptr<machine> m;
   bool reachable = true;
+  bool hang = false; ///< requests never return (a silently dropping partition)
   std::optional<steady_time> timer_at;
   bool leading = false;
   std::vector<std::string> log; // started/stopped with times, for assertions
@@ -128,6 +129,7 @@ private:
   }
 
   std::vector<action> perform(candidate& c, const action& a) {
+    if (c.hang) return {};
     if (!c.reachable) return c.m->response(outcome::error, std::nullopt, "", now_, wall());
     auto rv = [&] { return std::to_string(api_.rv); };
     switch (a.what) {
@@ -284,6 +286,35 @@ TEST(K8sLeaderElection, PartitionedLeaderStepsDownBeforeAnyoneElseTakesOver) {
   }
 }
 
+TEST(K8sLeaderElection, LeaderWhoseRequestsHangStepsDownAtTheRenewDeadline) {
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    harness h{kube_vip_e2e(), 3, seed};
+    for (auto id : {"node-0", "node-1", "node-2"})
+      h.start(id);
+    h.run_for(7s);
+    auto leaders = h.leaders();
+    ASSERT_EQ(leaders.size(), 1u);
+    auto old = leaders[0];
+    auto last_renew = *h.api().lease->renew_time;
+    h.node(old).hang = true;
+    h.run_for(30s);
+    std::optional<steady_time> stopped, started;
+    for (auto& [what, at] : h.transitions) {
+      if (what == old + " stopped" && !stopped) stopped = at;
+      if (what.find(" started") != std::string::npos && what != old + " started" && !started)
+        started = at;
+    }
+    ASSERT_TRUE(stopped) << "seed " << seed << ": never stepped down";
+    ASSERT_TRUE(started) << "seed " << seed;
+    EXPECT_LT(*stopped, *started) << "seed " << seed;
+    // Last renewal + retry period (the next cycle's start) + renew deadline.
+    auto renewed = steady_time{std::chrono::duration_cast<steady_time::duration>(
+        last_renew.time_since_epoch() - 1700000000s)};
+    EXPECT_LE(*stopped - renewed, 1000ms + 3000ms + 1ms) << "seed " << seed;
+    EXPECT_EQ(h.max_simultaneous, 1) << "seed " << seed;
+  }
+}
+
 TEST(K8sLeaderElection, RecoveredApiLetsTheFollowerKeepLeading) {
   harness h{kube_vip_e2e(), 2};
   h.start("node-0");
@@ -329,8 +360,13 @@ TEST(K8sLeaderElection, StaleCachedLeaseFallsBackToGet) {
   auto c = a.response(outcome::not_found, std::nullopt, "", t, w);
   a.response(outcome::ok, c.back().rec, "1", t, w);
   auto renew = a.timer(t + 1s, w);
-  ASSERT_EQ(renew.back().what, action::kind::update);
-  EXPECT_EQ(renew.back().rv, "1");
+  // A renew cycle: the renew-deadline timer first (drivers wait for a
+  // request's answer before the next action), then the CAS write.
+  ASSERT_EQ(renew.size(), 2u);
+  EXPECT_EQ(renew[0].what, action::kind::arm_timer);
+  EXPECT_EQ(renew[0].delay, 3000ms);
+  ASSERT_EQ(renew[1].what, action::kind::update);
+  EXPECT_EQ(renew[1].rv, "1");
   auto slow = a.response(outcome::conflict, std::nullopt, "", t + 1s, w);
   ASSERT_EQ(slow.back().what, action::kind::get);
   // The fetched record still names us: we renew with the fresh RV, keeping
