@@ -132,6 +132,8 @@ int run_manager(const std::map<std::string, std::string>& flags) {
   spdlog::info("kvip {} starting on node {}", kvip::version::string, cfg.node_name);
   for (const auto& n : plan.notes)
     spdlog::info("{}", n);
+  for (const auto& w : plan.warnings)
+    spdlog::warn("{}", w);
   int exit_code = 0;
   {
     caf::actor_system_config sys_cfg;

@@ -161,8 +161,32 @@ void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, 
 
 } // namespace
 
+/// Knobs that parse but whose behaviour kvip does not have yet: a user who
+/// sets one is told so at start-up instead of silently getting nothing.
+void warn_unimplemented(const config::settings& cfg, node_plan& plan) {
+  const std::pair<bool, const char*> knobs[] = {
+      {cfg.preserve_on_leadership_loss, "vip_preserve_on_leadership_loss"},
+      {cfg.lose_leadership, "vip_loseleadership"},
+      {cfg.ddns, "vip_ddns"},
+      {cfg.detect_control_plane, "cp_detect"},
+      {cfg.lb_enable, "lb_enable"},
+      {cfg.enable_node_labeling, "enable_node_labeling"},
+      {cfg.enable_upnp, "enable_upnp"},
+      {!cfg.mirror_dest_interface.empty(), "mirror_dest_interface"},
+      {cfg.election == config::election_backend::etcd, "leaderElectionType=etcd"},
+  };
+  for (auto& [set, name] : knobs)
+    if (set)
+      plan.warnings.push_back(std::string{name} +
+                              " is accepted but not implemented in kvip yet; it has no effect");
+  if (cfg.interface == "lo")
+    plan.warnings.push_back("vip_interface=lo: ARP/NDP mode announces on the VIP's interface; on "
+                            "lo nothing is announced to the network");
+}
+
 node_plan plan_node(const config::settings& cfg, metrics::registry& reg) {
   node_plan plan;
+  warn_unimplemented(cfg, plan);
   if (!cfg.prometheus_server.empty()) {
     telemetry_options topts;
     topts.listen = cfg.prometheus_server;

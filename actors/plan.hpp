@@ -21,6 +21,7 @@ struct node_plan {
   std::vector<child_spec> children;
   std::vector<std::string> problems; ///< "key=value: what is wrong"
   std::vector<std::string> notes;    ///< informational lines for the log
+  std::vector<std::string> warnings; ///< things the user asked for that will not happen
 };
 
 /// Builds the child table for `cfg`. Host facts (interfaces, kubeconfig files)

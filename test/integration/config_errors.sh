@@ -41,6 +41,7 @@ env -i PATH="$PATH" $(daemon_env) port=99999 \
 pid=$!
 PIDS+=("$pid")
 check "flag overrides a bad env value (daemon starts)" poll 10 grep -q "telemetry: serving" "$TMP/err"
+check "an unimplemented knob that is set is named at start-up" sh -c "! grep -q 'not implemented' '$TMP/err'"
 kill -TERM "$pid"; wait "$pid"; code=$?
 check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
 
@@ -56,6 +57,15 @@ env -i PATH="$PATH" "$KVIP" manager --arp=false --bgp=maybe --controlplane --add
 echo $? >"$TMP/rc"
 check "--arp=false with --bgp=maybe exits 2" [ "$(rc)" = 2 ]
 check "bad boolean flag value named" err_has "--bgp=maybe"
+
+# Knobs kvip parses but cannot honour yet are named, not silently ignored.
+env -i PATH="$PATH" $(daemon_env) vip_loseleadership=true lb_enable=true \
+  prometheus_server=127.0.0.1:0 "$KVIP" manager >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+PIDS+=("$pid")
+check "vip_loseleadership named as not implemented" poll 10 grep -q "vip_loseleadership is accepted but not implemented" "$TMP/err"
+check "lb_enable named as not implemented" grep -q "lb_enable is accepted but not implemented" "$TMP/err"
+kill -TERM "$pid"; wait "$pid"
 
 # A bad config file value is reported with the file named.
 cat >"$TMP/bad.yaml" <<'YAML'
