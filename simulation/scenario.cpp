@@ -227,12 +227,13 @@ std::string write_svg(const scenario_result& r, const std::string& path) {
   auto rows = r.node_names.size();
   double height = top + row * static_cast<double>(rows + 1) + 30;
   static const char* colours[] = {"#2b7bb9", "#e07b24", "#3a9b4a", "#b9362b", "#7a4fb0"};
-  std::fprintf(f,
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-               "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" "
-               "height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" y=\"18\">Who answered ARP "
-               "for the VIP (client view, 10 ms probes); red lines: faults</text>\n",
-               width, height, left);
+  std::fprintf(
+      f,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" "
+      "height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" y=\"18\">Who answered ARP "
+      "for the VIP (client view, 10 ms probes); lines: SIGKILL red, SIGTERM purple</text>\n",
+      width, height, left);
   for (std::size_t n = 0; n < rows; ++n) {
     double y = top + row * static_cast<double>(n);
     std::fprintf(f, "<text x=\"5\" y=\"%.0f\">%s</text>\n", y + 18, r.node_names[n].c_str());
@@ -254,12 +255,16 @@ std::string write_svg(const scenario_result& r, const std::string& path) {
                    x(start), y + 4, std::max(1.0, x(last) - x(start)), colours[n % 5]);
   }
   double axis_y = top + row * static_cast<double>(rows) + 10;
-  for (auto& rd : r.rounds)
-    std::fprintf(f,
-                 "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"red\"/>"
-                 "<text x=\"%.1f\" y=\"%.0f\" fill=\"red\" font-size=\"10\">%s %s</text>\n",
-                 x(rd.fault_s), top, x(rd.fault_s), axis_y, x(rd.fault_s) + 2, axis_y + 12,
-                 rd.kind.c_str(), rd.from.c_str());
+  // Fault markers: red for SIGKILL, purple for SIGTERM; labelled when few
+  // enough to read.
+  for (auto& rd : r.rounds) {
+    const char* colour = rd.kind == "SIGKILL" ? "#d62728" : "#9467bd";
+    std::fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\"/>\n",
+                 x(rd.fault_s), top, x(rd.fault_s), axis_y, colour);
+    if (r.rounds.size() <= 12)
+      std::fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" fill=\"%s\" font-size=\"10\">%s %s</text>\n",
+                   x(rd.fault_s) + 2, axis_y + 12, colour, rd.kind.c_str(), rd.from.c_str());
+  }
   std::fprintf(f,
                "<text x=\"%.0f\" y=\"%.0f\">0 s</text><text x=\"%.0f\" y=\"%.0f\">%.1f s</text>\n",
                left, height - 4, width - 60, height - 4, t_end);
