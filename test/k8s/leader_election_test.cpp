@@ -161,6 +161,18 @@ private:
   std::uniform_real_distribution<double> dist_{0.0, 1.0};
 };
 
+/// When `old` first stopped leading, and when another node first started.
+std::pair<std::optional<steady_time>, std::optional<steady_time>> handover(const harness& h,
+                                                                           const std::string& old) {
+  std::optional<steady_time> stopped, started;
+  for (auto& [what, at] : h.transitions) {
+    if (what == old + " stopped" && !stopped) stopped = at;
+    if (what.find(" started") != std::string::npos && what != old + " started" && !started)
+      started = at;
+  }
+  return {stopped, started};
+}
+
 config kube_vip_e2e() { // kube-vip's e2e timings 5/3/1
   config c;
   c.lease_duration = 5000ms;
@@ -272,12 +284,7 @@ TEST(K8sLeaderElection, PartitionedLeaderStepsDownBeforeAnyoneElseTakesOver) {
     h.node(old).reachable = false;
     h.run_for(30s);
     // The old leader gave up within RenewDeadline (+ one retry period).
-    std::optional<steady_time> stopped, started;
-    for (auto& [what, at] : h.transitions) {
-      if (what == old + " stopped" && !stopped) stopped = at;
-      if (what.find(" started") != std::string::npos && what != old + " started" && !started)
-        started = at;
-    }
+    auto [stopped, started] = handover(h, old);
     ASSERT_TRUE(stopped) << "seed " << seed;
     ASSERT_TRUE(started) << "seed " << seed;
     EXPECT_LE(*stopped - cut_at, 3000ms + 1000ms) << "seed " << seed;
@@ -298,12 +305,7 @@ TEST(K8sLeaderElection, LeaderWhoseRequestsHangStepsDownAtTheRenewDeadline) {
     auto last_renew = *h.api().lease->renew_time;
     h.node(old).hang = true;
     h.run_for(30s);
-    std::optional<steady_time> stopped, started;
-    for (auto& [what, at] : h.transitions) {
-      if (what == old + " stopped" && !stopped) stopped = at;
-      if (what.find(" started") != std::string::npos && what != old + " started" && !started)
-        started = at;
-    }
+    auto [stopped, started] = handover(h, old);
     ASSERT_TRUE(stopped) << "seed " << seed << ": never stepped down";
     ASSERT_TRUE(started) << "seed " << seed;
     EXPECT_LT(*stopped, *started) << "seed " << seed;

@@ -64,7 +64,18 @@ protected:
     return who;
   }
 
+  /// Probes 10.99.0.100 into p_ and waits for its single owner, first_.
+  void find_leader() {
+    std::string err;
+    p_ = c_->probe("10.99.0.100", err);
+    ASSERT_TRUE(p_) << err;
+    first_ = leader(*p_);
+    ASSERT_GE(first_, 0) << "no single MAC answered for the VIP";
+  }
+
   std::unique_ptr<kvip::sim::cluster> c_;
+  std::unique_ptr<kvip::sim::prober> p_;
+  int first_ = -1;
 };
 
 TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
@@ -100,11 +111,9 @@ TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
 
 TEST_F(NetnsCluster, SigtermMovesTheVipWithinARetryPeriodWithoutTwoMacs) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
-  int first = leader(*p);
-  ASSERT_GE(first, 0);
+  ASSERT_NO_FATAL_FAILURE(find_leader());
+  auto& p = p_;
+  int first = first_;
   auto fault = p->now_us();
   ASSERT_TRUE(c_->signal_node(first, SIGTERM));
   EXPECT_EQ(c_->wait_node(first, 10s), 0);
@@ -217,11 +226,9 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
   }
   for (int i = 0; i < o.nodes; ++i)
     ASSERT_EQ(c_->start_node(i), "");
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
-  int first = leader(*p);
-  ASSERT_GE(first, 0);
+  ASSERT_NO_FATAL_FAILURE(find_leader());
+  auto& p = p_;
+  int first = first_;
   c_->lab().proc(servers[static_cast<std::size_t>(first)]).signal(SIGKILL);
   int next = -1;
   EXPECT_TRUE(eventually(15s, [&] {
@@ -245,11 +252,9 @@ int new_owner(kvip::sim::cluster& c, kvip::sim::prober& p, int not_this) {
 
 TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
-  int first = leader(*p);
-  ASSERT_GE(first, 0);
+  ASSERT_NO_FATAL_FAILURE(find_leader());
+  auto& p = p_;
+  int first = first_;
   auto& lab = c_->lab();
   auto fault = p->now_us();
   ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {lab.infra().ipv4}, true),
@@ -270,11 +275,9 @@ TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver
 
 TEST_F(NetnsCluster, FrozenLeaderIsReplacedAndStepsDownWhenItThaws) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
-  int first = leader(*p);
-  ASSERT_GE(first, 0);
+  ASSERT_NO_FATAL_FAILURE(find_leader());
+  auto& p = p_;
+  int first = first_;
   ASSERT_TRUE(c_->signal_node(first, SIGSTOP));
   int next = -1;
   EXPECT_TRUE(eventually(15s, [&] { return (next = new_owner(*c_, *p, first)) >= 0; }));
@@ -291,11 +294,9 @@ TEST_F(NetnsCluster, FrozenLeaderIsReplacedAndStepsDownWhenItThaws) {
 
 TEST_F(NetnsCluster, LeaderLinkDownMovesTheVipAndNoOverlapWhenItReturns) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
-  int first = leader(*p);
-  ASSERT_GE(first, 0);
+  ASSERT_NO_FATAL_FAILURE(find_leader());
+  auto& p = p_;
+  int first = first_;
   auto& node = c_->lab().nodes()[static_cast<std::size_t>(first)];
   ASSERT_EQ(c_->lab().set_link(node, false), "");
   int next = -1;
