@@ -45,25 +45,26 @@ caf::behavior health_fn(health_actor* self, health_options opts, std::string sub
            auto& st = self->state;
            auto r = net::http_probe(st.opts.url, st.opts.timeout, st.opts.ca_path);
            st.last_detail = r.detail;
+           bool was = st.healthy;
            if (r.healthy) {
              st.failures = 0;
-             if (!st.healthy) {
-               st.healthy = true;
-               spdlog::info("health_checker: {} healthy again ({})", st.opts.url, r.detail);
-               msg::health_status h;
-               h.healthy = true;
-               h.detail = r.detail;
-               tell(self, sibling(self->system(), st.subscriber), h);
-             }
-           } else if (++st.failures >= st.opts.failure_threshold && st.healthy) {
+             st.healthy = true;
+           } else if (++st.failures >= st.opts.failure_threshold) {
              st.healthy = false;
-             spdlog::warn("health_checker: {} failed {} times in a row ({})", st.opts.url,
-                          st.failures, r.detail);
-             msg::health_status h;
-             h.healthy = false;
-             h.detail = st.opts.url + ": " + r.detail;
-             tell(self, sibling(self->system(), st.subscriber), h);
            }
+           if (st.healthy != was)
+             spdlog::log(st.healthy ? spdlog::level::info : spdlog::level::warn,
+                         "health_checker: {} {} ({})", st.opts.url,
+                         st.healthy ? "healthy again"
+                                    : "failed " + std::to_string(st.failures) + " times in a row",
+                         r.detail);
+           // Reported on every probe, not only on changes: a subscriber that
+           // was restarted (or missed a report) learns the state at the next
+           // probe.
+           msg::health_status h;
+           h.healthy = st.healthy;
+           h.detail = st.healthy ? r.detail : st.opts.url + ": " + r.detail;
+           tell(self, sibling(self->system(), st.subscriber), h);
            tell_after(self, caf::actor{self}, st.opts.period, health_tick{});
          }),
       on(self,

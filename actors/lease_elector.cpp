@@ -30,6 +30,8 @@ struct elector_state {
   std::deque<el::action> queue;   // actions not yet performed, in order
   bool api_busy = false;          // a Lease request is waiting for its answer
   bool announce_busy = false;     // an announce/withdraw is waiting for its answer
+  bool withdraw_failed = false;   // the last withdraw left a VIP behind: do not release
+  caf::actor_addr announced_to;   // the announcer incarnation holding our VIPs
   boost::json::object last_lease; // the Lease as last read or written
   std::uint64_t generation = 0;   // of the armed timer
   bool paused = false;            // health gating
@@ -161,16 +163,24 @@ void announce(elector_actor* self, bool leading) {
   st.announce_busy = true;
   msg::announce_set set;
   if (leading) set.vips = st.opts.vips;
+  auto target = sibling(self->system(), st.opts.announcer);
+  st.announced_to = leading ? target.address() : caf::actor_addr{};
   auto done = [self, leading](const msg::announce_result& r) {
-    self->state.announce_busy = false;
+    auto& st = self->state;
+    st.announce_busy = false;
     if (!r.error.empty())
       spdlog::error("lease_elector: {} VIPs failed: {}", leading ? "announcing" : "withdrawing",
                     r.error);
+    // A VIP still held after a withdraw must not be handed over: the Lease
+    // is left to expire instead of being released.
+    if (!leading) st.withdraw_failed = !r.error.empty() || !r.active.empty();
     pump(self);
   };
-  ask(self, sibling(self->system(), st.opts.announcer), st.opts.request_timeout, set)
+  ask(self, target, st.opts.request_timeout, set)
       .then(on(self, done), [self, leading](caf::error& err) {
-        self->state.announce_busy = false;
+        auto& st = self->state;
+        st.announce_busy = false;
+        if (!leading) st.withdraw_failed = true;
         spdlog::error("lease_elector: announcer did not answer ({}): {}",
                       leading ? "announce" : "withdraw", self->system().render(err));
         pump(self);
@@ -197,6 +207,16 @@ void pump(elector_actor* self) {
     case el::action::kind::get:
     case el::action::kind::create:
     case el::action::kind::update:
+      if (a.what == el::action::kind::update && a.rec.holder.empty() && st.withdraw_failed) {
+        spdlog::error("lease_elector: not releasing {}/{}: the VIP could not be withdrawn; the "
+                      "lease will expire instead",
+                      st.opts.lease_namespace, st.opts.lease_name);
+        msg::lease_reply skipped;
+        skipped.error_text = "release skipped: VIP still held";
+        st.api_busy = true; // on_lease_reply clears it
+        on_lease_reply(self, skipped);
+        break;
+      }
       request_lease(self, a);
       break;
     case el::action::kind::arm_timer: {
@@ -241,12 +261,22 @@ caf::behavior elector_fn(elector_actor* self, elector_options opts, metrics::reg
     return std::uniform_real_distribution<double>{0.0, 1.0}(self->state.rng);
   });
   set_leading(self, false);
+  // A restarted elector starts as a follower: whatever a crashed
+  // predecessor announced is withdrawn before the first Lease request.
+  announce(self, false);
   enqueue(self, st.machine->start(self->clock().now(), wall_now()));
   return {
       on(self,
          [self](const msg::election_tick& t) {
            auto& st = self->state;
            if (t.generation != st.generation) return; // superseded
+           // The announcer was restarted (and so dropped our VIPs): hand
+           // the set to the new incarnation.
+           if (st.leading && !st.announce_busy &&
+               sibling(self->system(), st.opts.announcer).address() != st.announced_to) {
+             spdlog::warn("lease_elector: the announcer restarted; announcing the VIPs again");
+             announce(self, true);
+           }
            enqueue(self, st.machine->timer(self->clock().now(), wall_now()));
          }),
       on(self,

@@ -22,6 +22,8 @@ inline caf::actor sibling(caf::actor_system& sys, std::string_view name) {
 
 /// Registers `a` as `name` (replacing an earlier incarnation).
 inline void register_sibling(caf::actor_system& sys, std::string_view name, const caf::actor& a) {
+  // CAF's put() keeps an existing entry, so replace explicitly.
+  sys.registry().erase(caf::atom_from_string(name));
   sys.registry().put(caf::atom_from_string(name), a);
 }
 

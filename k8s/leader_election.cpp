@@ -1,6 +1,7 @@
 #include "k8s/leader_election.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace kvip::k8s::election {
 
@@ -64,6 +65,10 @@ std::vector<action> machine::start(steady_time now, sys_micros wall) {
   if (campaigning_) return out;
   campaigning_ = true;
   releasing_ = false;
+  // A request still in flight (e.g. the release of a moment ago) is answered
+  // first; its answer resumes the campaign. Two requests in flight would
+  // have their answers confused.
+  if (pending_ != step::idle) return out;
   begin_attempt(out, now, wall);
   return out;
 }
@@ -86,10 +91,14 @@ void machine::begin_attempt(std::vector<action>& out, steady_time now, sys_micro
 std::vector<action> machine::response(outcome o, const std::optional<record>& lease,
                                       const std::string& rv, steady_time now, sys_micros wall) {
   std::vector<action> out;
+  // An answer to a write sent before we stepped down at the renew deadline
+  // does not make us lead again (client-go cancels such a request); it only
+  // tells us what the Lease now says.
+  bool stale = std::exchange(stale_, false);
   auto succeeded = [&] {
     observe(lease ? *lease : proposed_, now, out);
     observed_rv_ = rv;
-    end_attempt(true, out, now);
+    end_attempt(!stale, out, now);
   };
   switch (pending_) {
   case step::idle:
@@ -101,6 +110,7 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
       observed_rv_ = rv;
     }
     out.push_back(make(action::kind::stopped));
+    if (campaigning_) begin_attempt(out, now, wall); // started again meanwhile
     return out;
   case step::fast_update:
     if (o == outcome::ok) {
@@ -195,7 +205,10 @@ std::vector<action> machine::timer(steady_time now, sys_micros wall) {
     leading_ = false;
     cycle_open_ = false;
     out.push_back(make(action::kind::stopped_leading));
-    if (pending_ == step::idle) out.push_back(timer_in(follower_delay()));
+    if (pending_ == step::idle)
+      out.push_back(timer_in(follower_delay()));
+    else
+      stale_ = true;
     return out;
   }
   if (pending_ != step::idle) return out;
@@ -217,7 +230,8 @@ std::vector<action> machine::timer(steady_time now, sys_micros wall) {
 std::vector<action> machine::release(steady_time now, sys_micros wall) {
   std::vector<action> out;
   campaigning_ = false;
-  if (pending_ != step::idle && pending_ != step::release) {
+  if (pending_ == step::release) return out; // already being released
+  if (pending_ != step::idle) {
     releasing_ = true; // finish the outstanding request first
     release_wall_ = wall;
     if (leading_) {

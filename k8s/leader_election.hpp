@@ -130,6 +130,7 @@ private:
   steady_time cycle_start_{}; ///< start of the current renew cycle (leader)
   bool cycle_open_ = false;   ///< a renew cycle started and has not succeeded yet
   sys_micros release_wall_{}; ///< wall time of a release deferred behind a request
+  bool stale_ = false;        ///< the request in flight was sent before a step-down
 };
 
 /// Text for logs and tests.

@@ -22,7 +22,8 @@ struct journal {
   std::optional<boost::json::object> lease;
   int rv = 0;
   bool api_down = false;
-  bool api_hangs = false; ///< requests are taken and never answered
+  bool api_hangs = false;      ///< requests are taken and never answered
+  bool withdraw_fails = false; ///< the announcer cannot remove the VIP
   std::vector<caf::response_promise> held;
 };
 
@@ -84,6 +85,10 @@ caf::behavior fake_announcer(caf::event_based_actor* self, std::shared_ptr<journ
                  kvip::msg::announce_result r;
                  for (auto& v : s.vips)
                    r.active.push_back(v.address);
+                 if (s.vips.empty() && j->withdraw_fails) {
+                   r.active.push_back("10.0.0.100");
+                   r.error = "10.0.0.100/32 on eth0: remove failed";
+                 }
                  return r;
                }),
   };
@@ -153,7 +158,9 @@ CAF_TEST_FIXTURE_SCOPE(lease_elector_tests, fixture)
 CAF_TEST(first candidate creates the lease and announces the vip) {
   start("n1");
   CAF_CHECK_EQUAL(holder(), "n1");
-  CAF_CHECK_EQUAL(j->events, (std::vector<std::string>{"write holder=n1", "announce 1"}));
+  // A (re)started elector first withdraws whatever a predecessor announced.
+  CAF_CHECK_EQUAL(j->events,
+                  (std::vector<std::string>{"withdraw", "write holder=n1", "announce 1"}));
   CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
   kvip::k8s::lease l{*j->lease};
   CAF_CHECK_EQUAL(l.annotation("example.com/owner").value_or(""), "kvip");
@@ -177,7 +184,7 @@ CAF_TEST(a lease held by another node is followed without announcing) {
   start("n1");
   advance_time(3s);
   sched.run();
-  CAF_CHECK(j->events.empty());
+  CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"}); // only the start-up one
   CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
 }
 
@@ -235,6 +242,40 @@ CAF_TEST(api outage makes the leader withdraw at the renew deadline) {
   }
   CAF_CHECK(std::find(j->events.begin() + 1, j->events.end(), "announce 1") != j->events.end());
   CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
+}
+
+CAF_TEST(a restarted announcer gets the vips again) {
+  start("n1");
+  // The announcer crashes and is restarted: the new incarnation holds nothing.
+  auto second = sys.spawn(fake_announcer, j);
+  kvip::register_sibling(sys, "announcer", second);
+  caf::anon_send_exit(announcer, caf::exit_reason::kill);
+  announcer = second;
+  sched.run();
+  j->events.clear();
+  advance_time(1s);
+  sched.run();
+  CAF_CHECK_EQUAL(j->events, (std::vector<std::string>{"announce 1", "write holder=n1"}));
+  // ... once: the next renewals do not announce again.
+  j->events.clear();
+  advance_time(1s);
+  sched.run();
+  CAF_CHECK(std::find(j->events.begin(), j->events.end(), "announce 1") == j->events.end());
+}
+
+CAF_TEST(a vip that cannot be withdrawn is not handed over by releasing the lease) {
+  start("n1");
+  j->events.clear();
+  j->withdraw_fails = true;
+  self->send(elector, kvip::msg::shutdown_request{});
+  sched.run();
+  // Withdraw attempted, release skipped: the Lease still names n1 and will
+  // expire instead, while this node's VIP problem is visible in its log.
+  CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"});
+  CAF_CHECK_EQUAL(holder(), "n1");
+  bool done = false;
+  self->receive([&](const kvip::msg::shutdown_done&) { done = true; });
+  CAF_CHECK(done);
 }
 
 CAF_TEST(a leader whose api calls hang withdraws at the renew deadline) {

@@ -3,6 +3,7 @@
 // candidate reachability, and a virtual clock with per-candidate timers.
 #include "k8s/leader_election.hpp"
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -379,6 +380,63 @@ TEST(K8sLeaderElection, StaleCachedLeaseFallsBackToGet) {
   EXPECT_EQ(upd.back().rv, "5");
   EXPECT_EQ(upd.back().rec.transitions, 0);
   EXPECT_EQ(upd.back().rec.acquire_time, mine.acquire_time);
+}
+
+/// A machine that created the Lease and leads; returns the create's record.
+record lead(machine& m, steady_time t) {
+  kvip::k8s::sys_micros w{};
+  m.start(t, w);
+  auto c = m.response(outcome::not_found, std::nullopt, "", t, w);
+  m.response(outcome::ok, c.back().rec, "1", t, w);
+  return c.back().rec;
+}
+
+bool has(const std::vector<action>& acts, action::kind k) {
+  return std::any_of(acts.begin(), acts.end(), [k](const action& a) { return a.what == k; });
+}
+
+TEST(K8sLeaderElection, StartingAgainWhileTheReleaseIsInFlightWaitsForIt) {
+  // Health flaps: unhealthy (release), healthy again before the release PUT
+  // is answered. A second request now would have its answer mistaken for
+  // the release's, and the node would lead on a released Lease.
+  config cfg = kube_vip_e2e();
+  cfg.identity = "a";
+  machine m{cfg, [] { return 0.0; }};
+  steady_time t{1h};
+  kvip::k8s::sys_micros w{};
+  lead(m, t);
+  auto rel = m.release(t + 100ms, w);
+  ASSERT_EQ(rel.back().what, action::kind::update);
+  EXPECT_EQ(rel.back().rec.holder, "");
+  EXPECT_TRUE(m.start(t + 110ms, w).empty());   // no second request in flight
+  EXPECT_TRUE(m.release(t + 115ms, w).empty()); // and no second release either
+  m.start(t + 116ms, w);
+  auto after = m.response(outcome::ok, rel.back().rec, "2", t + 120ms, w);
+  EXPECT_TRUE(has(after, action::kind::stopped));
+  EXPECT_FALSE(has(after, action::kind::started_leading));
+  EXPECT_FALSE(m.leading());
+  // The campaign resumes with a fresh read of the (released) Lease.
+  EXPECT_EQ(after.back().what, action::kind::get);
+}
+
+TEST(K8sLeaderElection, ARenewalAnsweredAfterTheDeadlineDoesNotRestoreLeadership) {
+  config cfg = kube_vip_e2e();
+  cfg.identity = "a";
+  machine m{cfg, [] { return 0.0; }};
+  steady_time t{1h};
+  kvip::k8s::sys_micros w{};
+  auto rec = lead(m, t);
+  auto renew = m.timer(t + 1s, w);
+  ASSERT_EQ(renew.back().what, action::kind::update);
+  auto down = m.timer(t + 4s, w); // the renew deadline passes, no answer yet
+  EXPECT_TRUE(has(down, action::kind::stopped_leading));
+  EXPECT_FALSE(m.leading());
+  auto late = m.response(outcome::ok, renew.back().rec, "2", t + 4200ms, w);
+  EXPECT_FALSE(has(late, action::kind::started_leading));
+  EXPECT_FALSE(m.leading());
+  // It stays a candidate: the next attempt may take the Lease properly.
+  EXPECT_EQ(late.back().what, action::kind::arm_timer);
+  (void)rec;
 }
 
 TEST(K8sLeaderElection, NewLeaderIsReportedWhenTheHolderChanges) {
