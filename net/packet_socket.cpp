@@ -36,8 +36,10 @@ std::string sys_error(const std::string& what) {
 } // namespace
 
 std::unique_ptr<packet_socket> packet_socket::open(int ifindex, bool receive, std::string& err) {
-  // Protocol 0: send-only, nothing is queued for reading until bound.
-  int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, receive ? htons(ETH_P_ALL) : 0);
+  // Protocol 0: nothing is queued until bind() names a protocol, so frames
+  // of other interfaces never reach this socket before the bind (and the
+  // filter) are in place.
+  int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     err = sys_error("packet socket");
     return nullptr;
