@@ -53,9 +53,13 @@ std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::strin
   if (!err.empty()) return nullptr;
   auto url = "http://" + std::string{api_addr} + ":" + std::to_string(api_port);
   if (!poll_for(std::chrono::seconds{15}, [&] {
-        return c->lab_->run(infra, {"curl", "-sf", "-o", "/dev/null", url + "/healthz"}).ok();
+        return c->lab_
+            ->run(infra, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", url + "/healthz"})
+            .ok();
       })) {
-    err = "the API server did not come up; see " + c->workdir_ + "/apiserver.log";
+    // The work directory goes with the cluster: quote the log in the error.
+    auto log = run_command({"tail", "-n", "20", c->workdir_ + "/apiserver.log"}).output;
+    err = "the API server did not come up; its log:\n" + log;
     return nullptr;
   }
   c->kubeconfig_ = c->workdir_ + "/kubeconfig";
@@ -77,7 +81,8 @@ std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::strin
 }
 
 cluster::~cluster() {
-  // Stop nodes gracefully first so they remove their VIPs, then tear down.
+  // Kill the nodes, then tear the lab down (deleting a namespace removes the
+  // addresses in it, so no VIP outlives the lab).
   for (std::size_t i = 0; i < node_procs_.size(); ++i)
     if (node_procs_[i] && lab_->proc(*node_procs_[i]).running())
       lab_->proc(*node_procs_[i]).signal(SIGKILL);
@@ -159,7 +164,7 @@ std::unique_ptr<prober> cluster::probe(const std::string& vip, std::string& err)
 }
 
 std::string cluster::api_fault(const std::string& path) {
-  auto r = lab_->run(lab_->infra(), {"curl", "-sf", "-X", "POST",
+  auto r = lab_->run(lab_->infra(), {"curl", "-sf", "--max-time", "5", "-X", "POST",
                                      "http://" + std::string{api_addr} + ":" +
                                          std::to_string(admin_port) + "/faults/" + path});
   return r.ok() ? std::string{} : "admin " + path + ": " + r.output;

@@ -111,8 +111,11 @@ void prober::loop(std::string* start_err, std::atomic<int>* ready) {
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           next - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      auto f = sock->receive(left, err);
+      // Late (a loaded machine): still drain what is already queued, so
+      // answers are not pushed into the next probe's window; only when far
+      // behind is the probe recorded as it stands.
+      if (left < -std::chrono::duration_cast<std::chrono::milliseconds>(opts_.interval)) break;
+      auto f = sock->receive(std::max(left, std::chrono::milliseconds{0}), err);
       if (!f) break;
       auto p = net::parse_frame(*f);
       std::optional<net::mac_address> who;

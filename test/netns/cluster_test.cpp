@@ -193,10 +193,11 @@ TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
   // ... and recorded as a Kubernetes Event on the leader's Node.
   std::string events;
   EXPECT_TRUE(eventually(5s, [&] {
-    events = c_->lab()
-                 .run(c_->lab().infra(),
-                      {"curl", "-sf", "http://10.99.0.254:6443/api/v1/namespaces/default/events"})
-                 .output;
+    events =
+        c_->lab()
+            .run(c_->lab().infra(), {"curl", "-sf", "--max-time", "2",
+                                     "http://10.99.0.254:6443/api/v1/namespaces/default/events"})
+            .output;
     return events.find("VIPConflict") != std::string::npos;
   })) << events;
   EXPECT_NE(events.find(c_->lab().nodes()[static_cast<std::size_t>(l)].name), std::string::npos);
@@ -221,7 +222,9 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
         n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "", err));
     ASSERT_EQ(err, "");
     ASSERT_TRUE(eventually(5s, [&] {
-      return c_->lab().run(n, {"curl", "-sf", "-o", "/dev/null", "http://127.0.0.1:8099/"}).ok();
+      return c_->lab()
+          .run(n, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", "http://127.0.0.1:8099/"})
+          .ok();
     }));
   }
   for (int i = 0; i < o.nodes; ++i)

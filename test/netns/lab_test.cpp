@@ -3,6 +3,9 @@
 // leaves nothing behind.
 #include "simulation/lab.hpp"
 
+#include <cstdio>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "simulation/prober.hpp"
@@ -118,10 +121,13 @@ TEST(NetnsLab, ProberWorksForIpv6) {
 }
 
 TEST(NetnsLab, StaleNamespacesOfDeadRunsAreRemoved) {
-  // pid 0x7ffffff0 is not running: its namespaces are stale.
-  ASSERT_EQ(kvip::test::sh("ip netns add kvl-7ffffff0-n1"), 0);
+  // A "pid" above any pid_max is never running: its namespaces are stale.
+  // Unique per test process, so parallel runs do not trip over each other.
+  char name[64];
+  std::snprintf(name, sizeof name, "kvl-%x-n1", 0x40000000u + static_cast<unsigned>(::getpid()));
+  ASSERT_EQ(kvip::test::sh(std::string{"ip netns add "} + name), 0);
   EXPECT_GE(kvip::sim::lab::cleanup_stale(), 1);
-  EXPECT_FALSE(netns_exists("kvl-7ffffff0-n1"));
+  EXPECT_FALSE(netns_exists(name));
 }
 
 } // namespace
