@@ -116,12 +116,20 @@ void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, 
                              return spawn_k8s_io(parent, client, node_name);
                            },
                            restart_policy::permanent, false});
+  // Events (VIP conflicts) go through their own API actor and connection,
+  // so recording one never delays a Lease renewal.
+  auto events_client = std::make_shared<k8s::client>(conn.value(), copts);
+  plan.children.push_back({"k8s_events",
+                           [events_client, node_name](caf::local_actor* parent) {
+                             return spawn_k8s_io(parent, events_client, node_name);
+                           },
+                           restart_policy::permanent, false});
 
   arp_options aopts;
   aopts.refresh = cfg.arp_rate;
   aopts.node_name = cfg.node_name;
   aopts.stale_vips = stale;
-  aopts.event_sink = "k8s_io";
+  aopts.event_sink = "k8s_events";
   auto host = net::make_kernel_l2_host();
   plan.children.push_back({"announcer",
                            [aopts, host, &reg](caf::local_actor* parent) {
