@@ -153,6 +153,19 @@ connection_config cfg(const test_server& s) {
   return c;
 }
 
+/// A scripted server with a config-map watcher running against it; the
+/// watcher thread is stopped and joined first when this goes out of scope.
+struct running_watch {
+  test_server srv;
+  client cl;
+  watcher w;
+  sink s;
+  std::jthread t;
+  explicit running_watch(scripted& sc)
+      : srv(sc.h()), cl(cfg(srv), fast_client()), w(cl, resources::config_maps, fast_watch()),
+        t([this](std::stop_token st) { w.run(st, s.handlers()); }) {}
+};
+
 } // namespace
 
 TEST(K8sWatch, ResumesFromLastResourceVersionAfterDrop) {
@@ -164,22 +177,18 @@ TEST(K8sWatch, ResumesFromLastResourceVersionAfterDrop) {
                   c.drop(); // no terminating chunk
                 },
                 idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  EXPECT_EQ(watch_rv(srv, 0), "10");
-  EXPECT_EQ(watch_rv(srv, 1), "12"); // resumed, not replayed from scratch
-  auto first = srv.requests_where(true).at(0);
+  running_watch rw{sc};
+  EXPECT_EQ(watch_rv(rw.srv, 0), "10");
+  EXPECT_EQ(watch_rv(rw.srv, 1), "12"); // resumed, not replayed from scratch
+  auto first = rw.srv.requests_where(true).at(0);
   EXPECT_EQ(first.q("allowWatchBookmarks"), "true");
   EXPECT_EQ(first.path, "/api/v1/namespaces/d/configmaps");
-  EXPECT_EQ(srv.requests_where(false).size(), 1u); // no relist
-  EXPECT_TRUE(s.has(event_type::added, "a"));
-  EXPECT_TRUE(s.has(event_type::added, "c"));
-  EXPECT_TRUE(s.has(event_type::modified, "a"));
-  EXPECT_EQ(w.cache().size(), 3u);
-  EXPECT_FALSE(s.errors.empty()); // the drop was reported
+  EXPECT_EQ(rw.srv.requests_where(false).size(), 1u); // no relist
+  EXPECT_TRUE(rw.s.has(event_type::added, "a"));
+  EXPECT_TRUE(rw.s.has(event_type::added, "c"));
+  EXPECT_TRUE(rw.s.has(event_type::modified, "a"));
+  EXPECT_EQ(rw.w.cache().size(), 3u);
+  EXPECT_FALSE(rw.s.errors.empty()); // the drop was reported
 }
 
 TEST(K8sWatch, BookmarkAdvancesResumePoint) {
@@ -191,15 +200,11 @@ TEST(K8sWatch, BookmarkAdvancesResumePoint) {
                   c.end_chunked(); // server-side timeout: clean end
                 },
                 idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  EXPECT_EQ(watch_rv(srv, 1), "50");
-  EXPECT_TRUE(s.events.empty()); // bookmarks are not delivered
-  EXPECT_TRUE(s.errors.empty());
-  EXPECT_EQ(w.resource_version(), "50");
+  running_watch rw{sc};
+  EXPECT_EQ(watch_rv(rw.srv, 1), "50");
+  EXPECT_TRUE(rw.s.events.empty()); // bookmarks are not delivered
+  EXPECT_TRUE(rw.s.errors.empty());
+  EXPECT_EQ(rw.w.resource_version(), "50");
 }
 
 TEST(K8sWatch, Http410OnResumeRelistsAndDeletesVanished) {
@@ -211,18 +216,14 @@ TEST(K8sWatch, Http410OnResumeRelistsAndDeletesVanished) {
                   c.respond(410, R"({"kind":"Status","code":410,"reason":"Expired"})");
                 },
                 idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  EXPECT_EQ(watch_rv(srv, 1), "10");
-  EXPECT_EQ(watch_rv(srv, 2), "30"); // after the relist
-  EXPECT_TRUE(eventually([&] { return s.has(event_type::deleted, "b"); }));
-  EXPECT_TRUE(s.has(event_type::added, "c"));
-  EXPECT_EQ(w.cache().keys(), (std::vector<std::string>{"d/a", "d/c"}));
-  EXPECT_EQ(w.stats().relists, 1);
-  EXPECT_EQ(s.synced, 2);
+  running_watch rw{sc};
+  EXPECT_EQ(watch_rv(rw.srv, 1), "10");
+  EXPECT_EQ(watch_rv(rw.srv, 2), "30"); // after the relist
+  EXPECT_TRUE(eventually([&] { return rw.s.has(event_type::deleted, "b"); }));
+  EXPECT_TRUE(rw.s.has(event_type::added, "c"));
+  EXPECT_EQ(rw.w.cache().keys(), (std::vector<std::string>{"d/a", "d/c"}));
+  EXPECT_EQ(rw.w.stats().relists, 1);
+  EXPECT_EQ(rw.s.synced, 2);
 }
 
 TEST(K8sWatch, ExpiredErrorEventRelists) {
@@ -237,13 +238,9 @@ TEST(K8sWatch, ExpiredErrorEventRelists) {
                   c.end_chunked();
                 },
                 idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  EXPECT_EQ(watch_rv(srv, 1), "40");
-  EXPECT_TRUE(s.has(event_type::deleted, "a"));
+  running_watch rw{sc};
+  EXPECT_EQ(watch_rv(rw.srv, 1), "40");
+  EXPECT_TRUE(rw.s.has(event_type::deleted, "a"));
 }
 
 TEST(K8sWatch, InvalidAndTruncatedJsonRecover) {
@@ -260,16 +257,12 @@ TEST(K8sWatch, InvalidAndTruncatedJsonRecover) {
                   c.end_chunked(); // ends inside an event
                 },
                 idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  EXPECT_EQ(watch_rv(srv, 1), "11");
-  EXPECT_EQ(watch_rv(srv, 2), "12");
-  EXPECT_TRUE(s.error_with("invalid JSON in watch event"));
-  EXPECT_TRUE(s.error_with("truncated"));
-  EXPECT_TRUE(s.has(event_type::added, "b"));
+  running_watch rw{sc};
+  EXPECT_EQ(watch_rv(rw.srv, 1), "11");
+  EXPECT_EQ(watch_rv(rw.srv, 2), "12");
+  EXPECT_TRUE(rw.s.error_with("invalid JSON in watch event"));
+  EXPECT_TRUE(rw.s.error_with("truncated"));
+  EXPECT_TRUE(rw.s.has(event_type::added, "b"));
 }
 
 TEST(K8sWatch, ServerErrorsBackOffAndRecover) {
@@ -355,28 +348,20 @@ TEST(K8sWatch, TenMegabyteEventAcrossChunks) {
                   c.wait(5000ms);
                 },
                 idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  ASSERT_TRUE(eventually([&] { return s.has(event_type::added, "big"); }));
-  EXPECT_EQ(jsonpath::str(*w.cache().find("d/big"), {"data", "b"}).size(), big.size());
+  running_watch rw{sc};
+  ASSERT_TRUE(eventually([&] { return rw.s.has(event_type::added, "big"); }));
+  EXPECT_EQ(jsonpath::str(*rw.w.cache().find("d/big"), {"data", "b"}).size(), big.size());
 }
 
 TEST(K8sWatch, StopFromAnotherThreadIsPrompt) {
   scripted sc;
   sc.lists = {list_of("10", {})};
   sc.watches = {idle_stream()};
-  test_server srv(sc.h());
-  client cl(cfg(srv), fast_client());
-  watcher w(cl, resources::config_maps, fast_watch());
-  sink s;
-  std::jthread t([&](std::stop_token st) { w.run(st, s.handlers()); });
-  watch_rv(srv, 0);
+  running_watch rw{sc};
+  watch_rv(rw.srv, 0);
   auto start = std::chrono::steady_clock::now();
-  t.request_stop();
-  t.join();
+  rw.t.request_stop();
+  rw.t.join();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
-  EXPECT_TRUE(s.errors.empty());
+  EXPECT_TRUE(rw.s.errors.empty());
 }
