@@ -11,9 +11,9 @@
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
-#include "net/l2_frames.hpp"
-#include "net/l2_host.hpp"
-#include "net/metrics.hpp"
+#include "net/l2/frames.hpp"
+#include "net/l2/host.hpp"
+#include "net/telemetry/metrics.hpp"
 
 namespace kvip {
 
@@ -32,12 +32,12 @@ struct wanted {
 /// A VIP held on an interface and announced.
 struct held {
   wanted vip;
-  net::link_info link;
+  net::netlink::link_info link;
   std::uint64_t generation = 0; ///< matches the pending announce_tick
-  metrics::counter* frames = nullptr;
-  metrics::counter* conflicts = nullptr;
-  metrics::counter* readded = nullptr;
-  metrics::gauge* active = nullptr;
+  net::telemetry::counter* frames = nullptr;
+  net::telemetry::counter* conflicts = nullptr;
+  net::telemetry::counter* readded = nullptr;
+  net::telemetry::gauge* active = nullptr;
 };
 
 /// A desired VIP that could not be applied yet (retried every refresh).
@@ -54,13 +54,13 @@ struct leftover {
 
 struct arp_state {
   arp_options opts;
-  std::shared_ptr<net::l2_host> host;
-  metrics::registry* reg = nullptr;
+  std::shared_ptr<net::l2::host> host;
+  net::telemetry::registry* reg = nullptr;
   std::map<std::string, held> vips;       // by key
   std::map<std::string, pending> waiting; // by key
   std::vector<leftover> leftovers;
   std::map<std::string, caf::actor_clock::time_point> last_reported; // by label
-  std::map<int, std::unique_ptr<net::l2_listener>> listeners;        // by ifindex
+  std::map<int, std::unique_ptr<net::l2::listener>> listeners;       // by ifindex
   std::uint64_t next_generation = 1;
   bool retry_armed = false;
   bool stopping = false;
@@ -98,8 +98,8 @@ using arp_actor = caf::stateful_actor<arp_state>;
 
 // -- metrics ------------------------------------------------------------------
 
-metrics::counter& counter_for(arp_state& st, const char* name, const char* help,
-                              const std::string& vip) {
+net::telemetry::counter& counter_for(arp_state& st, const char* name, const char* help,
+                                     const std::string& vip) {
   return st.reg->counter_family(name, help, {"node", "vip"}).with({st.opts.node_name, vip});
 }
 
@@ -148,12 +148,12 @@ std::optional<wanted> check(const msg::vip_spec& s, std::string& err) {
 /// Sends one announcement of `h`: IPv4 GARP request then reply, or an IPv6 NA.
 void announce_once(arp_state& st, held& h) {
   const auto& a = h.vip.prefix.address;
-  std::vector<net::frame> frames;
+  std::vector<net::l2::frame> frames;
   if (a.is_v4()) {
-    frames.push_back(net::build_garp(h.link.mac, a, net::garp_form::request));
-    frames.push_back(net::build_garp(h.link.mac, a, net::garp_form::reply));
+    frames.push_back(net::l2::build_garp(h.link.mac, a, net::l2::garp_form::request));
+    frames.push_back(net::l2::build_garp(h.link.mac, a, net::l2::garp_form::reply));
   } else {
-    frames.push_back(net::build_unsolicited_na(h.link.mac, a));
+    frames.push_back(net::l2::build_unsolicited_na(h.link.mac, a));
   }
   for (const auto& f : frames) {
     if (auto err = st.host->send(h.link.ifindex, f); !err.empty()) {
@@ -172,8 +172,9 @@ void ensure_address(arp_state& st, held& h) {
     spdlog::warn("arp_broadcaster: checking {} on {}: {}", h.vip.label, h.link.name, err);
     return;
   }
-  auto it = std::find_if(addrs.begin(), addrs.end(),
-                         [&](const net::addr_info& a) { return a.prefix == h.vip.prefix; });
+  auto it = std::find_if(addrs.begin(), addrs.end(), [&](const net::netlink::addr_info& a) {
+    return a.prefix == h.vip.prefix;
+  });
   if (it != addrs.end() && (it->flags & ifa_f_dadfailed) == 0) return;
   if (it != addrs.end()) st.host->remove_address(h.link.ifindex, h.vip.prefix);
   if (auto e = st.host->add_vip(h.link.ifindex, h.vip.prefix, {}); !e.empty()) {
@@ -186,14 +187,14 @@ void ensure_address(arp_state& st, held& h) {
                it == addrs.end() ? "removed" : "DAD-failed", h.link.name);
 }
 
-void ensure_listener(arp_actor* self, const net::link_info& link) {
+void ensure_listener(arp_actor* self, const net::netlink::link_info& link) {
   auto& st = self->state;
   if (!st.opts.listen || st.listeners.count(link.ifindex) != 0) return;
   caf::actor_addr me = self->address(); // weak: the thread must not keep us alive
   std::string err;
   auto l = st.host->listen(
       link.ifindex,
-      [me](int ifindex, net::frame f) {
+      [me](int ifindex, net::l2::frame f) {
         auto dest = caf::actor_cast<caf::actor>(me);
         if (!dest) return;
         msg::frame_seen m;
@@ -381,12 +382,12 @@ void on_retry(arp_actor* self) {
 void on_frame(arp_actor* self, const msg::frame_seen& m) {
   auto& st = self->state;
   if (st.stopping) return;
-  auto parsed = net::parse_frame(m.bytes);
-  if (parsed.reason != net::drop_reason::none) return;
+  auto parsed = net::l2::parse_frame(m.bytes);
+  if (parsed.reason != net::l2::drop_reason::none) return;
   auto now = self->clock().now();
   for (auto& [key, h] : st.vips) {
     if (h.link.ifindex != m.ifindex) continue;
-    auto other = net::conflicting_claim(parsed, h.vip.prefix.address, h.link.mac);
+    auto other = net::l2::conflicting_claim(parsed, h.vip.prefix.address, h.link.mac);
     if (!other) continue;
     h.conflicts->inc();
     auto mac = net::to_string(*other);
@@ -478,8 +479,8 @@ msg::shutdown_done shutdown(arp_actor* self) {
   return d;
 }
 
-caf::behavior arp_fn(arp_actor* self, arp_options opts, std::shared_ptr<net::l2_host> host,
-                     metrics::registry* reg) {
+caf::behavior arp_fn(arp_actor* self, arp_options opts, std::shared_ptr<net::l2::host> host,
+                     net::telemetry::registry* reg) {
   log_crashes(self, "arp_broadcaster");
   auto& st = self->state;
   for (auto& b : opts.burst)
@@ -504,7 +505,8 @@ caf::behavior arp_fn(arp_actor* self, arp_options opts, std::shared_ptr<net::l2_
 } // namespace
 
 caf::actor spawn_arp_broadcaster(caf::local_actor* parent, arp_options opts,
-                                 std::shared_ptr<net::l2_host> host, metrics::registry& reg) {
+                                 std::shared_ptr<net::l2::host> host,
+                                 net::telemetry::registry& reg) {
   return parent->spawn(arp_fn, std::move(opts), std::move(host), &reg);
 }
 

@@ -36,11 +36,11 @@
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
-namespace kvip::metrics {
+namespace kvip::net::telemetry {
 class registry;
 }
-namespace kvip::net {
-class l2_host;
+namespace kvip::net::l2 {
+class host;
 }
 
 namespace kvip {
@@ -61,6 +61,7 @@ struct arp_options {
 
 /// Spawns the ARP/NDP announcer as a child of `parent` (its supervisor).
 caf::actor spawn_arp_broadcaster(caf::local_actor* parent, arp_options opts,
-                                 std::shared_ptr<net::l2_host> host, metrics::registry& reg);
+                                 std::shared_ptr<net::l2::host> host,
+                                 net::telemetry::registry& reg);
 
 } // namespace kvip

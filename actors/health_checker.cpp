@@ -8,7 +8,7 @@
 #include "caf/all.hpp"
 #include "messages/election.hpp"
 #include "messages/supervision.hpp"
-#include "net/http_probe.hpp"
+#include "net/http/probe.hpp"
 
 namespace kvip {
 
@@ -43,7 +43,7 @@ caf::behavior health_fn(health_actor* self, health_options opts, std::string sub
       on(self,
          [self](const health_tick&) {
            auto& st = self->state;
-           auto r = net::http_probe(st.opts.url, st.opts.timeout, st.opts.ca_path);
+           auto r = net::http::probe(st.opts.url, st.opts.timeout, st.opts.ca_path);
            st.last_detail = r.detail;
            bool was = st.healthy;
            if (r.healthy) {

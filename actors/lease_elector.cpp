@@ -14,7 +14,7 @@
 #include "k8s/objects.hpp"
 #include "messages/election.hpp"
 #include "messages/supervision.hpp"
-#include "net/metrics.hpp"
+#include "net/telemetry/metrics.hpp"
 
 namespace kvip {
 
@@ -24,7 +24,7 @@ namespace el = k8s::election;
 
 struct elector_state {
   elector_options opts;
-  metrics::registry* reg = nullptr;
+  net::telemetry::registry* reg = nullptr;
   std::unique_ptr<el::machine> machine;
   std::mt19937_64 rng{std::random_device{}()};
   std::deque<el::action> queue;   // actions not yet performed, in order
@@ -252,7 +252,7 @@ void pump(elector_actor* self) {
   }
 }
 
-caf::behavior elector_fn(elector_actor* self, elector_options opts, metrics::registry* reg) {
+caf::behavior elector_fn(elector_actor* self, elector_options opts, net::telemetry::registry* reg) {
   log_crashes(self, "lease_elector");
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -321,7 +321,7 @@ caf::behavior elector_fn(elector_actor* self, elector_options opts, metrics::reg
 } // namespace
 
 caf::actor spawn_lease_elector(caf::local_actor* parent, elector_options opts,
-                               metrics::registry& reg) {
+                               net::telemetry::registry& reg) {
   return parent->spawn(elector_fn, std::move(opts), &reg);
 }
 

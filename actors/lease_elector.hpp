@@ -20,7 +20,7 @@
 #include "k8s/leader_election.hpp"
 #include "messages/announce.hpp"
 
-namespace kvip::metrics {
+namespace kvip::net::telemetry {
 class registry;
 }
 
@@ -41,6 +41,6 @@ struct elector_options {
 /// registered as `io` and announces through the sibling `announcer`
 /// (actors/siblings.hpp), looked up at every send so restarts are followed.
 caf::actor spawn_lease_elector(caf::local_actor* parent, elector_options opts,
-                               metrics::registry& reg);
+                               net::telemetry::registry& reg);
 
 } // namespace kvip

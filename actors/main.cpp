@@ -20,9 +20,9 @@
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/supervision.hpp"
-#include "net/config.hpp"
-#include "net/logging.hpp"
-#include "net/metrics.hpp"
+#include "net/config/config.hpp"
+#include "net/telemetry/logging.hpp"
+#include "net/telemetry/metrics.hpp"
 #include "net/version.hpp"
 #include "simulation/apiserver.hpp"
 #include "simulation/scenario.hpp"
@@ -83,23 +83,24 @@ sigset_t handled_signals() {
 }
 
 int run_manager(const std::map<std::string, std::string>& flags) {
-  kvip::config::sources src;
+  kvip::net::config::sources src;
   src.flags = flags;
-  src.env = kvip::config::environment_from(environ);
-  auto loaded = kvip::config::load(src);
+  src.env = kvip::net::config::environment_from(environ);
+  auto loaded = kvip::net::config::load(src);
   const auto& cfg = loaded.cfg;
-  kvip::logging::setup(cfg.log_level, std::string{kvip::config::to_string(cfg.log_output)});
+  kvip::net::telemetry::setup_logging(cfg.log_level,
+                                      std::string{kvip::net::config::to_string(cfg.log_output)});
   for (const auto& w : loaded.warnings)
     spdlog::warn("configuration: {}", w);
   if (!loaded.problems.empty()) {
     std::fprintf(stderr, "kvip: invalid configuration (%zu problem%s):\n", loaded.problems.size(),
                  loaded.problems.size() == 1 ? "" : "s");
     for (const auto& p : loaded.problems)
-      std::fprintf(stderr, "  %s\n", kvip::config::to_string(p).c_str());
+      std::fprintf(stderr, "  %s\n", kvip::net::config::to_string(p).c_str());
     return 2;
   }
 
-  auto& sink = kvip::trace::sink::instance();
+  auto& sink = kvip::net::telemetry::trace_sink::instance();
   sink.set_node(cfg.node_name);
   if (!cfg.trace_path.empty()) {
     if (auto err = sink.set_path(cfg.trace_path); !err.empty()) {
@@ -109,10 +110,10 @@ int run_manager(const std::map<std::string, std::string>& flags) {
     sink.set_enabled(true);
   }
 
-  auto& reg = kvip::metrics::default_registry();
+  auto& reg = kvip::net::telemetry::default_registry();
   reg.gauge_family("kube_vip_build_info", "Build information of the running kvip.",
                    {"version", "build", "node"})
-      .with({kvip::version::string, kvip::version::build, cfg.node_name})
+      .with({kvip::net::version_string, kvip::net::build_revision, cfg.node_name})
       .set(1);
 
   // Block the handled signals before CAF starts its threads.
@@ -129,7 +130,7 @@ int run_manager(const std::map<std::string, std::string>& flags) {
     return 2;
   }
 
-  spdlog::info("kvip {} starting on node {}", kvip::version::string, cfg.node_name);
+  spdlog::info("kvip {} starting on node {}", kvip::net::version_string, cfg.node_name);
   for (const auto& n : plan.notes)
     spdlog::info("{}", n);
   for (const auto& w : plan.warnings)
@@ -235,23 +236,23 @@ int main(int argc, char** argv) {
 
   // One string option per knob. Booleans are flags as in kube-vip (cobra):
   // `--arp` means true, `--arp=false` sets a value; the value is validated
-  // with every other value by config::load.
+  // with every other value by net::config::load.
   std::deque<std::string> values;
   std::vector<std::pair<std::string, CLI::Option*>> options;
-  for (const auto& k : kvip::config::knobs()) {
+  for (const auto& k : kvip::net::config::knobs()) {
     if (k.flag.empty()) continue;
     std::string names = "--" + k.flag;
     if (!k.short_flag.empty()) names = "-" + k.short_flag + "," + names;
     std::string help = k.help + " [env " + k.env + "]";
     if (k.ignored && help.find("no effect") == std::string::npos) help += " (accepted, no effect)";
     CLI::Option* opt = nullptr;
-    if (k.kind == kvip::config::knob_kind::boolean) {
+    if (k.kind == kvip::net::config::knob_kind::boolean) {
       opt = manager_cmd->add_flag(names, values.emplace_back(), help);
       opt->option_text("[=BOOL]   default " + k.default_text);
     } else {
       opt = manager_cmd->add_option(names, values.emplace_back(), help);
-      if (k.kind == kvip::config::knob_kind::duration) opt->type_name("DURATION");
-      if (k.kind == kvip::config::knob_kind::integer) opt->type_name("INT");
+      if (k.kind == kvip::net::config::knob_kind::duration) opt->type_name("DURATION");
+      if (k.kind == kvip::net::config::knob_kind::integer) opt->type_name("INT");
     }
     opt->default_str(k.default_text);
     options.emplace_back(k.flag, opt);
@@ -265,8 +266,8 @@ int main(int argc, char** argv) {
   }
 
   if (version_cmd->parsed()) {
-    std::printf("kvip %s (build %s, CAF %d)\n", kvip::version::string, kvip::version::build,
-                CAF_VERSION);
+    std::printf("kvip %s (build %s, CAF %d)\n", kvip::net::version_string,
+                kvip::net::build_revision, CAF_VERSION);
     return 0;
   }
   if (simulate_cmd->parsed()) {

@@ -11,7 +11,7 @@
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/supervision.hpp"
-#include "net/metrics.hpp"
+#include "net/telemetry/metrics.hpp"
 
 namespace kvip {
 
@@ -25,7 +25,7 @@ struct running_child {
 struct node_state {
   std::vector<child_spec> specs;
   supervisor_limits limits;
-  metrics::registry* reg = nullptr;
+  net::telemetry::registry* reg = nullptr;
   std::map<std::string, running_child> running;                             // by child name
   std::map<caf::actor_addr, std::string> names;                             // address -> child name
   std::map<std::string, std::deque<caf::actor_clock::time_point>> restarts; // per child
@@ -152,7 +152,7 @@ void on_child_down(node_actor* self, const caf::down_msg& dm) {
   if (run == st.running.end()) return;
   auto index = run->second.spec_index;
   st.running.erase(run);
-  trace::sink::instance().forget_actor(dm.source.id());
+  net::telemetry::trace_sink::instance().forget_actor(dm.source.id());
   if (name.size() <= 10 && sibling(self->system(), name).address() == dm.source)
     unregister_sibling(self->system(), name);
   bool abnormal = dm.reason && dm.reason != caf::exit_reason::normal;
@@ -218,7 +218,7 @@ void dump(node_actor* self) {
       fmt::format("node: {} of {} children running, uptime {}s, restarts in "
                   "window {}, tracing {}",
                   st.running.size(), st.specs.size(), uptime.count(), st.all_restarts.size(),
-                  trace::sink::instance().enabled() ? "on" : "off");
+                  net::telemetry::trace_sink::instance().enabled() ? "on" : "off");
   for (const auto& spec : st.specs) {
     auto r = st.restarts.find(spec.name);
     text += fmt::format("\n  child {} ({}): {}, recent restarts {}", spec.name,
@@ -241,7 +241,7 @@ void dump(node_actor* self) {
 }
 
 caf::behavior node_fn(node_actor* self, std::vector<child_spec> children, supervisor_limits limits,
-                      metrics::registry* reg) {
+                      net::telemetry::registry* reg) {
   auto& st = self->state;
   st.specs = std::move(children);
   st.limits = limits;
@@ -279,7 +279,7 @@ caf::behavior node_fn(node_actor* self, std::vector<child_spec> children, superv
              dump(self);
              break;
            case SIGUSR2: {
-             auto& sink = trace::sink::instance();
+             auto& sink = net::telemetry::trace_sink::instance();
              bool on = sink.toggle();
              if (on)
                spdlog::info("message tracing on, writing to {}", sink.path());
@@ -300,7 +300,7 @@ caf::behavior node_fn(node_actor* self, std::vector<child_spec> children, superv
 } // namespace
 
 caf::actor spawn_node(caf::actor_system& sys, std::vector<child_spec> children,
-                      supervisor_limits limits, metrics::registry& reg) {
+                      supervisor_limits limits, net::telemetry::registry& reg) {
   return sys.spawn(node_fn, std::move(children), limits, &reg);
 }
 

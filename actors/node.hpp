@@ -17,7 +17,7 @@
 #include "caf/fwd.hpp"
 #include "caf/stateful_actor.hpp"
 
-namespace kvip::metrics {
+namespace kvip::net::telemetry {
 class registry;
 }
 
@@ -53,7 +53,7 @@ inline constexpr const char* intensity_exceeded = "restart intensity exceeded";
 
 /// Spawns the node supervisor. `reg` receives kvip_supervisor_* metrics.
 caf::actor spawn_node(caf::actor_system& sys, std::vector<child_spec> children,
-                      supervisor_limits limits, metrics::registry& reg);
+                      supervisor_limits limits, net::telemetry::registry& reg);
 
 /// Makes an actor log an escaping exception (spdlog) and exit with a
 /// runtime_error naming it, which its supervisor sees as a crash.

@@ -13,8 +13,8 @@
 #include "k8s/client.hpp"
 #include "k8s/kubeconfig.hpp"
 #include "net/ip.hpp"
-#include "net/l2_host.hpp"
-#include "net/netlink.hpp"
+#include "net/l2/host.hpp"
+#include "net/netlink/socket.hpp"
 
 namespace kvip {
 
@@ -39,7 +39,7 @@ std::string default_route_interface() {
 
 /// Lease namespace and name, kube-vip's rules: "ns/name" > service-account
 /// namespace file > cp_namespace.
-std::pair<std::string, std::string> lease_location(const config::settings& cfg) {
+std::pair<std::string, std::string> lease_location(const net::config::settings& cfg) {
   if (auto slash = cfg.lease_name.find('/'); slash != std::string::npos)
     return {cfg.lease_name.substr(0, slash), cfg.lease_name.substr(slash + 1)};
   std::ifstream sa{sa_namespace_file};
@@ -48,9 +48,10 @@ std::pair<std::string, std::string> lease_location(const config::settings& cfg) 
   return {cfg.cp_namespace, cfg.lease_name};
 }
 
-void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, node_plan& plan) {
+void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::registry& reg,
+                           node_plan& plan) {
   std::string err;
-  auto nl = net::netlink::open(err);
+  auto nl = net::netlink::socket::open(err);
   if (!nl) {
     plan.problems.push_back("netlink: " + err);
     return;
@@ -130,7 +131,7 @@ void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, 
   aopts.node_name = cfg.node_name;
   aopts.stale_vips = stale;
   aopts.event_sink = "k8s_events";
-  auto host = net::make_kernel_l2_host();
+  auto host = net::l2::make_kernel_host();
   plan.children.push_back({"announcer",
                            [aopts, host, &reg](caf::local_actor* parent) {
                              return spawn_arp_broadcaster(parent, aopts, host, reg);
@@ -171,7 +172,7 @@ void add_control_plane_arp(const config::settings& cfg, metrics::registry& reg, 
 
 /// Knobs that parse but whose behaviour kvip does not have yet: a user who
 /// sets one is told so at start-up instead of silently getting nothing.
-void warn_unimplemented(const config::settings& cfg, node_plan& plan) {
+void warn_unimplemented(const net::config::settings& cfg, node_plan& plan) {
   const std::pair<bool, const char*> knobs[] = {
       {cfg.preserve_on_leadership_loss, "vip_preserve_on_leadership_loss"},
       {cfg.lose_leadership, "vip_loseleadership"},
@@ -181,7 +182,7 @@ void warn_unimplemented(const config::settings& cfg, node_plan& plan) {
       {cfg.enable_node_labeling, "enable_node_labeling"},
       {cfg.enable_upnp, "enable_upnp"},
       {!cfg.mirror_dest_interface.empty(), "mirror_dest_interface"},
-      {cfg.election == config::election_backend::etcd, "leaderElectionType=etcd"},
+      {cfg.election == net::config::election_backend::etcd, "leaderElectionType=etcd"},
   };
   for (auto& [set, name] : knobs)
     if (set)
@@ -192,7 +193,7 @@ void warn_unimplemented(const config::settings& cfg, node_plan& plan) {
                             "lo nothing is announced to the network");
 }
 
-node_plan plan_node(const config::settings& cfg, metrics::registry& reg) {
+node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& reg) {
   node_plan plan;
   warn_unimplemented(cfg, plan);
   if (!cfg.prometheus_server.empty()) {

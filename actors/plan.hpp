@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "actors/node.hpp"
-#include "net/config.hpp"
+#include "net/config/config.hpp"
 
-namespace kvip::metrics {
+namespace kvip::net::telemetry {
 class registry;
 }
 
@@ -26,6 +26,6 @@ struct node_plan {
 
 /// Builds the child table for `cfg`. Host facts (interfaces, kubeconfig files)
 /// are read here, once, before the actor system starts.
-node_plan plan_node(const config::settings& cfg, metrics::registry& reg);
+node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& reg);
 
 } // namespace kvip

@@ -10,8 +10,8 @@
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/supervision.hpp"
-#include "net/http_server.hpp"
-#include "net/metrics.hpp"
+#include "net/http/server.hpp"
+#include "net/telemetry/metrics.hpp"
 
 namespace kvip {
 
@@ -28,25 +28,26 @@ struct readiness {
 
 struct telemetry_state {
   std::shared_ptr<readiness> ready = std::make_shared<readiness>();
-  std::unique_ptr<http::server> server;
+  std::unique_ptr<net::http::server> server;
   static inline const char* name = "telemetry";
 };
 
 using telemetry_actor = caf::stateful_actor<telemetry_state>;
 
-http::response trace_state() {
-  auto& sink = trace::sink::instance();
+net::http::response trace_state() {
+  auto& sink = net::telemetry::trace_sink::instance();
   boost::json::object o{
       {"enabled", sink.enabled()}, {"path", sink.path()}, {"written", sink.written()}};
-  http::response r;
+  net::http::response r;
   r.content_type = "application/json";
   r.body = boost::json::serialize(o) + "\n";
   return r;
 }
 
-void add_routes(http::server& srv, std::shared_ptr<readiness> ready, metrics::registry& reg) {
-  srv.route("GET", "/", [](const http::request&) {
-    http::response r;
+void add_routes(net::http::server& srv, std::shared_ptr<readiness> ready,
+                net::telemetry::registry& reg) {
+  srv.route("GET", "/", [](const net::http::request&) {
+    net::http::response r;
     r.content_type = "text/html; charset=utf-8";
     r.body = "<html><head><title>kvip</title></head><body><h1>kvip</h1><ul>"
              "<li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/healthz\">/healthz</a></li>"
@@ -54,15 +55,15 @@ void add_routes(http::server& srv, std::shared_ptr<readiness> ready, metrics::re
              "</ul></body></html>\n";
     return r;
   });
-  srv.route("GET", "/metrics", [&reg](const http::request&) {
-    http::response r;
-    r.content_type = std::string{metrics::registry::content_type};
+  srv.route("GET", "/metrics", [&reg](const net::http::request&) {
+    net::http::response r;
+    r.content_type = std::string{net::telemetry::registry::content_type};
     r.body = reg.expose();
     return r;
   });
   srv.route("GET", "/healthz",
-            [](const http::request&) { return http::response::text(200, "ok\n"); });
-  srv.route("GET", "/readyz", [ready](const http::request&) {
+            [](const net::http::request&) { return net::http::response::text(200, "ok\n"); });
+  srv.route("GET", "/readyz", [ready](const net::http::request&) {
     std::string why;
     if (!ready->config_valid) why += "configuration invalid\n";
     if (ready->stopping) why += "shutting down\n";
@@ -70,10 +71,11 @@ void add_routes(http::server& srv, std::shared_ptr<readiness> ready, metrics::re
       why += "actors starting\n";
     else if (ready->up < ready->total)
       why += fmt::format("{} of {} actors up\n", ready->up.load(), ready->total.load());
-    return why.empty() ? http::response::text(200, "ok\n") : http::response::text(503, why);
+    return why.empty() ? net::http::response::text(200, "ok\n")
+                       : net::http::response::text(503, why);
   });
-  srv.route("GET", "/trace", [](const http::request&) { return trace_state(); });
-  srv.route("POST", "/trace", [](const http::request& req) {
+  srv.route("GET", "/trace", [](const net::http::request&) { return trace_state(); });
+  srv.route("POST", "/trace", [](const net::http::request& req) {
     auto v = req.query_or("enabled", req.body);
     while (!v.empty() && (v.back() == '\n' || v.back() == ' '))
       v.pop_back();
@@ -83,19 +85,20 @@ void add_routes(http::server& srv, std::shared_ptr<readiness> ready, metrics::re
     else if (v == "false" || v == "0" || v == "off")
       on = false;
     else
-      return http::response::text(400, "expected enabled=true|false, got \"" + v + "\"\n");
-    if (auto err = trace::sink::instance().set_enabled(on); !err.empty())
-      return http::response::text(409, err + "\n");
+      return net::http::response::text(400, "expected enabled=true|false, got \"" + v + "\"\n");
+    if (auto err = net::telemetry::trace_sink::instance().set_enabled(on); !err.empty())
+      return net::http::response::text(409, err + "\n");
     spdlog::info("message tracing turned {} over HTTP", on ? "on" : "off");
     return trace_state();
   });
 }
 
-caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts, metrics::registry* reg) {
+caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts,
+                           net::telemetry::registry* reg) {
   log_crashes(self, "telemetry");
   auto& st = self->state;
   st.ready->config_valid = opts.config_valid;
-  st.server = std::make_unique<http::server>(opts.listen);
+  st.server = std::make_unique<net::http::server>(opts.listen);
   add_routes(*st.server, st.ready, *reg);
   if (auto err = st.server->start(); !err.empty()) {
     spdlog::error("telemetry: cannot listen on {}: {}", opts.listen, err);
@@ -140,7 +143,7 @@ caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts, metric
 } // namespace
 
 caf::actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
-                           metrics::registry& reg) {
+                           net::telemetry::registry& reg) {
   return parent->spawn(telemetry_fn, std::move(opts), &reg);
 }
 

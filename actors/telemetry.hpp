@@ -14,7 +14,7 @@
 
 #include "caf/fwd.hpp"
 
-namespace kvip::metrics {
+namespace kvip::net::telemetry {
 class registry;
 }
 
@@ -27,6 +27,6 @@ struct telemetry_options {
 
 /// Spawns the telemetry actor from its supervisor.
 caf::actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
-                           metrics::registry& reg);
+                           net::telemetry::registry& reg);
 
 } // namespace kvip

@@ -19,14 +19,14 @@
 #include "caf/scheduled_actor.hpp"
 #include "caf/send.hpp"
 #include "messages/traced.hpp"
-#include "net/trace_sink.hpp"
+#include "net/telemetry/trace_sink.hpp"
 
 namespace kvip {
 
 namespace detail {
 
 /// The cause of the message being handled on this thread (0 = none).
-inline thread_local trace::cause_id current_cause = 0;
+inline thread_local net::telemetry::cause_id current_cause = 0;
 
 template <class F>
 struct handler_sig : handler_sig<decltype(&F::operator())> {};
@@ -47,12 +47,13 @@ constexpr bool is_traced_v = std::is_base_of_v<msg::traced, std::decay_t<T>>;
 template <class Msg>
 void stamp(Msg& m) {
   if (m.cause == 0)
-    m.cause = current_cause != 0 ? current_cause : trace::sink::instance().next_cause();
+    m.cause =
+        current_cause != 0 ? current_cause : net::telemetry::trace_sink::instance().next_cause();
 }
 
 template <class Msg>
 void record(std::uint64_t from, std::uint64_t to, const Msg& m) {
-  auto& s = trace::sink::instance();
+  auto& s = net::telemetry::trace_sink::instance();
   auto from_name = from == 0 ? std::string{"external"} : s.actor_name(from);
   auto to_name = s.actor_name(to);
   auto summary = caf::deep_to_string(m);
@@ -67,19 +68,19 @@ std::uint64_t id_of(const Handle& h) {
 
 /// Restores the previous current cause when a handler returns.
 struct cause_scope {
-  explicit cause_scope(trace::cause_id c) : saved_(current_cause) { current_cause = c; }
+  explicit cause_scope(net::telemetry::cause_id c) : saved_(current_cause) { current_cause = c; }
   ~cause_scope() { current_cause = saved_; }
   cause_scope(const cause_scope&) = delete;
   cause_scope& operator=(const cause_scope&) = delete;
 
 private:
-  trace::cause_id saved_;
+  net::telemetry::cause_id saved_;
 };
 
 } // namespace detail
 
 /// The cause of the message being handled right now (0 outside handlers).
-inline trace::cause_id current_cause() {
+inline net::telemetry::cause_id current_cause() {
   return detail::current_cause;
 }
 
@@ -88,7 +89,8 @@ template <class Self, class Handle, class Msg>
 void tell(Self* self, const Handle& dest, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(self->id(), detail::id_of(dest), m);
+  if (net::telemetry::trace_sink::instance().enabled())
+    detail::record(self->id(), detail::id_of(dest), m);
   self->send(dest, std::move(m));
 }
 
@@ -97,7 +99,8 @@ template <class Self, class Handle, class Msg>
 void tell_after(Self* self, const Handle& dest, caf::timespan delay, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(self->id(), detail::id_of(dest), m);
+  if (net::telemetry::trace_sink::instance().enabled())
+    detail::record(self->id(), detail::id_of(dest), m);
   self->delayed_send(dest, delay, std::move(m));
 }
 
@@ -106,7 +109,7 @@ template <class Handle, class Msg>
 void tell_anon(const Handle& dest, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(0, detail::id_of(dest), m);
+  if (net::telemetry::trace_sink::instance().enabled()) detail::record(0, detail::id_of(dest), m);
   caf::anon_send(dest, std::move(m));
 }
 
@@ -116,7 +119,8 @@ template <class Self, class Handle, class Msg>
 auto ask(Self* self, const Handle& dest, caf::timespan timeout, Msg m) {
   static_assert(detail::is_traced_v<Msg>, "kvip messages derive from msg::traced");
   detail::stamp(m);
-  if (trace::sink::instance().enabled()) detail::record(self->id(), detail::id_of(dest), m);
+  if (net::telemetry::trace_sink::instance().enabled())
+    detail::record(self->id(), detail::id_of(dest), m);
   return self->request(dest, timeout, std::move(m));
 }
 
@@ -129,16 +133,16 @@ auto on(Self* self, F f) {
   using arg = typename sig::arg;
   using result = typename sig::result;
   return [self, f](const arg& m) mutable -> result {
-    trace::cause_id c = 0;
+    net::telemetry::cause_id c = 0;
     if constexpr (detail::is_traced_v<arg>) c = m.cause;
-    if (c == 0) c = trace::sink::instance().next_cause();
+    if (c == 0) c = net::telemetry::trace_sink::instance().next_cause();
     detail::cause_scope scope{c};
     if constexpr (std::is_void_v<result>) {
       f(m);
     } else if constexpr (detail::is_traced_v<result>) {
       result r = f(m);
       detail::stamp(r);
-      if (trace::sink::instance().enabled()) {
+      if (net::telemetry::trace_sink::instance().enabled()) {
         auto sender = self->current_sender();
         detail::record(self->id(), sender ? sender->id() : 0, r);
       }
@@ -151,7 +155,7 @@ auto on(Self* self, F f) {
 
 /// Names an actor in traces and dumps.
 inline void name_actor(const caf::actor_addr& a, std::string name) {
-  trace::sink::instance().name_actor(a.id(), std::move(name));
+  net::telemetry::trace_sink::instance().name_actor(a.id(), std::move(name));
 }
 
 } // namespace kvip

@@ -99,7 +99,7 @@ transport::transport(connection_config cfg, transport_options opts)
     : cfg_(std::move(cfg)), opts_(std::move(opts)), tokens_(cfg_.token, cfg_.token_file),
       h_(std::make_unique<handles>()) {
   std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (opts_.user_agent.empty()) opts_.user_agent = std::string("kvip/") + version::string;
+  if (opts_.user_agent.empty()) opts_.user_agent = std::string("kvip/") + net::version_string;
   h_->easy = curl_easy_init();
 }
 

@@ -7,9 +7,9 @@
 #define KVIP_BUILD "unknown"
 #endif
 
-namespace kvip::version {
+namespace kvip::net {
 
-const char* const string = KVIP_VERSION;
-const char* const build = KVIP_BUILD;
+const char* const version_string = KVIP_VERSION;
+const char* const build_revision = KVIP_BUILD;
 
-} // namespace kvip::version
+} // namespace kvip::net

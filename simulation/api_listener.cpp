@@ -15,7 +15,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
-#include "net/mhd_glue.hpp"
+#include "net/http/glue.hpp"
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
@@ -35,13 +35,13 @@ using clock = std::chrono::steady_clock;
 
 /// Per-request state between libmicrohttpd callbacks.
 struct pending {
-  http::request req;
+  net::http::request req;
   bool too_large = false;
   bool answered = false;
   bool delayed = false;
 };
 
-MHD_Result send(MHD_Connection* c, const http::response& r) {
+MHD_Result send(MHD_Connection* c, const net::http::response& r) {
   auto* resp = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
                                                MHD_RESPMEM_MUST_COPY);
   if (resp == nullptr) return MHD_NO;
@@ -55,8 +55,8 @@ MHD_Result send(MHD_Connection* c, const http::response& r) {
   return rc;
 }
 
-http::response status_response(const api_error& e) {
-  http::response r;
+net::http::response status_response(const api_error& e) {
+  net::http::response r;
   r.status = e.code;
   r.content_type = "application/json";
   r.body = json::serialize(e.to_status());
@@ -73,7 +73,7 @@ struct api_listener::impl {
   listener_options opts;
   api_handler handler;
   fault_state& faults;
-  http::listen_address addr;
+  net::http::listen_address addr;
 
   mutable std::mutex life_m;
   MHD_Daemon* daemon = nullptr;
@@ -100,7 +100,7 @@ struct api_listener::impl {
   impl(listener_options o, api_handler h, fault_state& f)
       : opts(std::move(o)), handler(std::move(h)), faults(f) {}
 
-  bool authenticated(MHD_Connection* c, const http::request& req) const;
+  bool authenticated(MHD_Connection* c, const net::http::request& req) const;
   MHD_Result answer(MHD_Connection* c, pending& p);
   MHD_Result start_stream(MHD_Connection* c, api_reply& reply);
   std::string open(std::uint16_t port);
@@ -118,7 +118,7 @@ struct api_listener::impl {
   static void free_stream(void* cls);
 };
 
-bool api_listener::impl::authenticated(MHD_Connection* c, const http::request& req) const {
+bool api_listener::impl::authenticated(MHD_Connection* c, const net::http::request& req) const {
   if (!opts.tls || anonymous_path(req.path)) return true;
   auto auth = req.header("authorization");
   if (auth.rfind("Bearer ", 0) == 0) {
@@ -185,8 +185,8 @@ MHD_Result api_listener::impl::answer(MHD_Connection* c, pending& p) {
   if (outage != outage_mode::none) {
     return send(c, status_response(unavailable("the API server is unavailable (fault injected)")));
   }
-  p.req.headers = http::glue::headers_of(c);
-  p.req.query = http::glue::query_of(c);
+  p.req.headers = net::http::headers_of(c);
+  p.req.query = net::http::query_of(c);
   if (!authenticated(c, p.req)) return send(c, status_response(unauthorized()));
   api_reply reply;
   try {
@@ -283,7 +283,7 @@ std::string api_listener::impl::open(std::uint16_t port) {
   if (opts.tls) {
     d = MHD_start_daemon(
         flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &http::glue::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
+        &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
         MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_HTTPS_MEM_KEY, opts.tls->key_pem.c_str(),
@@ -292,7 +292,7 @@ std::string api_listener::impl::open(std::uint16_t port) {
   } else {
     d = MHD_start_daemon(
         flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &http::glue::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
+        &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
         MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
@@ -334,7 +334,7 @@ api_listener::~api_listener() {
 std::string api_listener::start() {
   std::lock_guard g{impl_->life_m};
   if (impl_->daemon != nullptr) return "already running";
-  if (auto err = http::parse_listen_address(impl_->opts.listen, impl_->addr); !err.empty())
+  if (auto err = net::http::parse_listen_address(impl_->opts.listen, impl_->addr); !err.empty())
     return err;
   if (impl_->opts.tls && !tls_supported()) return "libmicrohttpd was built without TLS support";
   if (auto err = impl_->open(impl_->addr.port); !err.empty()) return err;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 #include "simulation/faults.hpp"
 #include "simulation/watch_hub.hpp"
 
@@ -41,11 +41,11 @@ struct listener_options {
 
 /// What the API handler answers: a complete response, or a watch stream (status 200).
 struct api_reply {
-  http::response resp;
+  net::http::response resp;
   std::shared_ptr<watcher> watch;
 };
 
-using api_handler = std::function<api_reply(const http::request&)>;
+using api_handler = std::function<api_reply(const net::http::request&)>;
 
 /// One API port.
 class api_listener {

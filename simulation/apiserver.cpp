@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/certs.hpp"
 #include "simulation/handlers.hpp"
@@ -25,7 +25,7 @@ struct apiserver::impl {
   fault_state faults;
   api_context ctx;
   std::unique_ptr<api_listener> listener;
-  std::unique_ptr<http::server> admin;
+  std::unique_ptr<net::http::server> admin;
   std::string token;
   std::string kubeconfig;
 
@@ -124,7 +124,7 @@ std::string apiserver::start() {
     lo.tokens = {i.token};
   }
   i.listener = std::make_unique<api_listener>(
-      lo, [&i](const http::request& req) { return handle_api(req, i.ctx); }, i.faults);
+      lo, [&i](const net::http::request& req) { return handle_api(req, i.ctx); }, i.faults);
   if (auto err = i.listener->start(); !err.empty()) return err;
   auto url = i.listener->url();
   i.ctx.server_address = url.substr(url.find("://") + 3);
@@ -133,7 +133,7 @@ std::string apiserver::start() {
     i.kubeconfig = std::filesystem::absolute(i.opts.tls_dir).string() + "/kubeconfig";
   }
   if (!i.opts.admin_listen.empty()) {
-    i.admin = std::make_unique<http::server>(i.opts.admin_listen);
+    i.admin = std::make_unique<net::http::server>(i.opts.admin_listen);
     admin_hooks hooks;
     hooks.drop_watches = [&i] { i.st.hub().close_all(); };
     hooks.compact = [&i] { i.st.compact(); };
@@ -181,8 +181,8 @@ std::string apiserver::url() const {
 
 std::string apiserver::admin_url() const {
   if (!impl_->admin) return {};
-  http::listen_address a;
-  http::parse_listen_address(impl_->opts.admin_listen, a);
+  net::http::listen_address a;
+  net::http::parse_listen_address(impl_->opts.admin_listen, a);
   std::string host = a.host.empty() ? "127.0.0.1" : a.host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   return "http://" + host + ":" + std::to_string(impl_->admin->port());

@@ -17,8 +17,9 @@ const json::array& all_verbs() {
   return v;
 }
 
-http::response json_response(const json::value& v, std::string content_type = "application/json") {
-  http::response r;
+net::http::response json_response(const json::value& v,
+                                  std::string content_type = "application/json") {
+  net::http::response r;
   r.content_type = std::move(content_type);
   r.body = json::serialize(v);
   return r;
@@ -154,9 +155,9 @@ json::object openapi_doc(std::string_view group, std::string_view version,
 
 } // namespace
 
-std::optional<http::response> discovery_response(const http::request& req,
-                                                 const std::string& kube_version,
-                                                 const std::string& server_address) {
+std::optional<net::http::response> discovery_response(const net::http::request& req,
+                                                      const std::string& kube_version,
+                                                      const std::string& server_address) {
   const auto& path = req.path;
   bool aggregated = req.header("accept").find("as=APIGroupDiscoveryList") != std::string::npos &&
                     req.header("accept").find("v=v2;") != std::string::npos;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 
 namespace kvip::sim {
 
@@ -18,8 +18,8 @@ inline constexpr std::string_view aggregated_discovery_type =
 /// Answers the non-resource discovery paths (/version, /api, /apis, /api/v1, /apis/<g>[/<v>],
 /// /openapi/v3[/...]); nullopt when `req.path` is none of them. `kube_version` is "1.31".
 /// `server_address` ("127.0.0.1:6443") goes into APIVersions.
-std::optional<http::response> discovery_response(const http::request& req,
-                                                 const std::string& kube_version,
-                                                 const std::string& server_address);
+std::optional<net::http::response> discovery_response(const net::http::request& req,
+                                                      const std::string& kube_version,
+                                                      const std::string& server_address);
 
 } // namespace kvip::sim

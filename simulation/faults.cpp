@@ -59,15 +59,15 @@ json::object fault_state::to_json() const {
 
 namespace {
 
-http::response json_reply(int status, const json::object& o) {
-  http::response r;
+net::http::response json_reply(int status, const json::object& o) {
+  net::http::response r;
   r.status = status;
   r.content_type = "application/json";
   r.body = json::serialize(o) + "\n";
   return r;
 }
 
-http::response error_reply(const std::string& msg) {
+net::http::response error_reply(const std::string& msg) {
   return json_reply(400, json::object{{"error", msg}});
 }
 
@@ -78,21 +78,21 @@ bool parse_int(const std::string& s, int& out) {
 
 } // namespace
 
-void install_admin_routes(http::server& srv, fault_state& faults, admin_hooks hooks) {
+void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hooks hooks) {
   auto state = [&faults] { return json_reply(200, faults.to_json()); };
   srv.route("GET", "/healthz",
-            [](const http::request&) { return http::response::text(200, "ok"); });
-  srv.route("GET", "/faults", [state](const http::request&) { return state(); });
+            [](const net::http::request&) { return net::http::response::text(200, "ok"); });
+  srv.route("GET", "/faults", [state](const net::http::request&) { return state(); });
   srv.route("GET", "/stats",
-            [hooks](const http::request&) { return json_reply(200, hooks.stats()); });
-  srv.route("POST", "/faults/latency", [&faults, state](const http::request& req) {
+            [hooks](const net::http::request&) { return json_reply(200, hooks.stats()); });
+  srv.route("POST", "/faults/latency", [&faults, state](const net::http::request& req) {
     int ms = 0;
     if (!parse_int(req.query_or("ms"), ms) || ms < 0 || ms > 600000)
       return error_reply("ms must be a number of milliseconds from 0 to 600000");
     faults.latency_ms = ms;
     return state();
   });
-  srv.route("POST", "/faults/outage", [&faults, hooks, state](const http::request& req) {
+  srv.route("POST", "/faults/outage", [&faults, hooks, state](const net::http::request& req) {
     auto mode = req.query_or("mode");
     outage_mode m = outage_mode::none;
     if (mode == "503") {
@@ -106,15 +106,15 @@ void install_admin_routes(http::server& srv, fault_state& faults, admin_hooks ho
     (void)faults;
     return state();
   });
-  srv.route("POST", "/faults/drop-watches", [hooks, state](const http::request&) {
+  srv.route("POST", "/faults/drop-watches", [hooks, state](const net::http::request&) {
     hooks.drop_watches();
     return state();
   });
-  srv.route("POST", "/faults/compact", [hooks, state](const http::request&) {
+  srv.route("POST", "/faults/compact", [hooks, state](const net::http::request&) {
     hooks.compact();
     return state();
   });
-  srv.route("POST", "/faults/fail-writes", [&faults, state](const http::request& req) {
+  srv.route("POST", "/faults/fail-writes", [&faults, state](const net::http::request& req) {
     auto plural = req.query_or("resource");
     bool known = false;
     for (const auto& r : resources())
@@ -130,12 +130,12 @@ void install_admin_routes(http::server& srv, fault_state& faults, admin_hooks ho
     faults.set_write_fault(plural, code, count);
     return state();
   });
-  srv.route("POST", "/faults/reset", [&faults, hooks, state](const http::request&) {
+  srv.route("POST", "/faults/reset", [&faults, hooks, state](const net::http::request&) {
     hooks.set_outage(outage_mode::none);
     faults.reset();
     return state();
   });
-  srv.route("POST", "/snapshot", [hooks](const http::request&) {
+  srv.route("POST", "/snapshot", [hooks](const net::http::request&) {
     if (auto err = hooks.save_snapshot(); !err.empty()) return error_reply(err);
     return json_reply(200, json::object{{"saved", true}});
   });

@@ -31,7 +31,7 @@
 
 #include <boost/json.hpp>
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 
 namespace kvip::sim {
 
@@ -74,7 +74,7 @@ struct admin_hooks {
 };
 
 /// Registers the admin API on `srv`. `faults` and the hooks must outlive the server.
-void install_admin_routes(http::server& srv, fault_state& faults, admin_hooks hooks);
+void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hooks hooks);
 
 /// "none", "503" or "refuse".
 std::string to_string(outage_mode m);

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/faults.hpp"
 #include "simulation/routing.hpp"
@@ -25,7 +25,7 @@ struct api_context {
 };
 
 /// Answers any API request (authentication and outages are the listener's job).
-api_reply handle_api(const http::request& req, api_context& ctx);
+api_reply handle_api(const net::http::request& req, api_context& ctx);
 
 // -- shared by the verb handlers ----------------------------------------------------------
 
@@ -34,11 +34,11 @@ api_reply error_reply(const api_error& e);
 /// A JSON response with `body` text.
 api_reply json_reply(int code, std::string body);
 /// GET/LIST/WATCH on a parsed path.
-api_reply handle_read(const http::request& req, const resource_path& p, api_context& ctx);
+api_reply handle_read(const net::http::request& req, const resource_path& p, api_context& ctx);
 /// POST/PUT/PATCH/DELETE on a parsed path.
-api_reply handle_write(const http::request& req, const resource_path& p, api_context& ctx);
+api_reply handle_write(const net::http::request& req, const resource_path& p, api_context& ctx);
 /// Parses labelSelector/fieldSelector query parameters into `opts`; error for bad ones.
-std::optional<api_error> parse_selectors(const http::request& req, const resource_info& res,
+std::optional<api_error> parse_selectors(const net::http::request& req, const resource_info& res,
                                          list_options& opts);
 
 } // namespace kvip::sim

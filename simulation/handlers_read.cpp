@@ -54,7 +54,7 @@ std::string list_body(const resource_info& res, const list_result& page) {
   return out;
 }
 
-api_reply start_watch(const http::request& req, const resource_path& p, api_context& ctx,
+api_reply start_watch(const net::http::request& req, const resource_path& p, api_context& ctx,
                       list_options& opts) {
   auto timeout = ctx.default_watch_timeout;
   if (auto t = req.query_or("timeoutSeconds"); !t.empty()) {
@@ -80,7 +80,7 @@ api_reply start_watch(const http::request& req, const resource_path& p, api_cont
 
 } // namespace
 
-std::optional<api_error> parse_selectors(const http::request& req, const resource_info& res,
+std::optional<api_error> parse_selectors(const net::http::request& req, const resource_info& res,
                                          list_options& opts) {
   if (auto ls = req.query_or("labelSelector"); !ls.empty()) {
     std::string err;
@@ -98,7 +98,7 @@ std::optional<api_error> parse_selectors(const http::request& req, const resourc
   return std::nullopt;
 }
 
-api_reply handle_read(const http::request& req, const resource_path& p, api_context& ctx) {
+api_reply handle_read(const net::http::request& req, const resource_path& p, api_context& ctx) {
   bool watch = truthy(req.query_or("watch"));
   if (p.kind == resource_path::shape::object && !watch) {
     auto r = ctx.st.get(*p.res, p.ns, p.name);
@@ -107,7 +107,7 @@ api_reply handle_read(const http::request& req, const resource_path& p, api_cont
   }
   list_options opts;
   opts.ns = p.ns;
-  http::request effective = req;
+  net::http::request effective = req;
   if (p.kind == resource_path::shape::object) { // deprecated single-object watch
     auto fs = req.query_or("fieldSelector");
     effective.query["fieldSelector"] = (fs.empty() ? "" : fs + ",") + "metadata.name=" + p.name;
@@ -128,11 +128,11 @@ api_reply handle_read(const http::request& req, const resource_path& p, api_cont
   return json_reply(200, list_body(*p.res, page));
 }
 
-api_reply handle_api(const http::request& req, api_context& ctx) {
+api_reply handle_api(const net::http::request& req, api_context& ctx) {
   const auto& path = req.path;
   if (path == "/healthz" || path == "/livez" || path == "/readyz") {
     api_reply r;
-    r.resp = http::response::text(200, "ok");
+    r.resp = net::http::response::text(200, "ok");
     return r;
   }
   bool read = req.method == "GET" || req.method == "HEAD";

@@ -32,7 +32,7 @@ std::optional<api_error> parse_body(const std::string& body, json::value& out) {
   return std::nullopt;
 }
 
-std::optional<api_error> body_object(const http::request& req, json::object& out) {
+std::optional<api_error> body_object(const net::http::request& req, json::object& out) {
   auto ct = media_type(req.header("content-type"));
   if (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos ||
       ct.find("yaml") != std::string::npos) {
@@ -62,7 +62,7 @@ std::optional<api_error> injected(api_context& ctx, const resource_path& p) {
   return error_with_code(*code, "injected fault: writes to " + p.res->qualified() + " fail");
 }
 
-api_reply patch_object(const http::request& req, const resource_path& p, api_context& ctx,
+api_reply patch_object(const net::http::request& req, const resource_path& p, api_context& ctx,
                        bool dry_run) {
   auto ct = media_type(req.header("content-type"));
   json::value patch;
@@ -90,7 +90,7 @@ api_reply patch_object(const http::request& req, const resource_path& p, api_con
       ctx.st.patch(*p.res, p.ns, p.name, apply, error_code, p.subresource == "status", dry_run));
 }
 
-api_reply delete_object(const http::request& req, const resource_path& p, api_context& ctx,
+api_reply delete_object(const net::http::request& req, const resource_path& p, api_context& ctx,
                         bool dry_run) {
   delete_preconditions pre;
   if (!req.body.empty()) {
@@ -110,7 +110,7 @@ api_reply delete_object(const http::request& req, const resource_path& p, api_co
   return result_reply(ctx.st.remove(*p.res, p.ns, p.name, pre, dry_run));
 }
 
-api_reply delete_collection(const http::request& req, const resource_path& p, api_context& ctx,
+api_reply delete_collection(const net::http::request& req, const resource_path& p, api_context& ctx,
                             bool dry_run) {
   list_options opts;
   opts.ns = p.ns;
@@ -133,7 +133,7 @@ api_reply delete_collection(const http::request& req, const resource_path& p, ap
 
 } // namespace
 
-api_reply handle_write(const http::request& req, const resource_path& p, api_context& ctx) {
+api_reply handle_write(const net::http::request& req, const resource_path& p, api_context& ctx) {
   bool collection = p.kind == resource_path::shape::collection;
   const auto& m = req.method;
   bool allowed =

@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/l2_frames.hpp"
-#include "net/packet_socket.hpp"
+#include "net/l2/frames.hpp"
+#include "net/l2/packet_socket.hpp"
 
 namespace kvip::sim {
 
@@ -95,13 +95,13 @@ void prober::loop(std::string* start_err, std::atomic<int>* ready) {
     return;
   }
   std::string err;
-  auto sock = net::packet_socket::open(ifindex, true, err);
+  auto sock = net::l2::packet_socket::open(ifindex, true, err);
   if (!sock) return fail("prober: " + err);
   ready->store(1);
 
-  const auto request = opts_.vip.is_v4()
-                           ? net::build_arp_request(opts_.src_mac, opts_.src, opts_.vip)
-                           : net::build_neighbor_solicitation(opts_.src_mac, opts_.src, opts_.vip);
+  const auto request =
+      opts_.vip.is_v4() ? net::l2::build_arp_request(opts_.src_mac, opts_.src, opts_.vip)
+                        : net::l2::build_neighbor_solicitation(opts_.src_mac, opts_.src, opts_.vip);
   auto next = std::chrono::steady_clock::now();
   while (!stop_.load()) {
     probe_sample s;
@@ -117,7 +117,7 @@ void prober::loop(std::string* start_err, std::atomic<int>* ready) {
       if (left < -std::chrono::duration_cast<std::chrono::milliseconds>(opts_.interval)) break;
       auto f = sock->receive(std::max(left, std::chrono::milliseconds{0}), err);
       if (!f) break;
-      auto p = net::parse_frame(*f);
+      auto p = net::l2::parse_frame(*f);
       std::optional<net::mac_address> who;
       if (p.arp && p.arp->op == 2 && p.arp->spa == opts_.vip) who = p.arp->sha;
       if (p.nd && p.nd->advertisement && p.nd->target == opts_.vip)

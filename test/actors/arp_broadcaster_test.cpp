@@ -8,8 +8,8 @@
 #include "actors/siblings.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
-#include "net/l2_frames.hpp"
-#include "net/metrics.hpp"
+#include "net/l2/frames.hpp"
+#include "net/telemetry/metrics.hpp"
 #include "test/actors/fake_l2_host.hpp"
 
 using namespace std::chrono_literals;
@@ -36,15 +36,15 @@ kvip::net::ip_address ip(const std::string& text) {
 }
 
 /// "request", "reply", "na" or "other".
-std::string kind(const kvip::net::frame& f) {
-  auto p = kvip::net::parse_frame(f);
+std::string kind(const kvip::net::l2::frame& f) {
+  auto p = kvip::net::l2::parse_frame(f);
   if (p.arp) return p.arp->op == 1 ? "request" : "reply";
   if (p.nd && p.nd->advertisement) return "na";
   return "other";
 }
 
 struct fixture : test_coordinator_fixture<> {
-  kvip::metrics::registry reg;
+  kvip::net::telemetry::registry reg;
   std::shared_ptr<kvip::test::fake_l2_host> host = std::make_shared<kvip::test::fake_l2_host>();
   std::shared_ptr<std::vector<kvip::msg::vip_conflict>> reports =
       std::make_shared<std::vector<kvip::msg::vip_conflict>>();
@@ -114,7 +114,7 @@ struct fixture : test_coordinator_fixture<> {
     std::vector<std::string> out;
     auto want = ip(vip_text);
     for (const auto& s : host->sent) {
-      auto p = kvip::net::parse_frame(s.bytes);
+      auto p = kvip::net::l2::parse_frame(s.bytes);
       if ((p.arp && p.arp->spa == want) || (p.nd && p.nd->target == want))
         out.push_back(kind(s.bytes));
     }
@@ -137,7 +137,7 @@ struct fixture : test_coordinator_fixture<> {
     return i;
   }
 
-  void frame_arrives(int ifindex, const kvip::net::frame& f) {
+  void frame_arrives(int ifindex, const kvip::net::l2::frame& f) {
     kvip::msg::frame_seen m;
     m.ifindex = ifindex;
     m.bytes = f;
@@ -162,11 +162,11 @@ CAF_TEST(announce adds the address and sends the burst at 0 100 500 ms then ever
   CAF_CHECK_LESS(first_call("add 10.0.0.100/32 2"), first_call("send 2"));
   CAF_REQUIRE_EQUAL(host->sent.size(), 2u);
   CAF_CHECK_EQUAL(frames_for("10.0.0.100"), (strings{"request", "reply"}));
-  auto first = kvip::net::parse_frame(host->sent[0].bytes);
+  auto first = kvip::net::l2::parse_frame(host->sent[0].bytes);
   CAF_CHECK_EQUAL(host->sent[0].ifindex, eth0);
   CAF_CHECK(first.arp->sha == ours);
   CAF_CHECK(first.arp->tpa == ip("10.0.0.100"));
-  auto second = kvip::net::parse_frame(host->sent[1].bytes);
+  auto second = kvip::net::l2::parse_frame(host->sent[1].bytes);
   CAF_CHECK(second.arp->tha == ours); // reply form: tha = sha
   wait(99ms);
   CAF_CHECK_EQUAL(host->sent.size(), 2u);
@@ -282,7 +282,8 @@ CAF_TEST(a conflicting claim is counted and reported once per 10 s) {
   apply({vip("10.0.0.100")});
   // Through the listener the broadcaster started on eth0.
   CAF_CHECK_EQUAL(host->count_calls("listen 2"), 1u);
-  auto claim = kvip::net::build_garp(other, ip("10.0.0.100"), kvip::net::garp_form::request);
+  auto claim =
+      kvip::net::l2::build_garp(other, ip("10.0.0.100"), kvip::net::l2::garp_form::request);
   CAF_REQUIRE(host->deliver(eth0, claim));
   sched.run();
   CAF_CHECK_EQUAL(counter("kvip_arp_conflicts_total", "10.0.0.100"), 1.0);
@@ -303,12 +304,12 @@ CAF_TEST(a conflicting claim is counted and reported once per 10 s) {
 CAF_TEST(our own frames other vips and other interfaces are not conflicts) {
   start();
   apply({vip("10.0.0.100")});
-  using kvip::net::garp_form;
-  frame_arrives(eth0, kvip::net::build_garp(ours, ip("10.0.0.100"), garp_form::reply));
-  frame_arrives(eth0, kvip::net::build_garp(other, ip("10.0.0.200"), garp_form::request));
-  frame_arrives(eth1, kvip::net::build_garp(other, ip("10.0.0.100"), garp_form::request));
-  frame_arrives(eth0, kvip::net::build_arp_request(other, ip("10.0.0.7"), ip("10.0.0.100")));
-  frame_arrives(eth0, kvip::net::frame(20, 0)); // garbage
+  using kvip::net::l2::garp_form;
+  frame_arrives(eth0, kvip::net::l2::build_garp(ours, ip("10.0.0.100"), garp_form::reply));
+  frame_arrives(eth0, kvip::net::l2::build_garp(other, ip("10.0.0.200"), garp_form::request));
+  frame_arrives(eth1, kvip::net::l2::build_garp(other, ip("10.0.0.100"), garp_form::request));
+  frame_arrives(eth0, kvip::net::l2::build_arp_request(other, ip("10.0.0.7"), ip("10.0.0.100")));
+  frame_arrives(eth0, kvip::net::l2::frame(20, 0)); // garbage
   CAF_CHECK_EQUAL(counter("kvip_arp_conflicts_total", "10.0.0.100"), 0.0);
   CAF_CHECK(reports->empty());
 }
@@ -392,7 +393,7 @@ CAF_TEST(a restarted broadcaster converges on the next set) {
   caf::anon_send_exit(arp, caf::exit_reason::kill);
   sched.run();
   CAF_CHECK(!host->has_address(eth0, "10.0.0.100/32"));
-  CAF_CHECK_EQUAL(host->deliver(eth0, kvip::net::frame(20, 0)), false); // listener stopped
+  CAF_CHECK_EQUAL(host->deliver(eth0, kvip::net::l2::frame(20, 0)), false); // listener stopped
   host->put_address(eth0, "10.0.0.100/32"); // as if the exit cleanup had not run
   kvip::arp_options o;
   o.stale_vips = {"10.0.0.100"};
@@ -410,7 +411,7 @@ CAF_TEST(ipv6 vips get unsolicited neighbour advertisements) {
   CAF_CHECK_EQUAL(r.active, strings{"fd00::100"});
   CAF_CHECK(host->has_address(eth0, "fd00::100/128"));
   CAF_REQUIRE_EQUAL(host->sent.size(), 1u);
-  auto p = kvip::net::parse_frame(host->sent[0].bytes);
+  auto p = kvip::net::l2::parse_frame(host->sent[0].bytes);
   CAF_REQUIRE(p.nd.has_value());
   CAF_CHECK(p.nd->advertisement);
   CAF_CHECK(p.nd->override_flag);
@@ -421,7 +422,7 @@ CAF_TEST(ipv6 vips get unsolicited neighbour advertisements) {
   wait(400ms);
   CAF_CHECK_EQUAL(frames_for("fd00::100"), (strings{"na", "na", "na"}));
   // Another MAC advertising our IPv6 VIP is a conflict.
-  frame_arrives(eth0, kvip::net::build_unsolicited_na(other, ip("fd00::100")));
+  frame_arrives(eth0, kvip::net::l2::build_unsolicited_na(other, ip("fd00::100")));
   CAF_CHECK_EQUAL(counter("kvip_arp_conflicts_total", "fd00::100"), 1.0);
   CAF_CHECK_EQUAL(reports->size(), 1u);
 }

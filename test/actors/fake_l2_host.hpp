@@ -1,5 +1,5 @@
 #pragma once
-// A recording net::l2_host for actor tests: links and addresses live in
+// A recording net::l2::host for actor tests: links and addresses live in
 // memory, every call is appended to `calls`, sent frames to `sent`. Tests
 // can make an address vanish ("removed by someone else"), make sends or adds
 // fail, and push received frames through a started listener. Single-threaded
@@ -11,21 +11,21 @@
 #include <string>
 #include <vector>
 
-#include "net/l2_host.hpp"
+#include "net/l2/host.hpp"
 
 namespace kvip::test {
 
-class fake_l2_host final : public net::l2_host {
+class fake_l2_host final : public net::l2::host {
 public:
   /// A frame the actor sent.
   struct sent_frame {
     int ifindex = 0;
-    net::frame bytes;
+    net::l2::frame bytes;
   };
 
   /// Adds an interface the fake knows about.
   void add_link(const std::string& name, int ifindex, const net::mac_address& mac) {
-    net::link_info l;
+    net::netlink::link_info l;
     l.ifindex = ifindex;
     l.name = name;
     l.mac = mac;
@@ -35,7 +35,7 @@ public:
 
   /// Puts an address on an interface as if someone else had (not recorded).
   void put_address(int ifindex, const std::string& prefix) {
-    net::addr_info a;
+    net::netlink::addr_info a;
     a.ifindex = ifindex;
     a.prefix = *net::ip_prefix::parse(prefix);
     addrs.push_back(a);
@@ -44,19 +44,19 @@ public:
   /// Removes an address behind the actor's back (not recorded).
   void drop_address(const std::string& prefix) {
     auto p = *net::ip_prefix::parse(prefix);
-    std::erase_if(addrs, [&](const net::addr_info& a) { return a.prefix == p; });
+    std::erase_if(addrs, [&](const net::netlink::addr_info& a) { return a.prefix == p; });
   }
 
   /// True if `prefix` is on `ifindex`.
   bool has_address(int ifindex, const std::string& prefix) const {
     auto p = *net::ip_prefix::parse(prefix);
-    return std::any_of(addrs.begin(), addrs.end(), [&](const net::addr_info& a) {
+    return std::any_of(addrs.begin(), addrs.end(), [&](const net::netlink::addr_info& a) {
       return a.ifindex == ifindex && a.prefix == p;
     });
   }
 
   /// Delivers a frame through the listener on `ifindex`; false if none runs.
-  bool deliver(int ifindex, const net::frame& f) {
+  bool deliver(int ifindex, const net::l2::frame& f) {
     auto it = handlers_.find(ifindex);
     if (it == handlers_.end() || !*it->second) return false;
     (*it->second)(ifindex, f);
@@ -69,9 +69,9 @@ public:
         calls.begin(), calls.end(), [&](auto& c) { return c.rfind(prefix, 0) == 0; }));
   }
 
-  // -- net::l2_host ------------------------------------------------------------
+  // -- net::l2::host ------------------------------------------------------------
 
-  std::optional<net::link_info> link(const std::string& name, std::string& err) override {
+  std::optional<net::netlink::link_info> link(const std::string& name, std::string& err) override {
     calls.push_back("link " + name);
     auto it = links_.find(name);
     if (it == links_.end()) {
@@ -81,19 +81,20 @@ public:
     return it->second;
   }
 
-  std::vector<net::addr_info> addresses(int ifindex, std::string&) override {
+  std::vector<net::netlink::addr_info> addresses(int ifindex, std::string&) override {
     calls.push_back("addresses " + std::to_string(ifindex));
-    std::vector<net::addr_info> out;
+    std::vector<net::netlink::addr_info> out;
     for (const auto& a : addrs)
       if (ifindex == 0 || a.ifindex == ifindex) out.push_back(a);
     return out;
   }
 
-  std::string add_vip(int ifindex, const net::ip_prefix& vip, const net::vip_options&) override {
+  std::string add_vip(int ifindex, const net::ip_prefix& vip,
+                      const net::netlink::vip_options&) override {
     calls.push_back("add " + vip.to_string() + " " + std::to_string(ifindex));
     if (fail_add) return "add " + vip.to_string() + ": injected failure";
     if (!has_address(ifindex, vip.to_string())) {
-      net::addr_info a;
+      net::netlink::addr_info a;
       a.ifindex = ifindex;
       a.prefix = vip;
       a.preferred_lifetime = 0;
@@ -104,47 +105,48 @@ public:
 
   std::string remove_address(int ifindex, const net::ip_prefix& a) override {
     calls.push_back("remove " + a.to_string() + " " + std::to_string(ifindex));
-    std::erase_if(addrs,
-                  [&](const net::addr_info& x) { return x.ifindex == ifindex && x.prefix == a; });
+    std::erase_if(addrs, [&](const net::netlink::addr_info& x) {
+      return x.ifindex == ifindex && x.prefix == a;
+    });
     return {};
   }
 
-  std::string send(int ifindex, const net::frame& f) override {
+  std::string send(int ifindex, const net::l2::frame& f) override {
     calls.push_back("send " + std::to_string(ifindex));
     if (fail_send) return "send on ifindex " + std::to_string(ifindex) + ": injected failure";
     sent.push_back({ifindex, f});
     return {};
   }
 
-  std::unique_ptr<net::l2_listener> listen(int ifindex, net::frame_handler on_frame,
-                                           std::string& err) override {
+  std::unique_ptr<net::l2::listener> listen(int ifindex, net::l2::frame_handler on_frame,
+                                            std::string& err) override {
     calls.push_back("listen " + std::to_string(ifindex));
     if (fail_listen) {
       err = "listen: injected failure";
       return nullptr;
     }
-    auto h = std::make_shared<net::frame_handler>(std::move(on_frame));
+    auto h = std::make_shared<net::l2::frame_handler>(std::move(on_frame));
     handlers_[ifindex] = h;
     return std::make_unique<listener>(h);
   }
 
   std::vector<std::string> calls;
   std::vector<sent_frame> sent;
-  std::vector<net::addr_info> addrs;
+  std::vector<net::netlink::addr_info> addrs;
   bool fail_send = false;
   bool fail_add = false;
   bool fail_listen = false;
 
 private:
   /// Clears its handler when destroyed, like a stopped receive thread.
-  struct listener final : net::l2_listener {
-    explicit listener(std::shared_ptr<net::frame_handler> h) : h_(std::move(h)) {}
+  struct listener final : net::l2::listener {
+    explicit listener(std::shared_ptr<net::l2::frame_handler> h) : h_(std::move(h)) {}
     ~listener() override { *h_ = nullptr; }
-    std::shared_ptr<net::frame_handler> h_;
+    std::shared_ptr<net::l2::frame_handler> h_;
   };
 
-  std::map<std::string, net::link_info> links_;
-  std::map<int, std::shared_ptr<net::frame_handler>> handlers_;
+  std::map<std::string, net::netlink::link_info> links_;
+  std::map<int, std::shared_ptr<net::l2::frame_handler>> handlers_;
 };
 
 } // namespace kvip::test

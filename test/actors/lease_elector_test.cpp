@@ -10,7 +10,7 @@
 #include "messages/announce.hpp"
 #include "messages/election.hpp"
 #include "messages/supervision.hpp"
-#include "net/metrics.hpp"
+#include "net/telemetry/metrics.hpp"
 
 using namespace std::chrono_literals;
 
@@ -95,7 +95,7 @@ caf::behavior fake_announcer(caf::event_based_actor* self, std::shared_ptr<journ
 }
 
 struct fixture : test_coordinator_fixture<> {
-  kvip::metrics::registry reg;
+  kvip::net::telemetry::registry reg;
   std::shared_ptr<journal> j = std::make_shared<journal>();
   caf::actor io, announcer, elector;
 

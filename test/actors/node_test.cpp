@@ -9,7 +9,7 @@
 #include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "messages/supervision.hpp"
-#include "net/metrics.hpp"
+#include "net/telemetry/metrics.hpp"
 
 using namespace std::chrono_literals;
 
@@ -75,7 +75,7 @@ kvip::child_spec worker_spec(std::string name, std::shared_ptr<journal> log,
 }
 
 struct fixture : test_coordinator_fixture<> {
-  kvip::metrics::registry reg;
+  kvip::net::telemetry::registry reg;
   std::shared_ptr<journal> log = std::make_shared<journal>();
   std::shared_ptr<kvip::test::exit_record> node_exit = std::make_shared<kvip::test::exit_record>();
   caf::actor node;

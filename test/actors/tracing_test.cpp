@@ -59,7 +59,7 @@ struct fixture : test_coordinator_fixture<> {
     int fd = mkstemp(tmpl);
     ::close(fd);
     path = tmpl;
-    auto& sink = kvip::trace::sink::instance();
+    auto& sink = kvip::net::telemetry::trace_sink::instance();
     sink.set_node("test-node");
     CAF_REQUIRE(sink.set_path(path).empty());
     c = sys.spawn(link, caf::actor{}, seen);
@@ -72,8 +72,8 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   ~fixture() {
-    kvip::trace::sink::instance().set_enabled(false);
-    kvip::trace::sink::instance().set_path("");
+    kvip::net::telemetry::trace_sink::instance().set_enabled(false);
+    kvip::net::telemetry::trace_sink::instance().set_path("");
     std::remove(path.c_str());
   }
 
@@ -106,7 +106,7 @@ std::string str(const boost::json::object& o, const char* key) {
 CAF_TEST_FIXTURE_SCOPE(tracing_tests, fixture)
 
 CAF_TEST(a three actor chain is recorded with one causal id) {
-  CAF_REQUIRE(kvip::trace::sink::instance().set_enabled(true).empty());
+  CAF_REQUIRE(kvip::net::telemetry::trace_sink::instance().set_enabled(true).empty());
   kick_chain(1);
   auto recs = records();
   CAF_REQUIRE_EQUAL(recs.size(), 3u);
@@ -129,11 +129,11 @@ CAF_TEST(a three actor chain is recorded with one causal id) {
   CAF_REQUIRE_EQUAL(seen->size(), 3u);
   CAF_CHECK_EQUAL((*seen)[0], (*seen)[1]);
   CAF_CHECK_EQUAL((*seen)[1], (*seen)[2]);
-  CAF_CHECK_EQUAL(kvip::trace::cause_to_string((*seen)[0]), str(recs[0], "cause"));
+  CAF_CHECK_EQUAL(kvip::net::telemetry::cause_to_string((*seen)[0]), str(recs[0], "cause"));
 }
 
 CAF_TEST(independent chains get different causal ids) {
-  CAF_REQUIRE(kvip::trace::sink::instance().set_enabled(true).empty());
+  CAF_REQUIRE(kvip::net::telemetry::trace_sink::instance().set_enabled(true).empty());
   kick_chain(1);
   kick_chain(10);
   auto recs = records();
@@ -153,9 +153,9 @@ CAF_TEST(nothing is written while tracing is off but causes still propagate) {
 
 CAF_TEST(tracing switched on at run time records from then on) {
   kick_chain(1);
-  CAF_CHECK(kvip::trace::sink::instance().toggle());
+  CAF_CHECK(kvip::net::telemetry::trace_sink::instance().toggle());
   kick_chain(2);
-  CAF_CHECK(!kvip::trace::sink::instance().toggle());
+  CAF_CHECK(!kvip::net::telemetry::trace_sink::instance().toggle());
   kick_chain(3);
   auto recs = records();
   CAF_REQUIRE_EQUAL(recs.size(), 3u);
@@ -163,7 +163,7 @@ CAF_TEST(tracing switched on at run time records from then on) {
 }
 
 CAF_TEST(tracing cannot be enabled without a file) {
-  auto& sink = kvip::trace::sink::instance();
+  auto& sink = kvip::net::telemetry::trace_sink::instance();
   CAF_REQUIRE(sink.set_path("").empty());
   CAF_CHECK(!sink.set_enabled(true).empty());
   CAF_CHECK(!sink.enabled());

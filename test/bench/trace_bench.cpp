@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string path = dir + "/kvip-trace-bench-" + std::to_string(::getpid()) + ".jsonl";
-  auto& tsink = kvip::trace::sink::instance();
+  auto& tsink = kvip::net::telemetry::trace_sink::instance();
   tsink.set_node("bench");
 
   caf::actor_system_config cfg;

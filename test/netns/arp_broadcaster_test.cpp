@@ -1,4 +1,4 @@
-// actors/arp_broadcaster with the kernel host (net/l2_host) in a real
+// actors/arp_broadcaster with the kernel host (net/l2/host) in a real
 // caf::actor_system: addresses on a veth, announcements a Linux peer
 // believes, a conflicting GARP seen by the receive thread, clean shutdown.
 #include "actors/arp_broadcaster.hpp"
@@ -11,10 +11,10 @@
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
-#include "net/l2_host.hpp"
-#include "net/metrics.hpp"
-#include "net/netlink.hpp"
-#include "net/packet_socket.hpp"
+#include "net/l2/host.hpp"
+#include "net/l2/packet_socket.hpp"
+#include "net/netlink/socket.hpp"
+#include "net/telemetry/metrics.hpp"
 #include "test/netns/fixture.hpp"
 
 namespace {
@@ -41,7 +41,7 @@ protected:
     self_ = std::make_unique<caf::scoped_actor>(*sys_);
     sink_ = std::make_unique<caf::scoped_actor>(*sys_);
     std::string err;
-    nl_ = kvip::net::netlink::open(err);
+    nl_ = kvip::net::netlink::socket::open(err);
     ASSERT_TRUE(nl_) << err;
     kva_ = *nl_->link_by_name("kva", err);
   }
@@ -61,7 +61,7 @@ protected:
     o.node_name = "n1";
     kvip::register_sibling(*sys_, "events", caf::actor_cast<caf::actor>(*sink_));
     o.event_sink = "events";
-    arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::make_kernel_l2_host(), reg_);
+    arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::l2::make_kernel_host(), reg_);
   }
 
   kvip::msg::announce_result announce(std::vector<kvip::msg::vip_spec> vips) {
@@ -83,7 +83,7 @@ protected:
   }
 
   /// The VIP's entry on kva, if it is there.
-  std::optional<kvip::net::addr_info> on_kva(const std::string& prefix) {
+  std::optional<kvip::net::netlink::addr_info> on_kva(const std::string& prefix) {
     std::string err;
     auto want = *kvip::net::ip_prefix::parse(prefix);
     for (const auto& a : nl_->addresses(kva_.ifindex, err))
@@ -95,14 +95,14 @@ protected:
     return reg_.counter_family(name, "", {"node", "vip"}).with({"n1", vip}).value();
   }
 
-  kvip::metrics::registry reg_; // outlives the actor system
+  kvip::net::telemetry::registry reg_; // outlives the actor system
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<caf::scoped_actor> self_;
   std::unique_ptr<caf::scoped_actor> sink_;
   caf::actor arp_;
-  std::unique_ptr<kvip::net::netlink> nl_;
-  kvip::net::link_info kva_;
+  std::unique_ptr<kvip::net::netlink::socket> nl_;
+  kvip::net::netlink::link_info kva_;
 };
 
 TEST_F(NetnsArpBroadcaster, HoldsVipsDeprecatedAndThePeerLearnsOurMac) {
@@ -142,11 +142,12 @@ TEST_F(NetnsArpBroadcaster, AGarpFromAnotherMacIsAConflict) {
   std::string err;
   auto kvb = nl_->link_by_name("kvb", err);
   ASSERT_TRUE(kvb) << err;
-  auto tx = kvip::net::packet_socket::open(kvb->ifindex, false, err);
+  auto tx = kvip::net::l2::packet_socket::open(kvb->ifindex, false, err);
   ASSERT_TRUE(tx) << err;
   auto intruder = *kvip::net::parse_mac("02:77:00:00:00:99");
   auto vip_ip = *kvip::net::ip_address::parse("10.77.0.100");
-  ASSERT_EQ(tx->send(kvip::net::build_garp(intruder, vip_ip, kvip::net::garp_form::request)), "");
+  ASSERT_EQ(
+      tx->send(kvip::net::l2::build_garp(intruder, vip_ip, kvip::net::l2::garp_form::request)), "");
   std::optional<kvip::msg::vip_conflict> seen;
   (*sink_)->receive([&](const kvip::msg::vip_conflict& c) { seen = c; },
                     caf::after(std::chrono::seconds{3}) >> [] {});
@@ -177,7 +178,7 @@ TEST_F(NetnsArpBroadcaster, StaleCopiesAreRemovedAtStart) {
   kvip::arp_options o;
   o.stale_vips = {"10.77.0.100"};
   o.listen = false;
-  arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::make_kernel_l2_host(), reg_);
+  arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::l2::make_kernel_host(), reg_);
   EXPECT_TRUE(eventually([&] {
     return sh_out("ip -o addr show").find("10.77.0.100") == std::string::npos;
   })) << sh_out("ip -o addr show");

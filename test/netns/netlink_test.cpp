@@ -1,5 +1,5 @@
-// net/netlink against the real kernel (private network namespace).
-#include "net/netlink.hpp"
+// net/netlink/socket against the real kernel (private network namespace).
+#include "net/netlink/socket.hpp"
 
 #include <linux/if_addr.h>
 
@@ -16,14 +16,14 @@ protected:
   void SetUp() override {
     veth_pair::SetUp();
     std::string err;
-    nl_ = kvip::net::netlink::open(err);
+    nl_ = kvip::net::netlink::socket::open(err);
     ASSERT_TRUE(nl_) << err;
     auto l = nl_->link_by_name("kva", err);
     ASSERT_TRUE(l) << err;
     kva_ = *l;
   }
-  std::unique_ptr<kvip::net::netlink> nl_;
-  kvip::net::link_info kva_;
+  std::unique_ptr<kvip::net::netlink::socket> nl_;
+  kvip::net::netlink::link_info kva_;
 };
 
 TEST_F(NetnsNetlink, FindsLinksByNameIndexAndSubnet) {

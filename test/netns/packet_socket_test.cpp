@@ -1,13 +1,14 @@
-// net/packet_socket and net/l2_frames against the real kernel: frames cross a
+// net/l2/packet_socket and net/l2/frames against the real kernel: frames cross a
 // veth pair, and the Linux neighbour table accepts our announcements.
-#include "net/packet_socket.hpp"
+#include "net/l2/packet_socket.hpp"
 
-#include "net/netlink.hpp"
+#include "net/netlink/socket.hpp"
 #include "test/netns/fixture.hpp"
 
 namespace {
 
 using namespace kvip::net;
+using namespace kvip::net::l2;
 using kvip::test::sh;
 using kvip::test::sh_out;
 
@@ -16,7 +17,7 @@ protected:
   void SetUp() override {
     veth_pair::SetUp();
     std::string err;
-    auto nl = netlink::open(err);
+    auto nl = netlink::socket::open(err);
     ASSERT_TRUE(nl) << err;
     kva_ = *nl->link_by_name("kva", err);
     kvb_ = *nl->link_by_name("kvb", err);
@@ -25,7 +26,7 @@ protected:
   // The neighbour entry kvb's side holds for `ip` ("" if none).
   std::string neigh_on_kvb(const std::string& ip) { return sh_out("ip neigh show dev kvb " + ip); }
 
-  link_info kva_, kvb_;
+  netlink::link_info kva_, kvb_;
 };
 
 TEST_F(NetnsPacket, FramesCrossTheLinkAndParse) {

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "k8s/watch_event.hpp"
-#include "net/config.hpp"
-#include "net/l2_frames.hpp"
+#include "net/config/config.hpp"
+#include "net/l2/frames.hpp"
 #include "simulation/patch.hpp"
 #include "simulation/selector.hpp"
 
@@ -52,22 +52,22 @@ std::string mutate(std::mt19937& rng, std::string s) {
 TEST(Robustness, FramesFromTheWire) {
   std::mt19937 rng{1};
   const kvip::net::mac_address mac{2, 0, 0, 0, 0, 1};
-  std::vector<kvip::net::frame> seeds = {
-      kvip::net::build_garp(mac, *kvip::net::ip_address::parse("10.0.0.1"),
-                            kvip::net::garp_form::request),
-      kvip::net::build_unsolicited_na(mac, *kvip::net::ip_address::parse("fd00::1")),
-      kvip::net::build_neighbor_solicitation(mac, *kvip::net::ip_address::parse("fd00::2"),
-                                             *kvip::net::ip_address::parse("fd00::1")),
+  std::vector<kvip::net::l2::frame> seeds = {
+      kvip::net::l2::build_garp(mac, *kvip::net::ip_address::parse("10.0.0.1"),
+                                kvip::net::l2::garp_form::request),
+      kvip::net::l2::build_unsolicited_na(mac, *kvip::net::ip_address::parse("fd00::1")),
+      kvip::net::l2::build_neighbor_solicitation(mac, *kvip::net::ip_address::parse("fd00::2"),
+                                                 *kvip::net::ip_address::parse("fd00::1")),
   };
   auto vip = *kvip::net::ip_address::parse("10.0.0.1");
   for (int i = 0; i < 100000; ++i) {
     std::string bytes = i % 2 ? random_bytes(rng, 128)
                               : mutate(rng, std::string(seeds[i % 3].begin(), seeds[i % 3].end()));
-    kvip::net::frame f(bytes.begin(), bytes.end());
-    auto p = kvip::net::parse_frame(f);
+    kvip::net::l2::frame f(bytes.begin(), bytes.end());
+    auto p = kvip::net::l2::parse_frame(f);
     // A parsed frame has a value; a dropped one has a reason and no value.
-    ASSERT_EQ(p.reason == kvip::net::drop_reason::none, p.arp.has_value() || p.nd.has_value());
-    (void)kvip::net::conflicting_claim(p, vip, mac);
+    ASSERT_EQ(p.reason == kvip::net::l2::drop_reason::none, p.arp.has_value() || p.nd.has_value());
+    (void)kvip::net::l2::conflicting_claim(p, vip, mac);
   }
 }
 
@@ -137,16 +137,16 @@ TEST(Robustness, PatchesFromApiClients) {
 
 TEST(Robustness, ConfigurationValuesFromTheEnvironment) {
   std::mt19937 rng{5};
-  const auto& knobs = kvip::config::knobs();
+  const auto& knobs = kvip::net::config::knobs();
   const std::string chars = "0123456789abcdefxyz:/,.[]-_ sTtFf%";
   for (int i = 0; i < 3000; ++i) {
-    kvip::config::sources src;
+    kvip::net::config::sources src;
     src.hostname = "node";
     for (int k = 0; k < 6; ++k) {
       const auto& knob = knobs[rng() % knobs.size()];
       if (!knob.env.empty()) src.env[knob.env] = random_bytes(rng, 24, chars);
     }
-    auto r = kvip::config::load(src);
+    auto r = kvip::net::config::load(src);
     for (const auto& p : r.problems)
       EXPECT_FALSE(p.key.empty());
   }

@@ -1,0 +1,54 @@
+#include "net/http/glue.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+namespace kvip::net::http {
+
+namespace {
+
+MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto& headers = *static_cast<std::map<std::string, std::string>*>(cls);
+  auto [it, fresh] = headers.emplace(lower(key), value ? value : "");
+  if (!fresh) (it->second += ", ") += (value ? value : "");
+  return MHD_YES;
+}
+
+MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  static_cast<std::map<std::string, std::string>*>(cls)->emplace(key, value ? value : "");
+  return MHD_YES;
+}
+
+} // namespace
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::map<std::string, std::string> headers_of(MHD_Connection* c) {
+  std::map<std::string, std::string> out;
+  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &out);
+  return out;
+}
+
+std::map<std::string, std::string> query_of(MHD_Connection* c) {
+  std::map<std::string, std::string> out;
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, &out);
+  return out;
+}
+
+void log_to_spdlog(void* prefix, const char* fmt, va_list ap) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  std::string_view msg{buf};
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
+    msg.remove_suffix(1);
+  spdlog::debug("{}: {}", prefix ? static_cast<const char*>(prefix) : "http", msg);
+}
+
+} // namespace kvip::net::http
