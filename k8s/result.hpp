@@ -8,7 +8,8 @@
 
 #include <string>
 #include <utility>
-#include <variant>
+
+#include "net/result.hpp"
 
 namespace kvip::k8s {
 
@@ -51,35 +52,9 @@ inline error make_error(error_kind kind, std::string message) {
   return e;
 }
 
-/// A value of T or an error (an expected-like type).
+/// A value of T or an error: the one result type (net/result.hpp) with the
+/// Kubernetes error.
 template <class T>
-class result {
-public:
-  result(T value) : v_(std::move(value)) {}
-  result(error e) : v_(std::move(e)) {}
-
-  /// True if this holds a value.
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  /// The value; only valid when ok().
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  /// The error; only valid when !ok().
-  const error& err() const { return std::get<1>(v_); }
-  error& err() { return std::get<1>(v_); }
-
-  /// True if this is an error of `k`.
-  bool is(error_kind k) const { return !ok() && err().kind == k; }
-
-private:
-  std::variant<T, error> v_;
-};
+using result = net::result<T, error>;
 
 } // namespace kvip::k8s

@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "caf/meta/type_name.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+#include "messages/supervision.hpp"
 #include "messages/traced.hpp"
 
 namespace kvip::msg {
@@ -102,5 +105,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vip_conflict& x) {
   return f(caf::meta::type_name(vip_conflict::name), x.vip, x.other_mac, x.interface);
 }
+
+// --- typed interfaces -------------------------------------------------------
+
+/// The announcer (actors/arp_broadcaster): takes the desired VIP set and
+/// answers what it holds. Its timers and received frames are internal
+/// messages of its implementation, not part of this interface.
+using announcer_actor = child_actor::extend<caf::replies_to<announce_set>::with<announce_result>>;
 
 } // namespace kvip::msg

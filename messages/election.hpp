@@ -11,6 +11,10 @@
 #include <string>
 
 #include "caf/meta/type_name.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+#include "messages/announce.hpp"
+#include "messages/supervision.hpp"
 #include "messages/traced.hpp"
 
 namespace kvip::msg {
@@ -88,5 +92,21 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, election_tick& x) {
   return f(caf::meta::type_name(election_tick::name), x.generation);
 }
+
+// --- typed interfaces -------------------------------------------------------
+
+/// k8s_io / k8s_events (actors/k8s_io): Kubernetes API calls for the others.
+using k8s_io_actor =
+    child_actor::extend<caf::replies_to<lease_get>::with<lease_reply>,
+                        caf::replies_to<lease_write>::with<lease_reply>,
+                        caf::reacts_to<event_report>, caf::reacts_to<vip_conflict>>;
+
+/// The elector (actors/lease_elector): takes health reports; its timers are
+/// internal messages of its implementation.
+using elector_actor = child_actor::extend<caf::reacts_to<health_status>>;
+
+/// The health checker (actors/health_checker): only the child protocol; it
+/// reports to the elector.
+using health_actor = child_actor;
 
 } // namespace kvip::msg

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "caf/meta/type_name.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
 #include "messages/traced.hpp"
 
 namespace kvip::msg {
@@ -86,5 +88,15 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, children_status& x) {
   return f(caf::meta::type_name(children_status::name), x.up, x.total, x.stopping);
 }
+
+// --- typed interfaces -------------------------------------------------------
+
+/// What every supervised child answers: the SIGUSR1 dump and the orderly
+/// shutdown. Each actor's own interface extends this one.
+using child_actor = caf::typed_actor<caf::replies_to<dump_request>::with<dump_reply>,
+                                     caf::replies_to<shutdown_request>::with<shutdown_done>>;
+
+/// The telemetry actor: a child that also takes the children count.
+using telemetry_actor = child_actor::extend<caf::reacts_to<children_status>>;
 
 } // namespace kvip::msg
