@@ -85,6 +85,37 @@ std::optional<milliseconds> retry_after_ms(const std::string& v) {
 
 } // namespace
 
+bool watcher::on_line(std::string_view line, const watch_handlers& h, stream_state& st) {
+  st.got_lines = true;
+  auto ev = parse_watch_event(line);
+  if (!ev) {
+    st.problem = ev.err();
+    return false;
+  }
+  switch (ev->type) {
+  case event_type::bookmark:
+    set_rv(jsonpath::str(ev->object, {"metadata", "resourceVersion"}));
+    return true;
+  case event_type::error:
+    if (is_expired(ev->object)) {
+      st.gone = true;
+    } else {
+      st.problem = error_from_response(
+          static_cast<int>(jsonpath::integer(ev->object, {"code"}).value_or(500)),
+          json::serialize(ev->object));
+      st.problem->message = "watch ERROR event: " + st.problem->message;
+    }
+    return false;
+  default:
+    break;
+  }
+  cache_.apply(*ev);
+  set_rv(jsonpath::str(ev->object, {"metadata", "resourceVersion"}));
+  backoff_.reset();
+  if (h.on_event) h.on_event(*ev);
+  return true;
+}
+
 watcher::stream_outcome watcher::stream_once(std::stop_token stop, const watch_handlers& h) {
   watch_request w;
   w.label_selector = opts_.label_selector;
@@ -95,42 +126,13 @@ watcher::stream_outcome watcher::stream_once(std::stop_token stop, const watch_h
   auto idle = milliseconds(opts_.timeout_seconds * 1000LL) + opts_.stall_margin;
 
   line_splitter lines;
-  std::optional<error> problem;
-  bool gone = false;
-  bool got_lines = false;
-  auto on_line = [&](std::string_view line) -> bool {
-    got_lines = true;
-    auto ev = parse_watch_event(line);
-    if (!ev) {
-      problem = ev.err();
-      return false;
-    }
-    switch (ev->type) {
-    case event_type::bookmark:
-      set_rv(jsonpath::str(ev->object, {"metadata", "resourceVersion"}));
-      return true;
-    case event_type::error:
-      if (is_expired(ev->object)) {
-        gone = true;
-      } else {
-        problem = error_from_response(
-            static_cast<int>(jsonpath::integer(ev->object, {"code"}).value_or(500)),
-            json::serialize(ev->object));
-        problem->message = "watch ERROR event: " + problem->message;
-      }
-      return false;
-    default:
-      break;
-    }
-    cache_.apply(*ev);
-    set_rv(jsonpath::str(ev->object, {"metadata", "resourceVersion"}));
-    backoff_.reset();
-    if (h.on_event) h.on_event(*ev);
-    return true;
-  };
+  stream_state st;
+  auto& problem = st.problem;
+  const auto& gone = st.gone;
+  auto line_handler = [&](std::string_view line) { return on_line(line, h, st); };
   auto on_data = [&](std::string_view bytes) -> bool {
     try {
-      if (lines.feed(bytes, on_line)) return true;
+      if (lines.feed(bytes, line_handler)) return true;
       if (!problem && !gone) problem = make_error(error_kind::parse, "watch event line too long");
       return false;
     } catch (const std::exception& ex) {
@@ -169,7 +171,7 @@ watcher::stream_outcome watcher::stream_once(std::stop_token stop, const watch_h
                                                 " bytes of a truncated line)"));
     return stream_outcome::failed;
   }
-  return got_lines ? stream_outcome::clean : stream_outcome::failed;
+  return st.got_lines ? stream_outcome::clean : stream_outcome::failed;
 }
 
 void watcher::run(std::stop_token stop, const watch_handlers& h) {

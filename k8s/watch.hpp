@@ -73,7 +73,15 @@ public:
 private:
   enum class stream_outcome { clean, relist, failed, stopped };
   bool relist(std::stop_token stop, const watch_handlers& h);
+  /// What one stream saw so far.
+  struct stream_state {
+    std::optional<error> problem; ///< a bad line or an ERROR event ends the stream
+    bool gone = false;            ///< 410: relist
+    bool got_lines = false;
+  };
   stream_outcome stream_once(std::stop_token stop, const watch_handlers& h);
+  /// Handles one event line; false ends the stream (`st` says why).
+  bool on_line(std::string_view line, const watch_handlers& h, stream_state& st);
   void report(const watch_handlers& h, const error& e);
   void set_rv(std::string rv);
   void pause(std::chrono::milliseconds d, std::stop_token stop);
