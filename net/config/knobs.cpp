@@ -302,6 +302,13 @@ std::vector<knob_row> make_rows() {
           text(&S::trace_path)),
       row("kvip_log_format", "logFormat", "text", K::choice, "log format: text or json",
           choice(&S::log_output, log_format_words)),
+      row("kvip_admin_conf", "adminConf", "/etc/kubernetes/admin.conf", K::text,
+          "the kubeconfig kube-vip's static-pod bootstrap rules apply to (e.g. super-admin.conf)",
+          required_text(&S::admin_conf, non_empty, "a file path")),
+      row("kvip_kubernetes_host", "kubernetesHost", "", K::text,
+          "address the bootstrap host name `kubernetes` resolves to (\"\" = /etc/hosts, the "
+          "static pod's hostAlias)",
+          text(&S::kubernetes_host, is_ip, "an IP address")),
 
       // -- 1.2 VIP / interface --
       row("address", "address", "", K::list,
@@ -492,10 +499,11 @@ std::vector<knob_row> make_rows() {
           integer(&S::zebra_version, 2, 6)),
       row("zebra_software_name", "zebraSoftwareName", "frr8.3", K::text, "zebra software name",
           text(&S::zebra_software_name)),
-      empty_is_value(row("prometheus_server", "prometheusHTTPServer", ":2112", K::text,
-                         "metrics listener [host]:port (\"\" = off)",
-                         text(&S::prometheus_server, is_listen_address,
-                              "\"\" or [host]:port with port 0..65535 (0 = any free port)"))),
+      // An empty env var means the default, as in kube-vip; "" by flag or file turns it off.
+      row("prometheus_server", "prometheusHTTPServer", ":2112", K::text,
+          "metrics listener [host]:port (\"\" = off)",
+          text(&S::prometheus_server, is_listen_address,
+               "\"\" or [host]:port with port 0..65535 (0 = any free port)")),
   };
 }
 
