@@ -183,7 +183,8 @@ result<connection_config> via_kubernetes_host(connection_config admin, int port,
                   "brings it up)";
   admin.server = *server;
   if (!host.empty()) {
-    admin.resolve = hostport + ":" + host;
+    bool v6 = host.find(':') != std::string::npos;
+    admin.resolve = hostport + ":" + (v6 ? "[" + host + "]" : host);
     admin.source += " with kubernetes -> " + host + " (kvip_kubernetes_host)";
   } else {
     admin.source += " (kubernetes resolved by /etc/hosts: the static pod's hostAlias)";

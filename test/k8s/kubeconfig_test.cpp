@@ -256,6 +256,8 @@ TEST(K8sConfigSelect, StaticPodBootstrap) {
        "https://kubernetes:7443", ""},
       {"cp_enable, pinned host", "https://10.0.0.100:6443", false, true, "", 6443, "10.0.0.5",
        "https://kubernetes:6443", "kubernetes:6443:10.0.0.5"},
+      {"cp_enable, pinned IPv6 host", "https://10.0.0.100:6443", false, true, "", 6443, "fd00::5",
+       "https://kubernetes:6443", "kubernetes:6443:[fd00::5]"},
       {"cp_enable keeps the scheme", "http://10.0.0.100:6443", false, true, "", 6443, "",
        "http://kubernetes:6443", ""},
       {"kubernetes_addr wins", "https://10.0.0.100:6443", false, true, "10.0.0.7", 6443, "",
