@@ -312,7 +312,8 @@ std::vector<knob_row> make_rows() {
 
       // -- 1.2 VIP / interface --
       row("address", "address", "", K::list,
-          "control-plane VIP: IP, comma list (one per family) or a DNS name", parse_address),
+          "control-plane VIPs: comma list of IPs or DNS names, one VIP each (dual stack: v4,v6)",
+          parse_address),
       alias("vip_address", "vip", "address", K::list),
       row("port", "port", "6443", K::integer, "API server port", integer(&S::port, 1, 65535)),
       row("vip_subnet", "vipSubnet", "(32 / 128 per address family)", K::list,
@@ -406,7 +407,7 @@ std::vector<knob_row> make_rows() {
       row("control_plane_health_check_ca_path", "controlPlaneHealthCheckCAPath", "", K::text,
           "extra CA for an https health check URL", text(&S::cp_health_check_ca_path)),
       row("health_check_port", "healthCheckPort", "0", K::integer,
-          "/healthz listener port (0 = off, else >= 1024)", apply_health_port),
+          "kube-vip's /healthz (\"OK\") listener port (0 = off, else >= 1024)", apply_health_port),
 
       // -- 1.6 services --
       row("lb_class_only", "lbClassOnly", "false", K::boolean,

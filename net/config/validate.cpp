@@ -201,6 +201,12 @@ void check_health(const settings& c, checker& ck) {
   if (c.cp_health_check_timeout <= 0ms)
     ck.fail("control_plane_health_check_timeout_seconds", fmt(c.cp_health_check_timeout),
             "a duration > 0");
+  // health_check_port listens on every address: it cannot share the metrics listener's port.
+  auto& prom = c.prometheus_server;
+  if (c.health_check_port != 0 && !prom.empty() &&
+      prom.substr(prom.rfind(':') + 1) == std::to_string(c.health_check_port))
+    ck.fail("health_check_port", std::to_string(c.health_check_port),
+            "a port other than prometheus_server's (" + prom + ")");
 }
 
 void check_nexthop(const mpbgp_options& m, const settings& c, checker& ck, const std::string& key,
