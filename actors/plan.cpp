@@ -95,8 +95,14 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
 
   // Kubernetes configuration, kube-vip's order.
   k8s::config_sources src;
-  if (cfg.kubeconfig != "/etc/kubernetes/admin.conf") src.kubeconfig = cfg.kubeconfig;
+  if (cfg.kubeconfig != "/etc/kubernetes/admin.conf" && cfg.kubeconfig != cfg.admin_conf)
+    src.kubeconfig = cfg.kubeconfig;
   src.kubernetes_addr = cfg.kubernetes_addr;
+  src.admin_conf = cfg.admin_conf;
+  src.control_plane = cfg.control_plane;
+  src.detect_control_plane = cfg.detect_control_plane;
+  src.port = cfg.port;
+  src.kubernetes_host = cfg.kubernetes_host;
   auto conn = k8s::select_config(src);
   if (!conn.ok()) {
     plan.problems.push_back("k8s_config_file=" + cfg.kubeconfig + ": " + conn.err().describe());
@@ -177,7 +183,6 @@ void warn_unimplemented(const net::config::settings& cfg, node_plan& plan) {
       {cfg.preserve_on_leadership_loss, "vip_preserve_on_leadership_loss"},
       {cfg.lose_leadership, "vip_loseleadership"},
       {cfg.ddns, "vip_ddns"},
-      {cfg.detect_control_plane, "cp_detect"},
       {cfg.lb_enable, "lb_enable"},
       {cfg.enable_node_labeling, "enable_node_labeling"},
       {cfg.enable_upnp, "enable_upnp"},
@@ -203,6 +208,15 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
         {"telemetry",
          [topts, &reg](caf::local_actor* parent) { return spawn_telemetry(parent, topts, reg); },
          restart_policy::permanent, true});
+  }
+  if (cfg.health_check_port != 0) { // kube-vip: its own listener on every address
+    telemetry_options hopts;
+    hopts.listen = ":" + std::to_string(cfg.health_check_port);
+    hopts.healthz_only = true;
+    plan.children.push_back(
+        {"healthz",
+         [hopts, &reg](caf::local_actor* parent) { return spawn_telemetry(parent, hopts, reg); },
+         restart_policy::permanent, false});
   }
   if (cfg.bgp) plan.problems.push_back("bgp_enable=true: BGP mode is not implemented in kvip yet");
   if (cfg.routing_table)

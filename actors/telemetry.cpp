@@ -99,14 +99,21 @@ caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts,
   auto& st = self->state;
   st.ready->config_valid = opts.config_valid;
   st.server = std::make_unique<net::http::server>(opts.listen);
-  add_routes(*st.server, st.ready, *reg);
+  if (opts.healthz_only)
+    st.server->route("GET", "/healthz", [](const net::http::request&) {
+      return net::http::response::text(200, "OK");
+    });
+  else
+    add_routes(*st.server, st.ready, *reg);
   if (auto err = st.server->start(); !err.empty()) {
     spdlog::error("telemetry: cannot listen on {}: {}", opts.listen, err);
     self->quit(caf::make_error(caf::sec::runtime_error, "telemetry listen: " + err));
     return {};
   }
-  spdlog::info("telemetry: serving /metrics /healthz /readyz /trace on {} (port {})", opts.listen,
-               st.server->port());
+  spdlog::info("telemetry: serving {} on {} (port {})",
+               opts.healthz_only ? "/healthz (health_check_port)"
+                                 : "/metrics /healthz /readyz /trace",
+               opts.listen, st.server->port());
   return {
       on(self,
          [self](const msg::children_status& m) {

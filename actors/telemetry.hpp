@@ -23,6 +23,9 @@ namespace kvip {
 struct telemetry_options {
   std::string listen;       ///< "[host]:port"
   bool config_valid = true; ///< reported by /readyz
+  /// kube-vip's `health_check_port` listener: only GET /healthz -> 200 "OK" (liveness of the
+  /// process, as in kube-vip); none of the routes above.
+  bool healthz_only = false;
 };
 
 /// Spawns the telemetry actor from its supervisor.

@@ -21,6 +21,7 @@ struct connection_config {
   std::string client_key_pem;                ///< PEM client key bytes (wins over file)
   std::string default_namespace = "default"; ///< context namespace / in-cluster namespace
   std::string source;                        ///< where this came from, for logs
+  std::string resolve; ///< curl "host:port:address" pin for the server's host ("" = resolver)
 };
 
 } // namespace kvip::k8s

@@ -1,6 +1,8 @@
 // kubeconfig parsing (yaml-cpp) and kube-vip's choice of API configuration
 // (reference/kube-vip-behaviour.md §2.8): explicit kubeconfig, then
-// /etc/kubernetes/admin.conf, then ~/.kube/config, then in-cluster.
+// /etc/kubernetes/admin.conf (with cp_enable through this node's API server:
+// `kubernetes:<port>` or, with cp_detect, a local address that works), then
+// ~/.kube/config, then in-cluster.
 //
 // Supported: current-context (or an explicit context), clusters[].cluster.server,
 // certificate-authority(-data), insecure-skip-tls-verify, tls-server-name,
@@ -47,6 +49,10 @@ in_cluster_config(const env_lookup& env, const std::string& sa_dir = default_ser
 /// ("host", "host:port", "[v6]:port" or a full URL). Returns the new URL or an error text.
 result<std::string> override_server_address(const std::string& server, const std::string& addr);
 
+/// cp_detect's search: from the admin.conf configuration, a configuration that reaches a
+/// working local API server, or an error saying what was tried.
+using detect_fn = std::function<result<connection_config>(const connection_config& admin)>;
+
 /// Inputs of the configuration choice; defaults are the real paths.
 struct config_sources {
   std::string kubeconfig;      ///< explicit kubeconfig path ("" = none); must exist if given
@@ -57,7 +63,27 @@ struct config_sources {
   std::string home; ///< home directory ("" = $HOME from `env`)
   std::string service_account_dir = default_service_account_dir;
   env_lookup env; ///< environment (empty = process environment)
+  // kube-vip's static-pod bootstrap (admin.conf, no kubernetes_addr, cp_enable): the VIP in
+  // admin.conf answers only once kube-vip brings it up, so the client goes to this node.
+  bool control_plane = false;        ///< cp_enable
+  bool detect_control_plane = false; ///< cp_detect: find_local_api_server instead of `kubernetes`
+  int port = 6443;                   ///< `port`: the client talks to kubernetes:<port>
+  std::string kubernetes_host;       ///< address `kubernetes` resolves to ("" = /etc/hosts)
+  detect_fn detect;                  ///< cp_detect's search (empty = find_local_api_server)
 };
+
+/// The static-pod route without cp_detect: `admin`'s server becomes https://kubernetes:<port>
+/// (scheme kept), `kubernetes` pinned to `host` when given (else resolved, e.g. by the pod's
+/// hostAlias to 127.0.0.1). TLS still checks the name `kubernetes` (a kubeadm API certificate
+/// SAN).
+result<connection_config> via_kubernetes_host(connection_config admin, int port,
+                                              const std::string& host);
+
+/// cp_detect (kube-vip's FindWorkingKubernetesAddress): reads the IP SANs of the certificate
+/// served on `probe` (kube-vip: 127.0.0.1:6443) and returns `admin` pointed at the first
+/// https://<ip>:<probe's port> whose /version answers (TLS verified with admin's CA).
+result<connection_config> find_local_api_server(const connection_config& admin,
+                                                const std::string& probe = "127.0.0.1:6443");
 
 /// Picks the configuration in kube-vip's order; the error lists what was tried.
 result<connection_config> select_config(const config_sources& sources);

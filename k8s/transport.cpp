@@ -59,8 +59,10 @@ struct transport::handles {
   CURL* easy = nullptr;   // ordinary requests
   CURL* stream = nullptr; // watch streams
   CURLM* multi = nullptr;
+  curl_slist* resolve = nullptr; // connection_config::resolve, alive as long as the handles
   char errbuf[CURL_ERROR_SIZE] = {};
   ~handles() {
+    if (resolve) curl_slist_free_all(resolve);
     if (multi) curl_multi_cleanup(multi);
     if (stream) curl_easy_cleanup(stream);
     if (easy) curl_easy_cleanup(easy);
@@ -101,6 +103,7 @@ transport::transport(connection_config cfg, transport_options opts)
   std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (opts_.user_agent.empty()) opts_.user_agent = std::string("kvip/") + net::version_string;
   h_->easy = curl_easy_init();
+  if (!cfg_.resolve.empty()) h_->resolve = curl_slist_append(nullptr, cfg_.resolve.c_str());
 }
 
 transport::~transport() = default;
@@ -132,6 +135,7 @@ void transport::setup(void* handle, const http_request& req, void* headers) {
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opts_.connect_timeout.count()));
   if (!opts_.use_proxy_env) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+  if (h_->resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, h_->resolve);
   if (req.method == "GET") {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
   } else {

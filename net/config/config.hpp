@@ -17,11 +17,13 @@
 // * Environment variable names are kube-vip's: case-sensitive lower-case
 //   (`vip_leaseduration`), except `instance_name`/`INSTANCE_NAME` and
 //   `egress_clean`/`EGRESS_CLEAN` (both spellings; lower-case wins). An empty
-//   environment variable counts as unset, except for knobs where "" is a
-//   meaningful value (`lb_class_name`, `prometheus_server`).
+//   environment variable counts as unset (so `prometheus_server=""` means
+//   ":2112", as in kube-vip), except for `lb_class_name`, where "" is a value.
 // * The config file is YAML (JSON is accepted, being YAML): a mapping from knob
-//   names to values. A key may be the env name (`vip_leaseduration: 5`) or the
-//   flag name (`leaseDuration: 5`). Lists may be given as YAML sequences (they
+//   names to values. A key may be the env name (`vip_leaseduration: 5`), the
+//   flag name (`leaseDuration: 5`) or the YAML name of kube-vip's own config
+//   struct (`enableARP: true`, `renewDeadline: 10`, see file_keys.cpp); one
+//   file may mix them. Lists may be given as YAML sequences (they
 //   are joined with commas); `vip_leaseannotations` may be a YAML mapping. An
 //   unknown key is a problem; a file value overridden by env or flag produces a
 //   warning naming both, so a value in the file is never silently ignored.
@@ -160,6 +162,8 @@ struct settings {
   int log_level = 0;                        ///< vip_loglevel (slog scale)
   std::string trace_path;                   ///< kvip_trace ("" = off)
   log_format log_output = log_format::text; ///< kvip_log_format
+  std::string admin_conf = "/etc/kubernetes/admin.conf"; ///< kvip_admin_conf
+  std::string kubernetes_host; ///< kvip_kubernetes_host ("" = resolve `kubernetes`)
 
   // -- 1.2 VIP / interface --
   std::vector<std::string> address;          ///< address / vip_address: IPs or one DNS name

@@ -70,6 +70,16 @@ const std::vector<knob_row>& knob_rows();
 /// The canonical name of a row: env name, or the flag name for flag-only knobs.
 const std::string& canonical_name(const knob_row&);
 
+/// A config-file key taken from kube-vip's own config struct (file_keys.cpp).
+struct file_key {
+  std::string_view yaml;    ///< the YAML name (`enableARP`)
+  std::string_view knob;    ///< canonical name of the knob it sets; "" = not supported
+  std::string_view instead; ///< unsupported keys: what to write instead
+};
+
+/// kube-vip's YAML names, in struct order.
+const std::vector<file_key>& kube_vip_file_keys();
+
 // -- value parsers (config_parse.cpp) ----------------------------------------------
 
 /// Go strconv.ParseBool.

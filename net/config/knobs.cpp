@@ -302,10 +302,18 @@ std::vector<knob_row> make_rows() {
           text(&S::trace_path)),
       row("kvip_log_format", "logFormat", "text", K::choice, "log format: text or json",
           choice(&S::log_output, log_format_words)),
+      row("kvip_admin_conf", "adminConf", "/etc/kubernetes/admin.conf", K::text,
+          "the kubeconfig kube-vip's static-pod bootstrap rules apply to (e.g. super-admin.conf)",
+          required_text(&S::admin_conf, non_empty, "a file path")),
+      row("kvip_kubernetes_host", "kubernetesHost", "", K::text,
+          "address the bootstrap host name `kubernetes` resolves to (\"\" = /etc/hosts, the "
+          "static pod's hostAlias)",
+          text(&S::kubernetes_host, is_ip, "an IP address")),
 
       // -- 1.2 VIP / interface --
       row("address", "address", "", K::list,
-          "control-plane VIP: IP, comma list (one per family) or a DNS name", parse_address),
+          "control-plane VIPs: comma list of IPs or DNS names, one VIP each (dual stack: v4,v6)",
+          parse_address),
       alias("vip_address", "vip", "address", K::list),
       row("port", "port", "6443", K::integer, "API server port", integer(&S::port, 1, 65535)),
       row("vip_subnet", "vipSubnet", "(32 / 128 per address family)", K::list,
@@ -399,7 +407,7 @@ std::vector<knob_row> make_rows() {
       row("control_plane_health_check_ca_path", "controlPlaneHealthCheckCAPath", "", K::text,
           "extra CA for an https health check URL", text(&S::cp_health_check_ca_path)),
       row("health_check_port", "healthCheckPort", "0", K::integer,
-          "/healthz listener port (0 = off, else >= 1024)", apply_health_port),
+          "kube-vip's /healthz (\"OK\") listener port (0 = off, else >= 1024)", apply_health_port),
 
       // -- 1.6 services --
       row("lb_class_only", "lbClassOnly", "false", K::boolean,
@@ -492,10 +500,11 @@ std::vector<knob_row> make_rows() {
           integer(&S::zebra_version, 2, 6)),
       row("zebra_software_name", "zebraSoftwareName", "frr8.3", K::text, "zebra software name",
           text(&S::zebra_software_name)),
-      empty_is_value(row("prometheus_server", "prometheusHTTPServer", ":2112", K::text,
-                         "metrics listener [host]:port (\"\" = off)",
-                         text(&S::prometheus_server, is_listen_address,
-                              "\"\" or [host]:port with port 0..65535 (0 = any free port)"))),
+      // An empty env var means the default, as in kube-vip; "" by flag or file turns it off.
+      row("prometheus_server", "prometheusHTTPServer", ":2112", K::text,
+          "metrics listener [host]:port (\"\" = off)",
+          text(&S::prometheus_server, is_listen_address,
+               "\"\" or [host]:port with port 0..65535 (0 = any free port)")),
   };
 }
 

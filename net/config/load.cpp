@@ -68,6 +68,7 @@ struct name_index {
   std::map<std::string, size_t> by_env;
   std::map<std::string, size_t> by_flag;
   std::map<std::string, size_t> by_canonical;
+  std::map<std::string, size_t, std::less<>> by_yaml; // kube-vip's config-file names
 
   explicit name_index(const std::vector<knob_row>& rows) {
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -77,14 +78,26 @@ struct name_index {
       if (!r.info.flag.empty()) by_flag.emplace(r.info.flag, i);
       by_canonical.emplace(canonical_name(r), i);
     }
+    for (auto& k : kube_vip_file_keys())
+      if (auto i = by_canonical.find(std::string{k.knob}); i != by_canonical.end())
+        by_yaml.emplace(k.yaml, i->second);
   }
 
   std::optional<size_t> file_key(const std::string& key) const {
     if (auto i = by_env.find(key); i != by_env.end()) return i->second;
     if (auto i = by_flag.find(key); i != by_flag.end()) return i->second;
+    if (auto i = by_yaml.find(key); i != by_yaml.end()) return i->second;
     return std::nullopt;
   }
 };
+
+// Why an unknown file key is wrong, naming the replacement for kube-vip keys kvip does not read.
+std::string unknown_key_text(const std::string& key) {
+  for (auto& k : kube_vip_file_keys())
+    if (k.yaml == key && k.knob.empty())
+      return "a kube-vip key kvip does not read from a file: " + std::string{k.instead};
+  return "unknown configuration key (use an env, flag or kube-vip config-file name, see --help)";
+}
 
 const name_index& names() {
   static const name_index index{knob_rows()};
@@ -139,7 +152,8 @@ void read_file(const std::string& path, candidates& out, load_result& res) {
     return fail("valid YAML/JSON (" + std::string{e.what()} + ")");
   }
   if (root.IsNull()) return; // an empty file sets nothing
-  if (!root.IsMap()) return fail("a YAML mapping of knob names (env or flag names) to values");
+  if (!root.IsMap())
+    return fail("a YAML mapping of knob names (env, flag or kube-vip names) to values");
   auto& rows = knob_rows();
   for (const auto& kv : root) {
     auto key = kv.first.IsScalar() ? kv.first.Scalar() : std::string{"?"};
@@ -147,8 +161,7 @@ void read_file(const std::string& path, candidates& out, load_result& res) {
     auto raw_value = kv.second.IsScalar() ? kv.second.Scalar() : std::string{"<structured>"};
     auto idx = kv.first.IsScalar() ? names().file_key(key) : std::nullopt;
     if (!idx) {
-      res.problems.push_back(
-          {spelled, raw_value, "unknown configuration key (use an env or flag name, see --help)"});
+      res.problems.push_back({spelled, raw_value, unknown_key_text(key)});
       continue;
     }
     auto& row = rows[*idx];
@@ -158,7 +171,12 @@ void read_file(const std::string& path, candidates& out, load_result& res) {
     }
     auto text = yaml_text(kv.second, canonical_name(row) == "vip_leaseannotations");
     if (!text) {
-      res.problems.push_back({spelled, raw_value, "a scalar or a list of scalars"});
+      res.problems.push_back(
+          {spelled, raw_value,
+           key == "leaderElection" && kv.second.IsMap()
+               ? "a boolean (vip_leaderelection); kube-vip's leaseDuration, renewDeadline and "
+                 "retryPeriod go at the top level of the file"
+               : "a scalar or a list of scalars"});
       continue;
     }
     if (out[*idx]) {

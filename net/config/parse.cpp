@@ -282,18 +282,18 @@ bool is_instance_name(std::string_view s) {
 }
 
 void parse_address(settings& s, const std::string& v, error_sink& e) {
+  // kube-vip splits on commas and makes one VIP of every item: an IP literal
+  // or a DNS name (dual stack is "IPv4,IPv6"); items are not trimmed.
   auto items = v.empty() ? std::vector<std::string>{} : split(v, ',');
-  int v4 = 0;
-  int v6 = 0;
-  for (auto& item : items) {
-    int fam = ip_family(item);
-    v4 += fam == 4;
-    v6 += fam == 6;
-    if (fam == 0 && !(items.size() == 1 && is_dns_name(item)))
-      return e.fail("comma-separated IPv4/IPv6 addresses (at most one per family) or one DNS name");
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto tag = "[" + std::to_string(i) + "]";
+    if (ip_family(items[i]) == 0 && !is_dns_name(items[i]))
+      e.fail_part(tag, items[i], "an IPv4/IPv6 address or a DNS name (comma-separated list)");
+    else if (std::find(items.begin(), items.begin() + static_cast<long>(i), items[i]) !=
+             items.begin() + static_cast<long>(i))
+      e.fail_part(tag, items[i], "each address once");
   }
-  if (v4 > 1 || v6 > 1) return e.fail("at most one IPv4 and one IPv6 address");
-  s.address = std::move(items);
+  if (e.ok()) s.address = std::move(items);
 }
 
 void parse_subnet(settings& s, const std::string& v, error_sink& e) {

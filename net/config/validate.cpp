@@ -90,7 +90,8 @@ void resolve_subnets(settings& c, checker& ck) {
   if (c.vip_subnet_text.empty()) return; // 32 / 128 stay
   auto items = split(c.vip_subnet_text, ',');
   bool has_auto = std::find(items.begin(), items.end(), "auto") != items.end();
-  bool literal = !c.address.empty() && ip_family(c.address.front()) != 0;
+  bool literal = !c.address.empty() && std::all_of(c.address.begin(), c.address.end(),
+                                                   [](auto& a) { return ip_family(a) != 0; });
   if (has_auto && (!c.arp || !c.services || !c.address.empty()))
     ck.fail("vip_subnet", c.vip_subnet_text,
             "auto only in ARP mode (vip_arp) with services (svc_enable) and no address");
@@ -109,9 +110,11 @@ void resolve_subnets(settings& c, checker& ck) {
   } else {
     return ck.fail("vip_subnet", c.vip_subnet_text, "at most two entries: IPv4,IPv6");
   }
+  std::vector<int> set_by; // families already given a prefix by an earlier entry
   for (size_t i = 0; i < families.size(); ++i) {
     auto& item = items[std::min(i, items.size() - 1)];
     auto& target = families[i] == 4 ? c.subnet_v4 : c.subnet_v6;
+    auto before = target;
     if (item == "auto") {
       target = prefix_length{true, 0};
       continue;
@@ -124,6 +127,12 @@ void resolve_subnets(settings& c, checker& ck) {
                          std::to_string(families[i]) + ": a prefix length 0.." +
                          std::to_string(max) + " or auto");
     target = prefix_length{false, static_cast<int>(*bits)};
+    bool again = std::find(set_by.begin(), set_by.end(), families[i]) != set_by.end();
+    if (again && !(before == target))
+      return ck.fail("vip_subnet", c.vip_subnet_text,
+                     "one prefix length per address family (entry " + std::to_string(i + 1) +
+                         " differs from an earlier IPv" + std::to_string(families[i]) + " entry)");
+    set_by.push_back(families[i]);
   }
 }
 
@@ -192,6 +201,12 @@ void check_health(const settings& c, checker& ck) {
   if (c.cp_health_check_timeout <= 0ms)
     ck.fail("control_plane_health_check_timeout_seconds", fmt(c.cp_health_check_timeout),
             "a duration > 0");
+  // health_check_port listens on every address: it cannot share the metrics listener's port.
+  auto& prom = c.prometheus_server;
+  if (c.health_check_port != 0 && !prom.empty() &&
+      prom.substr(prom.rfind(':') + 1) == std::to_string(c.health_check_port))
+    ck.fail("health_check_port", std::to_string(c.health_check_port),
+            "a port other than prometheus_server's (" + prom + ")");
 }
 
 void check_nexthop(const mpbgp_options& m, const settings& c, checker& ck, const std::string& key,

@@ -13,7 +13,7 @@ start_daemon() { # start_daemon LOGFILE [extra env...]
   DAEMON=$!
   PIDS+=("$DAEMON")
   poll 10 grep -q "telemetry: serving" "$log" || { fail "daemon did not start"; cat "$log"; finish; exit 1; }
-  PORT=$(sed -n 's/.*telemetry: serving.*(port \([0-9]*\)).*/\1/p' "$log" | head -1)
+  PORT=$(sed -n 's/.*telemetry: serving \/metrics.*(port \([0-9]*\)).*/\1/p' "$log" | head -1)
   URL="http://127.0.0.1:$PORT"
 }
 
@@ -64,7 +64,10 @@ check "SIGTERM removed the VIP" sh -c "! ip -o addr show dev eth0 | grep -q '10.
 check "port closed after exit" sh -c "! curl -sf '$URL/healthz'"
 
 # Tracing cannot be switched on without a file: 409 with a clear message.
-start_daemon "$TMP/log2"
+# health_check_port: kube-vip's own liveness listener, /healthz -> "OK" and nothing else.
+start_daemon "$TMP/log2" health_check_port=18081
+check "health_check_port serves /healthz OK" poll 5 sh -c "[ \"\$(curl -sf http://127.0.0.1:18081/healthz)\" = OK ]"
+check "health_check_port serves nothing else" [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/metrics)" = 404 ]
 check "POST /trace without a trace file is 409" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/trace?enabled=true")" = 409 ]
 kill -TERM "$DAEMON"; wait "$DAEMON"
 

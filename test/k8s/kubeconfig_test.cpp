@@ -1,6 +1,8 @@
 // kubeconfig parsing, kube-vip's configuration choice, in-cluster setup.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "k8s/base64.hpp"
 #include "k8s/kubeconfig.hpp"
 #include "temp_dir.hpp"
@@ -224,4 +226,96 @@ TEST(K8sInCluster, FilesAndErrors) {
   EXPECT_EQ(r->default_namespace, "default");
   expect_error(in_cluster_config(env_of({{"KUBERNETES_SERVICE_HOST", "h"}}), d.str()),
                {"not running in a cluster"});
+}
+
+// kube-vip's static-pod bootstrap (reference §2.8): with admin.conf and cp_enable the client
+// goes to this node's API server, because the VIP in admin.conf answers only once kube-vip
+// itself brings it up.
+TEST(K8sConfigSelect, StaticPodBootstrap) {
+  temp_dir d;
+  auto conf = [](const std::string& server) {
+    return kubeconfig("    server: " + server + "\n", "    token: t\n");
+  };
+  struct bootstrap_case {
+    const char* name;
+    std::string admin_server; ///< "" = no admin.conf
+    bool explicit_conf;       ///< an explicit kubeconfig is given as well
+    bool cp_enable;
+    std::string kubernetes_addr;
+    int port;
+    std::string host;
+    std::string want_server;
+    std::string want_resolve;
+  };
+  const bootstrap_case cases[] = {
+      {"admin.conf without cp_enable", "https://10.0.0.100:6443", false, false, "", 6443, "",
+       "https://10.0.0.100:6443", ""},
+      {"cp_enable: kubernetes:<port>", "https://10.0.0.100:6443", false, true, "", 6443, "",
+       "https://kubernetes:6443", ""},
+      {"cp_enable, other port", "https://10.0.0.100:6443", false, true, "", 7443, "",
+       "https://kubernetes:7443", ""},
+      {"cp_enable, pinned host", "https://10.0.0.100:6443", false, true, "", 6443, "10.0.0.5",
+       "https://kubernetes:6443", "kubernetes:6443:10.0.0.5"},
+      {"cp_enable, pinned IPv6 host", "https://10.0.0.100:6443", false, true, "", 6443, "fd00::5",
+       "https://kubernetes:6443", "kubernetes:6443:[fd00::5]"},
+      {"cp_enable keeps the scheme", "http://10.0.0.100:6443", false, true, "", 6443, "",
+       "http://kubernetes:6443", ""},
+      {"kubernetes_addr wins", "https://10.0.0.100:6443", false, true, "10.0.0.7", 6443, "",
+       "https://10.0.0.7:6443", ""},
+      {"explicit kubeconfig is used as is", "https://10.0.0.100:6443", true, true, "", 6443, "",
+       "https://explicit:6443", ""},
+      {"~/.kube/config is used as is", "", false, true, "", 6443, "", "https://home:6443", ""},
+  };
+  d.write("home/.kube/config", conf("https://home:6443"));
+  for (const auto& c : cases) {
+    config_sources s;
+    s.admin_conf = d.str() + "/admin.conf";
+    std::filesystem::remove(s.admin_conf);
+    if (!c.admin_server.empty()) d.write("admin.conf", conf(c.admin_server));
+    if (c.explicit_conf) s.kubeconfig = d.write("explicit.conf", conf("https://explicit:6443"));
+    s.home = d.str() + "/home";
+    s.env = env_of({});
+    s.control_plane = c.cp_enable;
+    s.kubernetes_addr = c.kubernetes_addr;
+    s.port = c.port;
+    s.kubernetes_host = c.host;
+    auto r = select_config(s);
+    ASSERT_TRUE(r.ok()) << c.name << ": " << r.err().describe();
+    EXPECT_EQ(r->server, c.want_server) << c.name;
+    EXPECT_EQ(r->resolve, c.want_resolve) << c.name;
+    EXPECT_EQ(r->token, "t") << c.name; // admin.conf's credentials stay
+    bool bootstrap = c.want_server.find("kubernetes:") != std::string::npos;
+    EXPECT_EQ(r->source.find("cp_enable") != std::string::npos, bootstrap) << r->source;
+  }
+}
+
+TEST(K8sConfigSelect, CpDetectUsesTheSearchAndReportsItsFailure) {
+  temp_dir d;
+  d.write("admin.conf", kubeconfig("    server: https://10.0.0.100:6443\n", "    token: t\n"));
+  config_sources s;
+  s.admin_conf = d.str() + "/admin.conf";
+  s.home = d.str();
+  s.env = env_of({});
+  s.control_plane = true;
+  s.detect_control_plane = true;
+  std::string seen;
+  s.detect = [&](const connection_config& admin) -> result<connection_config> {
+    seen = admin.server;
+    auto c = admin;
+    c.server = "https://192.168.1.10:6443";
+    return c;
+  };
+  auto r = select_config(s);
+  ASSERT_TRUE(r.ok()) << r.err().describe();
+  EXPECT_EQ(seen, "https://10.0.0.100:6443"); // the search starts from admin.conf
+  EXPECT_EQ(r->server, "https://192.168.1.10:6443");
+  EXPECT_NE(r->source.find("cp_detect"), std::string::npos) << r->source;
+  s.detect = [](const connection_config&) -> result<connection_config> {
+    return make_error(error_kind::config, "cp_detect: nothing answers");
+  };
+  expect_error(select_config(s), {"cp_detect", "nothing answers"});
+  s.control_plane = false; // cp_detect alone does nothing (kube-vip: only with cp_enable)
+  r = select_config(s);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->server, "https://10.0.0.100:6443");
 }

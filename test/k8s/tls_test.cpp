@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "k8s/client.hpp"
+#include "k8s/kubeconfig.hpp"
 #include "temp_dir.hpp"
 
 using namespace kvip::k8s;
@@ -171,4 +172,17 @@ TEST_F(K8sTls, ServerRequiringClientCertRejectsUsWithoutOne) {
   c.client_key_file.clear();
   auto r = fetch(c);
   EXPECT_FALSE(r.ok() && r->status == 200);
+}
+
+TEST_F(K8sTls, CpDetectPicksTheCertificateIpThatAnswers) {
+  auto admin = base();
+  admin.ca_file = dir_->str() + "/ca.crt";
+  auto probe = "127.0.0.1:" + std::to_string(port_);
+  auto r = find_local_api_server(admin, probe);
+  ASSERT_TRUE(r.ok()) << r.err().describe();
+  EXPECT_EQ(r->server, "https://" + probe); // the certificate's one IP SAN, the probe's port
+  EXPECT_NE(r->source.find("cp_detect"), std::string::npos) << r->source;
+  auto none = find_local_api_server(admin, "127.0.0.1:" + std::to_string(free_port()));
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.err().message.find("cp_detect"), std::string::npos) << none.err().message;
 }

@@ -314,4 +314,34 @@ TEST_F(NetnsCluster, LeaderLinkDownMovesTheVipAndNoOverlapWhenItReturns) {
             std::vector<mac_address>{c_->lab().nodes()[static_cast<std::size_t>(next)].mac});
 }
 
+// kube-vip's static-pod bootstrap (issue 7 §6): the first control-plane node's admin.conf names
+// the VIP, which answers only once kvip itself brings it up. With cp_enable kvip must talk to
+// kubernetes:<port> instead. In a pod a hostAlias maps `kubernetes` to 127.0.0.1; here the
+// knob kvip_kubernetes_host points the name at the lab's API server (the machine's /etc/hosts,
+// shared by every namespace, is left alone), and kvip_admin_conf makes the test's file the
+// admin.conf. Were admin.conf's server used, no Lease could be taken and the VIP never came up.
+TEST_F(NetnsCluster, AdminConfNamingTheVipBootstrapsThroughKubernetesHost) {
+  kvip::sim::cluster_options o;
+  o.nodes = 1;
+  o.start_nodes = false;
+  start(o);
+  auto admin = c_->workdir() + "/admin.conf";
+  std::ofstream{admin}
+      << "apiVersion: v1\nkind: Config\n"
+      << "clusters:\n- name: lab\n  cluster:\n    server: http://10.99.0.100:6443\n"
+      << "users:\n- name: lab\n  user: {}\n"
+      << "contexts:\n- name: lab\n  context:\n    cluster: lab\n    user: lab\n"
+      << "current-context: lab\n";
+  ASSERT_EQ(c_->start_node(0, {{"k8s_config_file", admin},
+                               {"kvip_admin_conf", admin},
+                               {"kvip_kubernetes_host", "10.99.0.254"},
+                               {"port", "6443"}}),
+            "");
+  ASSERT_NO_FATAL_FAILURE(find_leader());
+  EXPECT_EQ(first_, 0);
+  auto log = slurp(c_->node_log(0));
+  EXPECT_NE(log.find("http://kubernetes:6443"), std::string::npos) << log;
+  EXPECT_NE(log.find("kubernetes -> 10.99.0.254"), std::string::npos) << log;
+}
+
 } // namespace

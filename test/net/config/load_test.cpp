@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <unistd.h>
@@ -74,12 +75,90 @@ private:
 
 // -- defaults -----------------------------------------------------------------------
 
-TEST(ConfigLoad, DefaultsEqualKubeVips) {
+// kube-vip's defaults, written down from reference/kube-vip-behaviour.md §1 as the text
+// kube-vip itself would be given; never taken from kvip's own `settings{}`.
+const std::map<std::string, std::string> kube_vip_defaults{
+    {"vip_arp", "false"},
+    {"bgp_enable", "false"},
+    {"vip_routingtable", "false"},
+    {"vip_wireguard", "false"},
+    {"cp_enable", "false"},
+    {"svc_enable", "false"},
+    {"cp_detect", "false"},
+    {"k8s_config_file", "/etc/kubernetes/admin.conf"},
+    {"cp_namespace", "kube-system"},
+    {"vip_loglevel", "0"},
+    {"port", "6443"},
+    {"vip_interfaceloglobal", "false"},
+    {"vip_allow_interface_not_up", "false"},
+    {"vip_skipdad", "false"},
+    {"vip_preserve_on_leadership_loss", "false"},
+    {"vip_ddns", "false"},
+    {"dns_mode", "first"},
+    {"dhcp_backoff_attempts", "3"},
+    {"vip_leaderelection", "false"},
+    {"vip_leasename", "plndr-cp-lock"},
+    {"svc_leasename", "plndr-svcs-lock"},
+    {"vip_leaseduration", "15"},
+    {"vip_renewdeadline", "10"},
+    {"vip_retryperiod", "2"},
+    {"svc_election", "false"},
+    {"per_service_election_on_demand", "false"},
+    {"vip_loseleadership", "false"},
+    {"vip_loseleadership_timeout_seconds", "30"},
+    {"vip_arpRate", "3000"},
+    {"lb_enable", "false"},
+    {"lb_port", "6443"},
+    {"lb_fwdmethod", "local"},
+    {"backend_health_check_interval", "5"},
+    {"control_plane_health_check_period_seconds", "5"},
+    {"control_plane_health_check_timeout_seconds", "3"},
+    {"control_plane_health_check_failure_threshold", "3"},
+    {"health_check_port", "0"},
+    {"lb_class_only", "false"},
+    {"lb_class_name", "kube-vip.io/kube-vip-class"},
+    {"lb_class_legacy_handling", "true"},
+    {"enable_endpoints", "false"},
+    {"disable_service_updates", "false"},
+    {"enable_service_security", "false"},
+    {"enable_node_labeling", "false"},
+    {"enable_upnp", "false"},
+    {"debounce_time", "0s"},
+    {"egress_withnftables", "true"},
+    {"egress_enableinternalsnat", "false"},
+    {"egress_clean", "false"},
+    {"vip_routingtableid", "198"},
+    {"vip_routingtabletype", "1"},
+    {"vip_routingprotocol", "248"},
+    {"vip_cleanroutingtable", "false"},
+    {"bgp_as", "65000"},
+    {"bgp_peeras", "65000"},
+    {"bgp_multihop", "false"},
+    {"bgp_hold_time", "30"},
+    {"bgp_keepalive_interval", "10"},
+    {"bgp_attach_ip_to_interface", "false"},
+    {"zebra_enable", "false"},
+    {"zebra_url", "unix:/var/run/frr/zserv.api"},
+    {"zebra_version", "6"},
+    {"zebra_software_name", "frr8.3"},
+    {"prometheus_server", ":2112"},
+};
+
+TEST(ConfigLoad, DefaultsEqualKubeVipsWrittenOut) {
+  // Loading nothing must give what loading kube-vip's defaults, spelled out, gives: a default
+  // that drifts from kube-vip's makes the two differ.
   auto r = load(make_sources({}));
-  settings want;
-  want.node_name = "test-node";
-  EXPECT_EQ(r.cfg, want);
+  auto spelled = load(make_sources(kube_vip_defaults));
+  EXPECT_EQ(r.cfg, spelled.cfg);
+  EXPECT_EQ(dump(r), dump(spelled)); // the same "no mode" problems, nothing about a value
+  EXPECT_TRUE(r.warnings.empty());
   auto& c = r.cfg;
+  EXPECT_FALSE(c.arp || c.bgp || c.routing_table || c.wireguard || c.control_plane || c.services ||
+               c.detect_control_plane || c.leader_election || c.ddns);
+  EXPECT_EQ(c.node_name, "test-node"); // the hostname, lower-cased
+  EXPECT_TRUE(c.address.empty());
+  EXPECT_EQ(c.interface, "");
+  EXPECT_EQ(c.log_level, 0);
   EXPECT_EQ(c.lease_duration, 15s);
   EXPECT_EQ(c.renew_deadline, 10s);
   EXPECT_EQ(c.retry_period, 2s);
@@ -339,8 +418,44 @@ TEST(ConfigLoad, EmptyEnvIsUnsetExceptWhereEmptyMeansSomething) {
   auto r = load(make_sources(env));
   EXPECT_TRUE(r.problems.empty()) << dump(r);
   EXPECT_EQ(r.cfg.lease_duration, 15s);
-  EXPECT_EQ(r.cfg.prometheus_server, "");
+  EXPECT_EQ(r.cfg.prometheus_server, ":2112"); // kube-vip: an empty env var is the default
   EXPECT_EQ(r.cfg.lb_class_name, "");
+}
+
+TEST(ConfigLoad, EmptyPrometheusServerBySource) {
+  struct prom_case {
+    const char* name;
+    std::map<std::string, std::string> env;
+    std::map<std::string, std::string> flags;
+    const char* file;
+    const char* want;
+  };
+  const prom_case cases[] = {
+      {"unset", {}, {}, nullptr, ":2112"},
+      {"empty env is the default", {{"prometheus_server", ""}}, {}, nullptr, ":2112"},
+      {"env value", {{"prometheus_server", ":9100"}}, {}, nullptr, ":9100"},
+      {"empty flag turns it off", {}, {{"prometheusHTTPServer", ""}}, nullptr, ""},
+      {"empty flag beats env",
+       {{"prometheus_server", ":9100"}},
+       {{"prometheusHTTPServer", ""}},
+       nullptr,
+       ""},
+      {"empty file value turns it off", {}, {}, "prometheus_server: \"\"\n", ""},
+      {"empty env leaves the file value",
+       {{"prometheus_server", ""}},
+       {},
+       "prometheusHTTPServer: \":9200\"\n",
+       ":9200"},
+  };
+  for (auto& c : cases) {
+    auto env = base_env();
+    env.insert(c.env.begin(), c.env.end());
+    std::optional<temp_file> file;
+    if (c.file) file.emplace(c.file);
+    auto r = load(make_sources(env, c.flags, file ? file->path() : std::string{}));
+    EXPECT_TRUE(r.problems.empty()) << c.name << "\n" << dump(r);
+    EXPECT_EQ(r.cfg.prometheus_server, c.want) << c.name;
+  }
 }
 
 TEST(ConfigLoad, IgnoredKnobsWarn) {

@@ -80,6 +80,44 @@ TEST(ConfigParse, DurationFormatting) {
 
 // -- names and addresses ----------------------------------------------------------
 
+struct address_case {
+  const char* name;
+  const char* text;
+  std::vector<std::string> want; ///< the VIPs, one per item
+  const char* bad_part;          ///< nullptr = valid; else the problem's key suffix
+};
+
+TEST(ConfigParse, AddressIsKubeVipsCommaList) {
+  const address_case cases[] = {
+      {"empty", "", {}, nullptr},
+      {"one ipv4", "192.0.2.10", {"192.0.2.10"}, nullptr},
+      {"dual stack", "192.0.2.10,2001:db8::10", {"192.0.2.10", "2001:db8::10"}, nullptr},
+      {"v6 first", "2001:db8::10,192.0.2.10", {"2001:db8::10", "192.0.2.10"}, nullptr},
+      {"two of a family", "192.0.2.10,192.0.2.11", {"192.0.2.10", "192.0.2.11"}, nullptr},
+      {"dns name", "cp.example.com", {"cp.example.com"}, nullptr},
+      {"names and ips", "cp.example.com,192.0.2.1", {"cp.example.com", "192.0.2.1"}, nullptr},
+      {"empty item", "192.0.2.10,", {}, "[1]"},
+      {"leading comma", ",192.0.2.10", {}, "[0]"},
+      {"space is not trimmed", "192.0.2.10, 192.0.2.11", {}, "[1]"},
+      {"duplicate", "192.0.2.10,192.0.2.10", {}, "[1]"},
+      {"bad ip", "192.0.2.300", {}, "[0]"},
+      {"cidr is not an address", "192.0.2.10/24", {}, "[0]"},
+  };
+  for (auto& c : cases) {
+    settings s;
+    error_sink sink{c.text};
+    parse_address(s, c.text, sink);
+    if (c.bad_part == nullptr) {
+      EXPECT_TRUE(sink.ok()) << c.name;
+      EXPECT_EQ(s.address, c.want) << c.name;
+      continue;
+    }
+    ASSERT_FALSE(sink.ok()) << c.name;
+    EXPECT_EQ(sink.items().front().key, c.bad_part) << c.name;
+    EXPECT_TRUE(s.address.empty()) << c.name; // nothing half-applied
+  }
+}
+
 TEST(ConfigParse, AddressesAndNames) {
   EXPECT_EQ(ip_family("192.0.2.1"), 4);
   EXPECT_EQ(ip_family("2001:db8::1"), 6);
