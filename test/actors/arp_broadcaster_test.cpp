@@ -49,7 +49,7 @@ struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<std::vector<kvip::msg::vip_conflict>> reports =
       std::make_shared<std::vector<kvip::msg::vip_conflict>>();
   caf::actor sink;
-  caf::actor arp;
+  kvip::msg::announcer_actor arp;
 
   fixture() {
     host->add_link("eth0", eth0, ours);
@@ -74,6 +74,7 @@ struct fixture : test_coordinator_fixture<> {
     opts.node_name = "n1";
     kvip::register_sibling(sys, "events", sink);
     opts.event_sink = "events";
+    opts.io_detached = false; // the I/O actor runs on the test coordinator too
     arp = kvip::spawn_arp_broadcaster(self.ptr(), std::move(opts), host, reg);
     sched.run();
   }
@@ -141,7 +142,7 @@ struct fixture : test_coordinator_fixture<> {
     kvip::msg::frame_seen m;
     m.ifindex = ifindex;
     m.bytes = f;
-    caf::anon_send(arp, m);
+    caf::anon_send(caf::actor_cast<caf::actor>(arp), m);
     sched.run();
   }
 };
