@@ -1,5 +1,5 @@
 // The announcer's host calls run off the scheduler (actors/arp_broadcaster_io):
-// with ONE scheduler thread, a netlink call that hangs for 2 s in the
+// with ONE scheduler thread, a netlink call that hangs for 3 s in the
 // announcer must not stop the elector renewing its Lease. A real (threaded)
 // actor system, not the test coordinator: blocking is what is tested.
 #define CAF_SUITE arp_broadcaster_io
@@ -36,7 +36,7 @@ bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds budge
 }
 
 /// Makes the fake host's address listing hang (as a netlink call stuck on the
-/// kernel's rtnl lock would) once armed, until released or 2 s passed.
+/// kernel's rtnl lock would) once armed, until released or 3 s passed.
 struct slow_netlink {
   std::atomic<int> adds{0};
   std::atomic<bool> armed{false};
@@ -50,7 +50,7 @@ struct slow_netlink {
     if (!armed || call.rfind("addresses ", 0) != 0) return;
     blocking = true;
     std::unique_lock lock{mtx};
-    cv.wait_for(lock, 2s, [this] { return released; });
+    cv.wait_for(lock, 3s, [this] { return released; });
     blocking = false;
   }
 
@@ -102,8 +102,10 @@ caf::behavior lease_store(caf::event_based_actor* self,
 kvip::elector_options elector_opts() {
   kvip::elector_options o;
   o.timings.identity = "n1";
-  o.timings.lease_duration = 1000ms;
-  o.timings.renew_deadline = 800ms;
+  // Renewals every 100 ms; a deadline long enough that a loaded machine does
+  // not lose the Lease (a withdraw would wait for the hung announcer).
+  o.timings.lease_duration = 5000ms;
+  o.timings.renew_deadline = 4000ms;
   o.timings.retry_period = 100ms;
   o.vips = {{"10.0.0.100", 32, "eth0"}};
   o.request_timeout = 500ms;
@@ -139,7 +141,7 @@ CAF_TEST(a netlink call hanging in the announcer does not delay lease renewals) 
   slow->armed = true;
   CAF_CHECK(wait_for([&] { return slow->blocking.load(); }, 5s));
   auto before = renewals->load();
-  CAF_CHECK(wait_for([&] { return *renewals >= before + 5; }, 1500ms));
+  CAF_CHECK(wait_for([&] { return *renewals >= before + 5; }, 2000ms));
   CAF_CHECK(slow->blocking.load()); // the renewals happened while it hung
   CAF_MESSAGE("renewals while blocked: " << (renewals->load() - before));
 
