@@ -111,20 +111,10 @@ struct arp_state {
 
 using arp_actor = msg::announcer_impl_actor::stateful_pointer<arp_state>;
 
-msg::l2_link to_msg(const net::netlink::link_info& l) {
-  return {l.ifindex, l.name, net::to_string(l.mac)};
-}
+using kvip::to_msg; // the link conversions (actors/arp_broadcaster_io.hpp)
 
 msg::l2_vip to_msg(const l2::vip& v) {
   return {v.key, v.prefix.to_string(), v.interface};
-}
-
-net::netlink::link_info from_msg(const msg::l2_link& l) {
-  net::netlink::link_info out;
-  out.ifindex = l.ifindex;
-  out.name = l.name;
-  out.mac = net::parse_mac(l.mac).value_or(net::mac_address{});
-  return out;
 }
 
 // -- timers -----------------------------------------------------------------------

@@ -70,18 +70,6 @@ struct io_state {
 
 using io_actor = msg::announcer_io_actor::stateful_pointer<io_state>;
 
-msg::l2_link to_msg(const net::netlink::link_info& l) {
-  return {l.ifindex, l.name, net::to_string(l.mac)};
-}
-
-net::netlink::link_info from_msg(const msg::l2_link& l) {
-  net::netlink::link_info out;
-  out.ifindex = l.ifindex;
-  out.name = l.name;
-  out.mac = net::parse_mac(l.mac).value_or(net::mac_address{});
-  return out;
-}
-
 void ensure_listener(io_state& st, const net::netlink::link_info& link) {
   if (!st.listen || st.listeners.count(link.ifindex) != 0) return;
   auto me = st.announcer;
@@ -266,6 +254,18 @@ msg::announcer_io_actor::behavior_type io_fn(io_actor self, std::shared_ptr<l2::
 }
 
 } // namespace
+
+msg::l2_link to_msg(const net::netlink::link_info& l) {
+  return {l.ifindex, l.name, net::to_string(l.mac)};
+}
+
+net::netlink::link_info from_msg(const msg::l2_link& l) {
+  net::netlink::link_info out;
+  out.ifindex = l.ifindex;
+  out.name = l.name;
+  out.mac = net::parse_mac(l.mac).value_or(net::mac_address{});
+  return out;
+}
 
 msg::announcer_io_actor spawn_arp_broadcaster_io(caf::local_actor* parent,
                                                  std::shared_ptr<net::l2::host> host, bool listen,

@@ -26,6 +26,9 @@
 namespace kvip::net::l2 {
 class host;
 }
+namespace kvip::net::netlink {
+struct link_info;
+}
 
 namespace kvip {
 
@@ -36,5 +39,10 @@ namespace kvip {
 msg::announcer_io_actor spawn_arp_broadcaster_io(caf::local_actor* parent,
                                                  std::shared_ptr<net::l2::host> host, bool listen,
                                                  bool detached);
+
+/// A link as the announcer's internal messages carry it, and back (the
+/// fields the announcer uses: ifindex, name, MAC).
+msg::l2_link to_msg(const net::netlink::link_info& l);
+net::netlink::link_info from_msg(const msg::l2_link& l);
 
 } // namespace kvip
