@@ -1,464 +1,331 @@
 #include "actors/arp_broadcaster.hpp"
 
-#include <algorithm>
+#include <deque>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
+#include "actors/arp_broadcaster_io.hpp"
 #include "actors/node.hpp"
 #include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
+#include "net/l2/announce_schedule.hpp"
+#include "net/l2/conflict_limit.hpp"
 #include "net/l2/frames.hpp"
-#include "net/l2/host.hpp"
+#include "net/l2/vip_set.hpp"
 #include "net/telemetry/metrics.hpp"
 
 namespace kvip {
 
 namespace {
 
-constexpr std::uint32_t ifa_f_dadfailed = 0x08; // IFA_F_DADFAILED (linux/if_addr.h)
+namespace l2 = net::l2;
 
-/// A VIP of the desired set, checked.
-struct wanted {
-  msg::vip_spec spec;
-  net::ip_prefix prefix;
-  std::string key;   ///< "10.0.0.100/32%eth0": identity in the set
-  std::string label; ///< "10.0.0.100": metrics label, conflict reports
-};
-
-/// A VIP held on an interface and announced.
-struct held {
-  wanted vip;
-  net::netlink::link_info link;
-  std::uint64_t generation = 0; ///< matches the pending announce_tick
+/// The metrics of one VIP (label node, vip).
+struct vip_metrics {
   net::telemetry::counter* frames = nullptr;
   net::telemetry::counter* conflicts = nullptr;
   net::telemetry::counter* readded = nullptr;
   net::telemetry::gauge* active = nullptr;
 };
 
-/// A desired VIP that could not be applied yet (retried every refresh).
-struct pending {
-  wanted vip;
-  std::string error;
+/// A reply given later than its request's handler: carries the request's
+/// cause and is traced like one `on` returns (actors/tracing.hpp).
+template <class Reply>
+struct later {
+  caf::typed_response_promise<Reply> promise;
+  std::uint64_t cause = 0;
+  std::uint64_t to = 0; ///< the requester's actor id, for the trace
+
+  template <class Self>
+  static later make(Self* self) {
+    later l;
+    l.promise = self->template make_response_promise<Reply>();
+    l.cause = current_cause();
+    l.to = self->current_sender() ? self->current_sender()->id() : 0;
+    return l;
+  }
+
+  template <class Self>
+  void deliver(Self* self, Reply r) {
+    r.cause = cause;
+    if (net::telemetry::trace_sink::instance().enabled()) detail::record(self->id(), to, r);
+    promise.deliver(std::move(r));
+  }
 };
 
-/// An address whose removal failed (retried, and again at shutdown and exit).
-struct leftover {
-  int ifindex = 0;
-  net::ip_prefix prefix;
+/// An announce_set waiting for its turn (sets are applied one at a time).
+struct queued_set {
+  msg::announce_set set;
+  later<msg::announce_result> reply;
 };
 
 struct arp_state {
   arp_options opts;
-  std::shared_ptr<net::l2::host> host;
+  l2::announce_schedule schedule{{}, {}};
+  l2::conflict_limit conflicts{std::chrono::milliseconds{10000}};
+  l2::vip_set vips;
   net::telemetry::registry* reg = nullptr;
-  std::map<std::string, held> vips;       // by key
-  std::map<std::string, pending> waiting; // by key
-  std::vector<leftover> leftovers;
-  std::map<std::string, caf::actor_clock::time_point> last_reported; // by label
-  std::map<int, std::unique_ptr<net::l2::listener>> listeners;       // by ifindex
-  std::uint64_t next_generation = 1;
+  msg::announcer_io_actor io;
+  msg::l2_status io_status;                   // as of the I/O actor's last answer
+  std::map<std::string, vip_metrics> metrics; // by label
+  std::deque<queued_set> queue;
+  std::uint64_t next_id = 1;
+  std::uint64_t applying = 0;      // id of the set being applied (0 = none)
+  std::vector<std::string> errors; // of the set being applied
+  std::uint64_t stopping_id = 0;   // id of the shutdown work (0 = none)
+  later<msg::shutdown_done> shutdown;
   bool retry_armed = false;
   bool stopping = false;
 
-  /// Runs when the actor exits, normally or not: stops the receive threads
-  /// and removes what is still held, so no address outlives its manager.
+  /// At exit (the I/O actor, linked, removes the addresses): the gauges say
+  /// nothing is held any more.
   ~arp_state() {
-    listeners.clear();
-    if (!host) return;
-    if (!vips.empty())
-      spdlog::warn("arp_broadcaster: exiting while holding {} VIPs; removing them", vips.size());
-    for (auto& [key, h] : vips) {
-      if (auto err = host->remove_address(h.link.ifindex, h.vip.prefix); !err.empty())
-        spdlog::error("arp_broadcaster: removing {} at exit: {}", key, err);
-      h.active->set(0);
-    }
-    remove_leftovers();
+    for (const auto& [key, e] : vips.entries())
+      if (e.state == l2::vip_state::held) metrics_for(e.v.label).active->set(0);
   }
 
-  /// Tries the failed removals again; logs and keeps the ones that fail again.
-  void remove_leftovers() {
-    std::erase_if(leftovers, [this](const leftover& l) {
-      auto err = host->remove_address(l.ifindex, l.prefix);
-      if (!err.empty())
-        spdlog::error("arp_broadcaster: {} stays on ifindex {}: {}", l.prefix.to_string(),
-                      l.ifindex, err);
-      return err.empty();
-    });
+  vip_metrics& metrics_for(const std::string& label) {
+    auto& m = metrics[label];
+    if (m.frames) return m;
+    auto counter = [&](const char* name, const char* help) {
+      return &reg->counter_family(name, help, {"node", "vip"}).with({opts.node_name, label});
+    };
+    m.frames = counter("kvip_arp_announcements_total",
+                       "Gratuitous ARP and unsolicited NA frames sent for a VIP.");
+    m.conflicts = counter("kvip_arp_conflicts_total",
+                          "Frames from another MAC claiming a VIP this node announces.");
+    m.readded = counter("kvip_vip_readded_total",
+                        "VIP addresses put back after something else removed them.");
+    m.active = &reg->gauge_family("kvip_vip_active", "1 while this node holds and announces a VIP.",
+                                  {"node", "vip"})
+                    .with({opts.node_name, label});
+    return m;
   }
 
   static inline const char* name = "arp_broadcaster";
 };
 
-using arp_actor = caf::stateful_actor<arp_state>;
+using arp_actor = msg::announcer_impl_actor::stateful_pointer<arp_state>;
 
-// -- metrics ------------------------------------------------------------------
+using kvip::to_msg; // the link conversions (actors/arp_broadcaster_io.hpp)
 
-net::telemetry::counter& counter_for(arp_state& st, const char* name, const char* help,
-                                     const std::string& vip) {
-  return st.reg->counter_family(name, help, {"node", "vip"}).with({st.opts.node_name, vip});
+msg::l2_vip to_msg(const l2::vip& v) {
+  return {v.key, v.prefix.to_string(), v.interface};
 }
 
-void attach_metrics(arp_state& st, held& h) {
-  const auto& v = h.vip.label;
-  h.frames = &counter_for(st, "kvip_arp_announcements_total",
-                          "Gratuitous ARP and unsolicited NA frames sent for a VIP.", v);
-  h.conflicts = &counter_for(st, "kvip_arp_conflicts_total",
-                             "Frames from another MAC claiming a VIP this node announces.", v);
-  h.readded = &counter_for(st, "kvip_vip_readded_total",
-                           "VIP addresses put back after something else removed them.", v);
-  h.active = &st.reg
-                  ->gauge_family("kvip_vip_active", "1 while this node holds and announces a VIP.",
-                                 {"node", "vip"})
-                  .with({st.opts.node_name, v});
-}
+// -- timers -----------------------------------------------------------------------
 
-// -- checking the desired set ---------------------------------------------------
-
-std::optional<wanted> check(const msg::vip_spec& s, std::string& err) {
-  auto addr = net::ip_address::parse(s.address);
-  if (!addr) {
-    err = fmt::format("vip \"{}\": not an IP address", s.address);
-    return std::nullopt;
-  }
-  int len = s.prefix_length == 0 ? addr->max_prefix() : s.prefix_length;
-  if (len < 1 || len > addr->max_prefix()) {
-    err = fmt::format("vip {}: prefix length {} is outside 1..{}", s.address, s.prefix_length,
-                      addr->max_prefix());
-    return std::nullopt;
-  }
-  if (s.interface.empty()) {
-    err = fmt::format("vip {}: no interface given", s.address);
-    return std::nullopt;
-  }
-  wanted w;
-  w.spec = s;
-  w.prefix = net::ip_prefix{*addr, len};
-  w.key = w.prefix.to_string() + "%" + s.interface;
-  w.label = addr->to_string();
-  return w;
-}
-
-// -- announcing -----------------------------------------------------------------
-
-/// Sends one announcement of `h`: IPv4 GARP request then reply, or an IPv6 NA.
-void announce_once(arp_state& st, held& h) {
-  const auto& a = h.vip.prefix.address;
-  std::vector<net::l2::frame> frames;
-  if (a.is_v4()) {
-    frames.push_back(net::l2::build_garp(h.link.mac, a, net::l2::garp_form::request));
-    frames.push_back(net::l2::build_garp(h.link.mac, a, net::l2::garp_form::reply));
-  } else {
-    frames.push_back(net::l2::build_unsolicited_na(h.link.mac, a));
-  }
-  for (const auto& f : frames) {
-    if (auto err = st.host->send(h.link.ifindex, f); !err.empty()) {
-      spdlog::warn("arp_broadcaster: announcing {} on {}: {}", h.vip.label, h.link.name, err);
-      return;
-    }
-    h.frames->inc();
-  }
-}
-
-/// Puts the address back if someone removed it (or IPv6 DAD failed on it).
-void ensure_address(arp_state& st, held& h) {
-  std::string err;
-  auto addrs = st.host->addresses(h.link.ifindex, err);
-  if (!err.empty()) {
-    spdlog::warn("arp_broadcaster: checking {} on {}: {}", h.vip.label, h.link.name, err);
-    return;
-  }
-  auto it = std::find_if(addrs.begin(), addrs.end(), [&](const net::netlink::addr_info& a) {
-    return a.prefix == h.vip.prefix;
-  });
-  if (it != addrs.end() && (it->flags & ifa_f_dadfailed) == 0) return;
-  if (it != addrs.end()) st.host->remove_address(h.link.ifindex, h.vip.prefix);
-  if (auto e = st.host->add_vip(h.link.ifindex, h.vip.prefix, {}); !e.empty()) {
-    spdlog::error("arp_broadcaster: {} vanished from {} and re-adding it failed: {}",
-                  h.vip.prefix.to_string(), h.link.name, e);
-    return;
-  }
-  h.readded->inc();
-  spdlog::warn("arp_broadcaster: {} was {} on {}; re-added it", h.vip.prefix.to_string(),
-               it == addrs.end() ? "removed" : "DAD-failed", h.link.name);
-}
-
-void ensure_listener(arp_actor* self, const net::netlink::link_info& link) {
-  auto& st = self->state;
-  if (!st.opts.listen || st.listeners.count(link.ifindex) != 0) return;
-  caf::actor_addr me = self->address(); // weak: the thread must not keep us alive
-  std::string err;
-  auto l = st.host->listen(
-      link.ifindex,
-      [me](int ifindex, net::l2::frame f) {
-        auto dest = caf::actor_cast<caf::actor>(me);
-        if (!dest) return;
-        msg::frame_seen m;
-        m.ifindex = ifindex;
-        m.bytes = std::move(f);
-        tell_anon(dest, std::move(m));
-      },
-      err);
-  if (!l) {
-    spdlog::warn("arp_broadcaster: cannot listen on {}: {}; conflicts there go unnoticed",
-                 link.name, err);
-    return;
-  }
-  st.listeners.emplace(link.ifindex, std::move(l));
-}
-
-/// Follows the interface by name (recreated link, new MAC); false if it is gone.
-bool relink(arp_actor* self, held& h) {
-  auto& st = self->state;
-  std::string err;
-  auto link = st.host->link(h.vip.spec.interface, err);
-  if (!link) {
-    spdlog::warn("arp_broadcaster: interface {} of {} is gone: {}", h.vip.spec.interface,
-                 h.vip.label, err);
-    return false;
-  }
-  if (link->ifindex != h.link.ifindex || link->mac != h.link.mac) {
-    spdlog::info("arp_broadcaster: {} is now ifindex {} ({}), was {} ({})", link->name,
-                 link->ifindex, net::to_string(link->mac), h.link.ifindex,
-                 net::to_string(h.link.mac));
-    h.link = *link;
-  }
-  ensure_listener(self, h.link);
-  return true;
-}
-
-/// Arms the announcement `step` of `h`: burst offsets, then every refresh.
-void arm(arp_actor* self, const held& h, std::uint32_t step) {
-  const auto& st = self->state;
-  const auto& b = st.opts.burst;
-  step = std::min<std::uint32_t>(step, static_cast<std::uint32_t>(b.size()));
-  caf::timespan delay = step == 0         ? b[0]
-                        : step < b.size() ? b[step] - b[step - 1]
-                                          : st.opts.refresh;
+/// Arms announcement `step` of the held VIP `e`.
+void arm(arp_actor self, const l2::vip_entry& e, std::uint32_t step) {
   msg::announce_tick t;
-  t.vip = h.vip.key;
-  t.generation = h.generation;
+  t.vip = e.v.key;
+  t.generation = e.generation;
   t.step = step;
-  tell_after(self, caf::actor{self}, delay, t);
+  tell_after(self, caf::actor_cast<msg::announcer_impl_actor>(self),
+             self->state.schedule.delay_before(step), t);
 }
 
-void on_tick(arp_actor* self, const msg::announce_tick& t) {
+/// Arms the retry timer while something waits: a VIP or a failed removal.
+void arm_retry(arp_actor self) {
   auto& st = self->state;
-  auto it = st.vips.find(t.vip);
-  if (st.stopping || it == st.vips.end() || it->second.generation != t.generation) return;
-  auto& h = it->second;
-  bool refresh = t.step >= st.opts.burst.size();
-  if (!refresh || relink(self, h)) {
-    ensure_address(st, h);
-    announce_once(st, h);
-  }
-  arm(self, h, t.step + 1);
-}
-
-// -- applying the desired set ------------------------------------------------------
-
-/// Adds the address and starts announcing; "" or an error naming VIP and interface.
-std::string activate(arp_actor* self, const wanted& w) {
-  auto& st = self->state;
-  std::string err;
-  auto link = st.host->link(w.spec.interface, err);
-  if (!link)
-    return fmt::format("vip {}: interface {} not found{}", w.prefix.to_string(), w.spec.interface,
-                       err.empty() ? "" : " (" + err + ")");
-  if (auto e = st.host->add_vip(link->ifindex, w.prefix, {}); !e.empty())
-    return fmt::format("vip {} on {}: {}", w.prefix.to_string(), link->name, e);
-  held h;
-  h.vip = w;
-  h.link = *link;
-  h.generation = st.next_generation++;
-  attach_metrics(st, h);
-  h.active->set(1);
-  auto& ref = st.vips.insert_or_assign(w.key, std::move(h)).first->second;
-  spdlog::info("arp_broadcaster: holding {} on {} ({}); announcing", w.prefix.to_string(),
-               link->name, net::to_string(link->mac));
-  ensure_listener(self, ref.link);
-  if (st.opts.burst.front() == caf::timespan{0}) {
-    announce_once(st, ref);
-    arm(self, ref, 1);
-  } else {
-    arm(self, ref, 0);
-  }
-  return {};
-}
-
-/// Removes the address (first) and stops announcing; "" or an error.
-std::string withdraw(arp_actor* self, held& h) {
-  auto& st = self->state;
-  h.active->set(0);
-  if (auto err = st.host->remove_address(h.link.ifindex, h.vip.prefix); !err.empty()) {
-    spdlog::error("arp_broadcaster: removing {} from {}: {}", h.vip.prefix.to_string(), h.link.name,
-                  err);
-    st.leftovers.push_back({h.link.ifindex, h.vip.prefix});
-    return fmt::format("vip {} on {}: {}", h.vip.prefix.to_string(), h.link.name, err);
-  }
-  spdlog::info("arp_broadcaster: withdrew {} from {}", h.vip.prefix.to_string(), h.link.name);
-  return {};
-}
-
-void arm_retry(arp_actor* self) {
-  auto& st = self->state;
-  if (st.retry_armed || (st.waiting.empty() && st.leftovers.empty())) return;
+  if (st.retry_armed || st.stopping) return;
+  if (st.vips.count(l2::vip_state::waiting) == 0 && st.io_status.leftovers.empty()) return;
   st.retry_armed = true;
-  tell_after(self, caf::actor{self}, st.opts.refresh, msg::retry_tick{});
+  tell_after(self, caf::actor_cast<msg::announcer_impl_actor>(self), st.schedule.refresh(),
+             msg::retry_tick{});
 }
 
-std::vector<std::string> active_list(const arp_state& st) {
-  std::vector<std::string> out;
-  for (const auto& [key, h] : st.vips)
-    out.push_back(h.vip.label);
-  return out;
-}
-
-msg::announce_result apply(arp_actor* self, const msg::announce_set& m) {
+void on_tick(arp_actor self, const msg::announce_tick& t) {
   auto& st = self->state;
-  msg::announce_result r;
-  if (st.stopping) {
-    r.error = "arp_broadcaster: shutting down; not announcing";
-    return r;
-  }
-  std::vector<std::string> errors;
-  std::map<std::string, wanted> desired;
-  for (const auto& s : m.vips) {
-    std::string err;
-    if (auto w = check(s, err))
-      desired.emplace(w->key, *w);
-    else
-      errors.push_back(err);
-  }
-  // Withdraw first, so an address moving between interfaces is never on both.
-  for (auto it = st.vips.begin(); it != st.vips.end();) {
-    if (desired.count(it->first) != 0) {
-      ++it;
+  const auto* e = st.vips.current(t.vip, t.generation);
+  if (st.stopping || e == nullptr) return;
+  msg::l2_announce a;
+  a.vip = to_msg(e->v);
+  a.link = to_msg(e->link);
+  a.generation = t.generation;
+  a.step = t.step;
+  a.refresh = st.schedule.is_refresh(t.step);
+  tell(self, st.io, a);
+}
+
+void on_announced(arp_actor self, const msg::l2_announced& r) {
+  auto& st = self->state;
+  st.io_status = r.status;
+  const auto* e = st.vips.current(r.key, r.generation);
+  if (st.stopping || e == nullptr) return; // withdrawn meanwhile
+  if (!r.link_gone) st.vips.relinked(r.key, from_msg(r.link));
+  auto& m = st.metrics_for(e->v.label);
+  m.frames->add(r.frames);
+  if (r.readded) m.readded->inc();
+  arm(self, *e, st.schedule.next(r.step));
+}
+
+// -- applying desired sets ------------------------------------------------------------
+
+/// Hands the effects of the set core to the I/O actor; the gauges of VIPs
+/// being removed drop at once.
+std::uint64_t perform(arp_actor self, const l2::set_effects& fx, bool retry_leftovers) {
+  auto& st = self->state;
+  msg::l2_apply w;
+  w.id = st.next_id++;
+  w.remove = fx.remove;
+  for (const auto& key : fx.remove)
+    if (auto it = st.vips.entries().find(key); it != st.vips.entries().end())
+      st.metrics_for(it->second.v.label).active->set(0);
+  for (const auto& v : fx.add)
+    w.add.push_back(to_msg(v));
+  w.announce_now = st.schedule.immediate();
+  w.retry_leftovers = retry_leftovers;
+  tell(self, st.io, w);
+  return w.id;
+}
+
+/// Starts the next queued set when none is being applied; the set stays at
+/// the front of the queue until its l2_applied arrives.
+void next_set(arp_actor self) {
+  auto& st = self->state;
+  while (st.applying == 0 && !st.queue.empty()) {
+    auto& q = st.queue.front();
+    if (st.stopping) {
+      msg::announce_result r;
+      r.error = "arp_broadcaster: shutting down; not announcing";
+      q.reply.deliver(self, r);
+      st.queue.pop_front();
       continue;
     }
-    if (auto err = withdraw(self, it->second); !err.empty()) errors.push_back(err);
-    it = st.vips.erase(it);
-  }
-  st.waiting.clear();
-  for (const auto& [key, w] : desired) {
-    if (st.vips.count(key) != 0) continue;
-    if (auto err = activate(self, w); !err.empty()) {
-      spdlog::warn("arp_broadcaster: {}", err);
-      errors.push_back(err);
-      st.waiting[key] = pending{w, err};
+    st.errors.clear();
+    std::vector<l2::vip> wanted;
+    for (const auto& s : q.set.vips) {
+      auto v = l2::check_vip(s.address, s.prefix_length, s.interface);
+      if (v)
+        wanted.push_back(*v);
+      else
+        st.errors.push_back(v.err().describe());
     }
+    st.applying = perform(self, st.vips.desire(wanted), false);
   }
-  arm_retry(self);
-  r.active = active_list(st);
-  for (const auto& e : errors)
-    r.error += (r.error.empty() ? "" : "; ") + e;
-  return r;
 }
 
-void on_retry(arp_actor* self) {
+/// Feeds one addition's outcome to the set core; a VIP that became held
+/// starts its schedule.
+void on_added(arp_actor self, const msg::l2_outcome& o, bool quiet_if_unchanged) {
+  auto& st = self->state;
+  std::string before;
+  if (auto it = st.vips.entries().find(o.key); it != st.vips.entries().end())
+    before = it->second.error;
+  net::result<net::netlink::link_info> r = from_msg(o.link);
+  if (!o.error.empty()) r = net::make_error(o.error);
+  const auto* e = st.vips.added(o.key, r);
+  if (!o.error.empty()) {
+    if (!quiet_if_unchanged || o.error != before) spdlog::warn("arp_broadcaster: {}", o.error);
+    return;
+  }
+  if (e == nullptr) return; // no longer wanted: its removal follows
+  auto& m = st.metrics_for(e->v.label);
+  m.active->set(1);
+  m.frames->add(o.frames);
+  arm(self, *e, st.schedule.immediate() ? st.schedule.next(0) : 0);
+}
+
+void on_applied(arp_actor self, const msg::l2_applied& r) {
+  auto& st = self->state;
+  st.io_status = r.status;
+  bool is_set = r.id == st.applying;
+  for (const auto& o : r.removed) {
+    st.vips.removed(o.key,
+                    o.error.empty() ? net::ok() : net::result<void>{net::make_error(o.error)});
+    if (is_set && !o.error.empty()) st.errors.push_back(o.error);
+  }
+  for (const auto& o : r.added) {
+    on_added(self, o, !is_set);
+    if (is_set && !o.error.empty()) st.errors.push_back(o.error);
+  }
+  arm_retry(self);
+  if (is_set) {
+    auto rep = st.vips.report(st.errors);
+    msg::announce_result out;
+    out.active = rep.active;
+    out.error = rep.error;
+    st.queue.front().reply.deliver(self, out);
+    st.queue.pop_front();
+    st.applying = 0;
+    next_set(self);
+  }
+  if (r.id == st.stopping_id && st.shutdown.promise.pending()) {
+    msg::shutdown_done d;
+    d.actor = "arp_broadcaster";
+    st.shutdown.deliver(self, d);
+  }
+}
+
+void on_retry(arp_actor self) {
   auto& st = self->state;
   st.retry_armed = false;
   if (st.stopping) return;
-  st.remove_leftovers();
-  for (auto it = st.waiting.begin(); it != st.waiting.end();) {
-    auto err = activate(self, it->second.vip);
-    if (err.empty()) {
-      it = st.waiting.erase(it);
-      continue;
-    }
-    if (err != it->second.error) spdlog::warn("arp_broadcaster: {}", err);
-    it->second.error = err;
-    ++it;
-  }
-  arm_retry(self);
+  perform(self, st.vips.retry(), true);
 }
 
 // -- conflicts ------------------------------------------------------------------
 
-void on_frame(arp_actor* self, const msg::frame_seen& m) {
+void report_conflict(arp_actor self, const l2::vip_entry& e, const std::string& mac) {
+  auto& st = self->state;
+  spdlog::warn("arp_broadcaster: address conflict: {} is claimed by {} on {} (ours is {})",
+               e.v.label, mac, e.link.name, net::to_string(e.link.mac));
+  auto sink =
+      st.opts.event_sink.empty() ? caf::actor{} : sibling(self->system(), st.opts.event_sink);
+  if (!sink) return;
+  msg::vip_conflict c;
+  c.vip = e.v.label;
+  c.other_mac = mac;
+  c.interface = e.link.name;
+  tell(self, caf::actor_cast<caf::typed_actor<caf::reacts_to<msg::vip_conflict>>>(sink), c);
+}
+
+void on_frame(arp_actor self, const msg::frame_seen& m) {
   auto& st = self->state;
   if (st.stopping) return;
-  auto parsed = net::l2::parse_frame(m.bytes);
-  if (parsed.reason != net::l2::drop_reason::none) return;
+  auto parsed = l2::parse_frame(m.bytes);
+  if (parsed.reason != l2::drop_reason::none) return;
   auto now = self->clock().now();
-  for (auto& [key, h] : st.vips) {
-    if (h.link.ifindex != m.ifindex) continue;
-    auto other = net::l2::conflicting_claim(parsed, h.vip.prefix.address, h.link.mac);
+  for (const auto& [key, e] : st.vips.entries()) {
+    if (e.state != l2::vip_state::held || e.link.ifindex != m.ifindex) continue;
+    auto other = l2::conflicting_claim(parsed, e.v.prefix.address, e.link.mac);
     if (!other) continue;
-    h.conflicts->inc();
+    st.metrics_for(e.v.label).conflicts->inc();
     auto mac = net::to_string(*other);
-    auto last = st.last_reported.find(h.vip.label);
-    if (last != st.last_reported.end() && now - last->second < st.opts.conflict_report_every) {
-      spdlog::debug("arp_broadcaster: {} claimed again by {} on {}", h.vip.label, mac, h.link.name);
-      continue;
-    }
-    st.last_reported[h.vip.label] = now;
-    spdlog::warn("arp_broadcaster: address conflict: {} is claimed by {} on {} (ours is {})",
-                 h.vip.label, mac, h.link.name, net::to_string(h.link.mac));
-    auto sink =
-        st.opts.event_sink.empty() ? caf::actor{} : sibling(self->system(), st.opts.event_sink);
-    if (!sink) continue;
-    msg::vip_conflict c;
-    c.vip = h.vip.label;
-    c.other_mac = mac;
-    c.interface = h.link.name;
-    tell(self, sink, c);
+    if (st.conflicts.claim(e.v.label, now) == l2::conflict_limit::effect::note)
+      spdlog::debug("arp_broadcaster: {} claimed again by {} on {}", e.v.label, mac, e.link.name);
+    else
+      report_conflict(self, e, mac);
   }
 }
 
 // -- supervision ------------------------------------------------------------------
 
-/// At start: a previous incarnation's copies of our VIPs, on any interface.
-void remove_stale(arp_state& st) {
-  if (st.opts.stale_vips.empty()) return;
-  std::string err;
-  auto addrs = st.host->addresses(0, err);
-  if (!err.empty()) {
-    spdlog::warn("arp_broadcaster: cannot list addresses to remove stale VIPs: {}", err);
-    return;
-  }
-  for (const auto& text : st.opts.stale_vips) {
-    auto p = net::ip_prefix::parse(text);
-    if (!p) {
-      spdlog::warn("arp_broadcaster: stale vip \"{}\": not an IP address", text);
+msg::dump_reply dump(arp_state& st) {
+  std::string text =
+      fmt::format("node {}: {} VIPs held, {} waiting, burst {}{}", st.opts.node_name,
+                  st.vips.count(l2::vip_state::held), st.vips.count(l2::vip_state::waiting),
+                  st.schedule.describe(), st.stopping ? ", stopping" : "");
+  for (const auto& [key, e] : st.vips.entries()) {
+    if (e.state == l2::vip_state::waiting) {
+      text += fmt::format("\n  waiting {}: {}", key, e.error);
       continue;
     }
-    for (const auto& a : addrs) {
-      if (a.prefix.address != p->address) continue;
-      if (auto e = st.host->remove_address(a.ifindex, a.prefix); !e.empty())
-        spdlog::error("arp_broadcaster: removing stale {}: {}", a.prefix.to_string(), e);
-      else
-        spdlog::info("arp_broadcaster: removed stale {} from ifindex {}", a.prefix.to_string(),
-                     a.ifindex);
-    }
+    if (e.state != l2::vip_state::held) continue;
+    auto& m = st.metrics_for(e.v.label);
+    text +=
+        fmt::format("\n  {} on {} (ifindex {}, {}): {} frames, {} conflicts, {} re-added",
+                    e.v.prefix.to_string(), e.link.name, e.link.ifindex, net::to_string(e.link.mac),
+                    m.frames->value(), m.conflicts->value(), m.readded->value());
   }
-}
-
-msg::dump_reply dump(const arp_state& st) {
-  auto ms = [](caf::timespan t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
-  };
-  std::string burst;
-  for (auto b : st.opts.burst)
-    burst += (burst.empty() ? "" : "/") + std::to_string(ms(b));
-  std::string text =
-      fmt::format("node {}: {} VIPs held, {} waiting, burst {} ms then every {} ms{}",
-                  st.opts.node_name, st.vips.size(), st.waiting.size(), burst, ms(st.opts.refresh),
-                  st.stopping ? ", stopping" : "");
-  for (const auto& [key, h] : st.vips)
-    text += fmt::format("\n  {} on {} (ifindex {}, {}): {} frames, {} conflicts, {} re-added",
-                        h.vip.prefix.to_string(), h.link.name, h.link.ifindex,
-                        net::to_string(h.link.mac), h.frames->value(), h.conflicts->value(),
-                        h.readded->value());
-  for (const auto& [key, p] : st.waiting)
-    text += fmt::format("\n  waiting {}: {}", key, p.error);
-  for (const auto& l : st.leftovers)
-    text += fmt::format("\n  failed to remove {} from ifindex {}", l.prefix.to_string(), l.ifindex);
-  for (const auto& [ifindex, l] : st.listeners)
+  for (const auto& l : st.io_status.leftovers)
+    text += fmt::format("\n  failed to remove {}", l);
+  for (auto ifindex : st.io_status.listening)
     text += fmt::format("\n  listening on ifindex {}", ifindex);
   msg::dump_reply r;
   r.actor = "arp_broadcaster";
@@ -466,37 +333,42 @@ msg::dump_reply dump(const arp_state& st) {
   return r;
 }
 
-msg::shutdown_done shutdown(arp_actor* self) {
+caf::result<msg::shutdown_done> shutdown(arp_actor self) {
   auto& st = self->state;
   st.stopping = true;
-  for (auto& [key, h] : st.vips)
-    withdraw(self, h);
-  st.vips.clear();
-  st.waiting.clear();
-  st.remove_leftovers();
-  msg::shutdown_done d;
-  d.actor = "arp_broadcaster";
-  return d;
+  st.shutdown = later<msg::shutdown_done>::make(self);
+  st.stopping_id = perform(self, st.vips.stop(), true);
+  return st.shutdown.promise;
 }
 
-caf::behavior arp_fn(arp_actor* self, arp_options opts, std::shared_ptr<net::l2::host> host,
-                     net::telemetry::registry* reg) {
+msg::announcer_impl_actor::behavior_type arp_fn(arp_actor self, arp_options opts,
+                                                std::shared_ptr<net::l2::host> host,
+                                                net::telemetry::registry* reg) {
   log_crashes(self, "arp_broadcaster");
   auto& st = self->state;
-  for (auto& b : opts.burst)
-    b = std::max(b, std::chrono::milliseconds{0});
-  std::sort(opts.burst.begin(), opts.burst.end());
-  if (opts.burst.empty()) opts.burst.push_back(std::chrono::milliseconds{0});
-  if (opts.refresh <= std::chrono::milliseconds{0}) opts.refresh = arp_options{}.refresh;
+  st.schedule = l2::announce_schedule{opts.burst, opts.refresh, arp_options{}.refresh};
+  st.conflicts = l2::conflict_limit{opts.conflict_report_every};
   st.opts = std::move(opts);
-  st.host = std::move(host);
   st.reg = reg;
-  remove_stale(st);
+  st.io = spawn_arp_broadcaster_io(self, std::move(host), st.opts.listen, st.opts.io_detached);
+  if (!st.opts.stale_vips.empty()) {
+    msg::l2_remove_stale m;
+    m.addresses = st.opts.stale_vips;
+    tell(self, st.io, m);
+  }
   return {
-      on(self, [self](const msg::announce_set& m) { return apply(self, m); }),
+      on(self,
+         [self](const msg::announce_set& m) -> caf::result<msg::announce_result> {
+           auto reply = later<msg::announce_result>::make(self);
+           self->state.queue.push_back({m, reply});
+           next_set(self);
+           return reply.promise;
+         }),
       on(self, [self](const msg::announce_tick& t) { on_tick(self, t); }),
       on(self, [self](const msg::retry_tick&) { on_retry(self); }),
       on(self, [self](const msg::frame_seen& m) { on_frame(self, m); }),
+      on(self, [self](const msg::l2_applied& r) { on_applied(self, r); }),
+      on(self, [self](const msg::l2_announced& r) { on_announced(self, r); }),
       on(self, [self](const msg::dump_request&) { return dump(self->state); }),
       on(self, [self](const msg::shutdown_request&) { return shutdown(self); }),
   };
@@ -504,9 +376,9 @@ caf::behavior arp_fn(arp_actor* self, arp_options opts, std::shared_ptr<net::l2:
 
 } // namespace
 
-caf::actor spawn_arp_broadcaster(caf::local_actor* parent, arp_options opts,
-                                 std::shared_ptr<net::l2::host> host,
-                                 net::telemetry::registry& reg) {
+msg::announcer_actor spawn_arp_broadcaster(caf::local_actor* parent, arp_options opts,
+                                           std::shared_ptr<net::l2::host> host,
+                                           net::telemetry::registry& reg) {
   return parent->spawn(arp_fn, std::move(opts), std::move(host), &reg);
 }
 

@@ -27,14 +27,24 @@
 // whatever it still holds, so the kernel never answers for a VIP nobody
 // manages. Metrics (labels node, vip): kvip_arp_announcements_total,
 // kvip_arp_conflicts_total, kvip_vip_readded_total, kvip_vip_active.
+//
+// Structure (pure core + thin driver): the decisions live in net/l2 —
+// announce_schedule (burst and refresh timing), vip_set (desired-set diff,
+// per-VIP state, the announce_result, address repair) and conflict_limit
+// (conflict report rate). This actor feeds them messages and performs their
+// effects; every host call (netlink, packet sends, receive threads) runs in
+// its linked I/O actor (actors/arp_broadcaster_io.hpp), so the announcer
+// itself never blocks a scheduler thread. Desired sets are applied one at a
+// time, in arrival order. Time comes from the actor clock (virtual under the
+// test coordinator); nothing here is random.
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
+#include "messages/announce.hpp"
 
 namespace kvip::net::telemetry {
 class registry;
@@ -57,11 +67,16 @@ struct arp_options {
   /// Sibling name (actors/siblings.hpp) that receives vip_conflict, looked up
   /// at each report so a restarted sink is found; "" = nobody.
   std::string event_sink;
+  /// Run the I/O actor on a thread of its own (production); false schedules
+  /// it like any actor, for the deterministic test coordinator.
+  bool io_detached = true;
 };
 
-/// Spawns the ARP/NDP announcer as a child of `parent` (its supervisor).
-caf::actor spawn_arp_broadcaster(caf::local_actor* parent, arp_options opts,
-                                 std::shared_ptr<net::l2::host> host,
-                                 net::telemetry::registry& reg);
+/// Spawns the ARP/NDP announcer as a child of `parent` (its supervisor);
+/// returns its typed handle (msg::announcer_actor: announce_set plus the
+/// child protocol).
+msg::announcer_actor spawn_arp_broadcaster(caf::local_actor* parent, arp_options opts,
+                                           std::shared_ptr<net::l2::host> host,
+                                           net::telemetry::registry& reg);
 
 } // namespace kvip

@@ -50,25 +50,25 @@ std::pair<std::string, std::string> lease_location(const net::config::settings& 
 
 void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::registry& reg,
                            node_plan& plan) {
-  std::string err;
-  auto nl = net::netlink::socket::open(err);
-  if (!nl) {
-    plan.problems.push_back("netlink: " + err);
+  auto opened = net::netlink::socket::open();
+  if (!opened) {
+    plan.problems.push_back("netlink: " + opened.err().describe());
     return;
   }
+  auto& nl = *opened;
   // The interface: vip_interface; else the one whose subnet holds the VIP;
   // else the default route's (kube-vip's default).
   std::string iface = cfg.interface;
   for (const auto& a : cfg.address) {
     if (!iface.empty()) break;
     if (auto ip = net::ip_address::parse(a))
-      if (auto l = nl->link_for(*ip, err)) iface = l->name;
+      if (auto l = nl->link_for(*ip); l && *l) iface = (*l)->name;
   }
   if (iface.empty()) iface = default_route_interface();
   if (iface.empty()) {
     plan.problems.push_back("vip_interface=\"\": no interface given and no default route to "
                             "take it from");
-  } else if (auto link = nl->link_by_name(iface, err); !link) {
+  } else if (auto link = nl->link_by_name(iface); !link) {
     plan.problems.push_back("vip_interface=" + iface + ": no such interface on this node");
   } else if (!link->oper_up && !cfg.allow_interface_not_up) {
     plan.problems.push_back("vip_interface=" + iface +
@@ -140,7 +140,8 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
   auto host = net::l2::make_kernel_host();
   plan.children.push_back({"announcer",
                            [aopts, host, &reg](caf::local_actor* parent) {
-                             return spawn_arp_broadcaster(parent, aopts, host, reg);
+                             return caf::actor_cast<caf::actor>(
+                                 spawn_arp_broadcaster(parent, aopts, host, reg));
                            },
                            restart_policy::permanent, false});
 

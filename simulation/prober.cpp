@@ -94,9 +94,9 @@ void prober::loop(std::string* start_err, std::atomic<int>* ready) {
     loop_l3(-1);
     return;
   }
-  std::string err;
-  auto sock = net::l2::packet_socket::open(ifindex, true, err);
-  if (!sock) return fail("prober: " + err);
+  auto opened = net::l2::packet_socket::open(ifindex, true);
+  if (!opened) return fail("prober: " + opened.err().describe());
+  auto sock = std::move(*opened);
   ready->store(1);
 
   const auto request =
@@ -106,7 +106,7 @@ void prober::loop(std::string* start_err, std::atomic<int>* ready) {
   while (!stop_.load()) {
     probe_sample s;
     s.t_us = now_us();
-    sock->send(request); // a failed send shows up as an unanswered probe
+    (void)sock->send(request); // a failed send shows up as an unanswered probe
     next += opts_.interval;
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -115,9 +115,9 @@ void prober::loop(std::string* start_err, std::atomic<int>* ready) {
       // answers are not pushed into the next probe's window; only when far
       // behind is the probe recorded as it stands.
       if (left < -std::chrono::duration_cast<std::chrono::milliseconds>(opts_.interval)) break;
-      auto f = sock->receive(std::max(left, std::chrono::milliseconds{0}), err);
-      if (!f) break;
-      auto p = net::l2::parse_frame(*f);
+      auto f = sock->receive(std::max(left, std::chrono::milliseconds{0}));
+      if (!f || !*f) break;
+      auto p = net::l2::parse_frame(**f);
       std::optional<net::mac_address> who;
       if (p.arp && p.arp->op == 2 && p.arp->spa == opts_.vip) who = p.arp->sha;
       if (p.nd && p.nd->advertisement && p.nd->target == opts_.vip)

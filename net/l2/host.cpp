@@ -35,15 +35,14 @@ private:
   void loop() {
     std::string last_err;
     while (!stop_) {
-      std::string err;
-      auto f = sock_->receive(receive_slice, err);
+      auto f = sock_->receive(receive_slice);
       if (f) {
-        if (may_claim_address(parse_frame(*f))) on_frame_(sock_->ifindex(), std::move(*f));
+        if (*f && may_claim_address(parse_frame(**f))) on_frame_(sock_->ifindex(), std::move(**f));
         continue;
       }
-      if (err.empty()) continue;
       // A broken socket (interface gone): say so once, then keep trying
       // at the same pace so the stop flag is still honoured.
+      auto err = f.err().describe();
       if (err != last_err) spdlog::warn("l2 listener on ifindex {}: {}", sock_->ifindex(), err);
       last_err = err;
       std::this_thread::sleep_for(receive_slice);
@@ -58,62 +57,70 @@ private:
 
 class kernel_l2_host final : public host {
 public:
-  std::optional<netlink::link_info> link(const std::string& name, std::string& err) override {
+  result<netlink::link_info> link(const std::string& name) override {
     std::lock_guard lock{mutex_};
-    if (!connect(err)) return std::nullopt;
-    return nl_->link_by_name(name, err);
+    if (auto c = connect(); !c) return c.err();
+    return nl_->link_by_name(name);
   }
 
-  std::vector<netlink::addr_info> addresses(int ifindex, std::string& err) override {
+  result<std::vector<netlink::addr_info>> addresses(int ifindex) override {
     std::lock_guard lock{mutex_};
-    if (!connect(err)) return {};
-    return nl_->addresses(ifindex, err);
+    if (auto c = connect(); !c) return c.err();
+    return nl_->addresses(ifindex);
   }
 
-  std::string add_vip(int ifindex, const ip_prefix& vip,
-                      const netlink::vip_options& opts) override {
+  result<void> add_vip(int ifindex, const ip_prefix& vip,
+                       const netlink::vip_options& opts) override {
     std::lock_guard lock{mutex_};
-    std::string err;
-    if (!connect(err)) return "add " + vip.to_string() + ": " + err;
+    if (auto c = connect(); !c) return prefixed("add " + vip.to_string(), c.err());
     return nl_->add_vip(ifindex, vip, opts);
   }
 
-  std::string remove_address(int ifindex, const ip_prefix& a) override {
+  result<void> remove_address(int ifindex, const ip_prefix& a) override {
     std::lock_guard lock{mutex_};
-    std::string err;
-    if (!connect(err)) return "remove " + a.to_string() + ": " + err;
+    if (auto c = connect(); !c) return prefixed("remove " + a.to_string(), c.err());
     return nl_->remove_address(ifindex, a);
   }
 
-  std::string send(int ifindex, const frame& f) override {
+  result<void> send(int ifindex, const frame& f) override {
     std::lock_guard lock{mutex_};
     auto& sock = senders_[ifindex];
     if (!sock) {
-      std::string err;
-      sock = packet_socket::open(ifindex, false, err);
-      if (!sock) {
+      auto opened = packet_socket::open(ifindex, false);
+      if (!opened) {
         senders_.erase(ifindex);
-        return "send on ifindex " + std::to_string(ifindex) + ": " + err;
+        return prefixed("send on ifindex " + std::to_string(ifindex), opened.err());
       }
+      sock = std::move(*opened);
     }
-    auto err = sock->send(f);
+    auto sent = sock->send(f);
     // The interface may have been recreated under the same index: open anew
     // next time rather than keep a socket that only fails.
-    if (!err.empty()) senders_.erase(ifindex);
-    return err;
+    if (!sent) senders_.erase(ifindex);
+    return sent;
   }
 
-  std::unique_ptr<listener> listen(int ifindex, frame_handler on_frame, std::string& err) override {
-    auto sock = packet_socket::open(ifindex, true, err);
-    if (!sock) return nullptr;
-    return std::make_unique<kernel_listener>(std::move(sock), std::move(on_frame));
+  result<std::unique_ptr<listener>> listen(int ifindex, frame_handler on_frame) override {
+    auto sock = packet_socket::open(ifindex, true);
+    if (!sock) return sock.err();
+    return std::unique_ptr<listener>{
+        std::make_unique<kernel_listener>(std::move(*sock), std::move(on_frame))};
   }
 
 private:
   /// Opens the netlink socket on first use (and after a failed open).
-  bool connect(std::string& err) {
-    if (!nl_) nl_ = netlink::socket::open(err);
-    return nl_ != nullptr;
+  result<void> connect() {
+    if (nl_) return ok();
+    auto s = netlink::socket::open();
+    if (!s) return s.err();
+    nl_ = std::move(*s);
+    return ok();
+  }
+
+  /// `e` with `what` in front of its message.
+  static error prefixed(const std::string& what, error e) {
+    e.message = what + ": " + e.message;
+    return e;
   }
 
   std::mutex mutex_;

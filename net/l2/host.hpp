@@ -10,8 +10,11 @@
 //   listen           ARP / neighbour advertisements arriving  (AF_PACKET, own thread)
 //
 // Every call is quick (one netlink round trip or one sendto) except listen's
-// receive loop, which runs on a thread of its own. Errors come back as text
-// naming the address or interface; nothing throws. No actors here.
+// receive loop, which runs on a thread of its own. Errors come back as
+// net::result errors naming the address or interface; nothing throws. No
+// actors here. "Quick" is not "never blocks": a netlink round trip can wait
+// on the kernel (rtnl lock) and a send on a full queue, so the announcer
+// makes every call from its I/O actor, never from a scheduled one.
 
 #include <functional>
 #include <memory>
@@ -21,6 +24,7 @@
 
 #include "net/l2/frames.hpp"
 #include "net/netlink/socket.hpp"
+#include "net/result.hpp"
 
 namespace kvip::net::l2 {
 
@@ -39,27 +43,26 @@ class host {
 public:
   virtual ~host() = default;
 
-  /// The interface called `name`; nullopt with `err` naming it if absent.
-  virtual std::optional<netlink::link_info> link(const std::string& name, std::string& err) = 0;
+  /// The interface called `name`; an error naming it if absent.
+  virtual result<netlink::link_info> link(const std::string& name) = 0;
 
-  /// Addresses on `ifindex` (0 = every interface); empty with `err` set on failure.
-  virtual std::vector<netlink::addr_info> addresses(int ifindex, std::string& err) = 0;
+  /// Addresses on `ifindex` (0 = every interface).
+  virtual result<std::vector<netlink::addr_info>> addresses(int ifindex) = 0;
 
   /// Adds (or refreshes) a VIP as netlink::add_vip does (preferred lifetime 0,
-  /// NODAD for IPv6, optional host scope); "" or an error naming the address.
-  virtual std::string add_vip(int ifindex, const ip_prefix& vip,
-                              const netlink::vip_options& opts) = 0;
+  /// NODAD for IPv6, optional host scope); an error names the address.
+  virtual result<void> add_vip(int ifindex, const ip_prefix& vip,
+                               const netlink::vip_options& opts) = 0;
 
-  /// Removes an address; one that is not there is not an error. "" or an error.
-  virtual std::string remove_address(int ifindex, const ip_prefix& a) = 0;
+  /// Removes an address; one that is not there is not an error.
+  virtual result<void> remove_address(int ifindex, const ip_prefix& a) = 0;
 
-  /// Sends one Ethernet frame on `ifindex`; "" or an error naming the interface.
-  virtual std::string send(int ifindex, const frame& f) = 0;
+  /// Sends one Ethernet frame on `ifindex`; an error names the interface.
+  virtual result<void> send(int ifindex, const frame& f) = 0;
 
   /// Starts receiving on `ifindex`, calling `on_frame` from another thread
-  /// until the returned listener is destroyed; nullptr with `err` set on failure.
-  virtual std::unique_ptr<listener> listen(int ifindex, frame_handler on_frame,
-                                           std::string& err) = 0;
+  /// until the returned listener is destroyed.
+  virtual result<std::unique_ptr<listener>> listen(int ifindex, frame_handler on_frame) = 0;
 };
 
 /// The real host: rtnetlink for links and addresses, one AF_PACKET send socket

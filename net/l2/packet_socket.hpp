@@ -11,24 +11,25 @@
 #include <string>
 
 #include "net/l2/frames.hpp"
+#include "net/result.hpp"
 
 namespace kvip::net::l2 {
 
 class packet_socket {
 public:
   /// Opens a socket on `ifindex`; with `receive`, also binds it for ARP/ND
-  /// input. nullptr with `err` set on failure (e.g. no CAP_NET_RAW).
-  static std::unique_ptr<packet_socket> open(int ifindex, bool receive, std::string& err);
+  /// input. An error (with errno) on failure, e.g. without CAP_NET_RAW.
+  static result<std::unique_ptr<packet_socket>> open(int ifindex, bool receive);
   ~packet_socket();
   packet_socket(const packet_socket&) = delete;
   packet_socket& operator=(const packet_socket&) = delete;
 
-  /// Sends one frame (its destination MAC comes from the frame); "" or an error.
-  std::string send(const frame& f);
+  /// Sends one frame (its destination MAC comes from the frame).
+  result<void> send(const frame& f);
 
-  /// Waits up to `timeout` for an ARP or ND frame from another host.
-  /// nullopt on timeout or error (then `err` is set).
-  std::optional<frame> receive(std::chrono::milliseconds timeout, std::string& err);
+  /// Waits up to `timeout` for an ARP or ND frame from another host:
+  /// the frame, nullopt on timeout, or an error.
+  result<std::optional<frame>> receive(std::chrono::milliseconds timeout);
 
   int ifindex() const { return ifindex_; }
 

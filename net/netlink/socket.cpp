@@ -25,8 +25,9 @@ using nladdr_ptr = std::unique_ptr<nl_addr, nl_deleter<nl_addr, nl_addr_put>>;
 
 constexpr std::uint32_t forever = 0xffffffffU;
 
-std::string nl_error(const char* what, int err) {
-  return std::string{what} + ": " + nl_geterror(err);
+/// A libnl failure (libnl's own codes, not errno: the text says it all).
+error nl_error(const std::string& what, int err) {
+  return make_error(what + ": " + nl_geterror(err));
 }
 
 link_info to_link(rtnl_link* l) {
@@ -61,16 +62,12 @@ nladdr_ptr to_nl(const ip_prefix& p) {
 
 } // namespace
 
-std::unique_ptr<socket> socket::open(std::string& err) {
+result<std::unique_ptr<socket>> socket::open() {
   nl_sock* sk = nl_socket_alloc();
-  if (!sk) {
-    err = "netlink: cannot allocate a socket";
-    return nullptr;
-  }
+  if (!sk) return make_error("netlink: cannot allocate a socket");
   if (int rc = nl_connect(sk, NETLINK_ROUTE); rc < 0) {
     nl_socket_free(sk);
-    err = nl_error("netlink: connect", rc);
-    return nullptr;
+    return nl_error("netlink: connect", rc);
   }
   return std::unique_ptr<socket>{new socket{sk}};
 }
@@ -79,40 +76,38 @@ socket::~socket() {
   nl_socket_free(sk_);
 }
 
-std::vector<link_info> socket::links(std::string& err) {
+result<std::vector<link_info>> socket::links() {
   std::vector<link_info> out;
   nl_cache* raw = nullptr;
-  if (int rc = rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); rc < 0) {
-    err = nl_error("netlink: list links", rc);
-    return out;
-  }
+  if (int rc = rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); rc < 0)
+    return nl_error("netlink: list links", rc);
   cache_ptr cache{raw};
   for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o))
     out.push_back(to_link(reinterpret_cast<rtnl_link*>(o)));
   return out;
 }
 
-std::optional<link_info> socket::link_by_name(const std::string& name, std::string& err) {
-  for (auto& l : links(err))
+result<link_info> socket::link_by_name(const std::string& name) {
+  auto all = links();
+  if (!all) return all.err();
+  for (auto& l : *all)
     if (l.name == name) return l;
-  if (err.empty()) err = "no interface named \"" + name + "\"";
-  return std::nullopt;
+  return make_error("no interface named \"" + name + "\"");
 }
 
-std::optional<link_info> socket::link_by_index(int ifindex, std::string& err) {
-  for (auto& l : links(err))
+result<link_info> socket::link_by_index(int ifindex) {
+  auto all = links();
+  if (!all) return all.err();
+  for (auto& l : *all)
     if (l.ifindex == ifindex) return l;
-  if (err.empty()) err = "no interface with index " + std::to_string(ifindex);
-  return std::nullopt;
+  return make_error("no interface with index " + std::to_string(ifindex));
 }
 
-std::vector<addr_info> socket::addresses(int ifindex, std::string& err) {
+result<std::vector<addr_info>> socket::addresses(int ifindex) {
   std::vector<addr_info> out;
   nl_cache* raw = nullptr;
-  if (int rc = rtnl_addr_alloc_cache(sk_, &raw); rc < 0) {
-    err = nl_error("netlink: list addresses", rc);
-    return out;
-  }
+  if (int rc = rtnl_addr_alloc_cache(sk_, &raw); rc < 0)
+    return nl_error("netlink: list addresses", rc);
   cache_ptr cache{raw};
   for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
     auto* a = reinterpret_cast<rtnl_addr*>(o);
@@ -131,17 +126,22 @@ std::vector<addr_info> socket::addresses(int ifindex, std::string& err) {
   return out;
 }
 
-std::optional<link_info> socket::link_for(const ip_address& a, std::string& err) {
-  for (const auto& addr : addresses(0, err)) {
+result<std::optional<link_info>> socket::link_for(const ip_address& a) {
+  auto addrs = addresses(0);
+  if (!addrs) return addrs.err();
+  for (const auto& addr : *addrs) {
     if (addr.deprecated() || addr.prefix.length == addr.prefix.address.max_prefix()) continue;
-    if (addr.prefix.contains(a)) return link_by_index(addr.ifindex, err);
+    if (!addr.prefix.contains(a)) continue;
+    auto l = link_by_index(addr.ifindex);
+    if (!l) return l.err();
+    return std::optional<link_info>{*l};
   }
-  return std::nullopt;
+  return std::optional<link_info>{};
 }
 
-std::string socket::add_vip(int ifindex, const ip_prefix& vip, const vip_options& opts) {
+result<void> socket::add_vip(int ifindex, const ip_prefix& vip, const vip_options& opts) {
   auto local = to_nl(vip);
-  if (!local) return "netlink: cannot build address " + vip.to_string();
+  if (!local) return make_error("netlink: cannot build address " + vip.to_string());
   addr_ptr a{rtnl_addr_alloc()};
   rtnl_addr_set_ifindex(a.get(), ifindex);
   rtnl_addr_set_family(a.get(), vip.address.is_v4() ? AF_INET : AF_INET6);
@@ -152,14 +152,14 @@ std::string socket::add_vip(int ifindex, const ip_prefix& vip, const vip_options
   if (vip.address.is_v6()) rtnl_addr_set_flags(a.get(), IFA_F_NODAD);
   if (opts.host_scope) rtnl_addr_set_scope(a.get(), RT_SCOPE_HOST);
   if (int rc = rtnl_addr_add(sk_, a.get(), NLM_F_CREATE | NLM_F_REPLACE); rc < 0)
-    return nl_error(
-        ("netlink: add " + vip.to_string() + " on ifindex " + std::to_string(ifindex)).c_str(), rc);
-  return {};
+    return nl_error("netlink: add " + vip.to_string() + " on ifindex " + std::to_string(ifindex),
+                    rc);
+  return ok();
 }
 
-std::string socket::remove_address(int ifindex, const ip_prefix& p) {
+result<void> socket::remove_address(int ifindex, const ip_prefix& p) {
   auto local = to_nl(p);
-  if (!local) return "netlink: cannot build address " + p.to_string();
+  if (!local) return make_error("netlink: cannot build address " + p.to_string());
   addr_ptr a{rtnl_addr_alloc()};
   rtnl_addr_set_ifindex(a.get(), ifindex);
   rtnl_addr_set_family(a.get(), p.address.is_v4() ? AF_INET : AF_INET6);
@@ -167,8 +167,8 @@ std::string socket::remove_address(int ifindex, const ip_prefix& p) {
   rtnl_addr_set_prefixlen(a.get(), p.length);
   int rc = rtnl_addr_delete(sk_, a.get(), 0);
   if (rc < 0 && rc != -NLE_NOADDR && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV)
-    return nl_error(("netlink: remove " + p.to_string()).c_str(), rc);
-  return {};
+    return nl_error("netlink: remove " + p.to_string(), rc);
+  return ok();
 }
 
 } // namespace kvip::net::netlink

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/ip.hpp"
+#include "net/result.hpp"
 
 struct nl_sock;
 
@@ -50,33 +51,34 @@ struct vip_options {
   bool host_scope = false; ///< scope host (kube-vip's default on `lo`)
 };
 
-/// An rtnetlink connection.
+/// An rtnetlink connection. Every call returns a result (net/result.hpp):
+/// the value, or an error naming the interface or address concerned.
 class socket {
 public:
-  /// Connects; nullptr with `err` set when the socket cannot be opened.
-  static std::unique_ptr<socket> open(std::string& err);
+  /// Connects; an error when the socket cannot be opened.
+  static result<std::unique_ptr<socket>> open();
   ~socket();
   socket(const socket&) = delete;
   socket& operator=(const socket&) = delete;
 
-  /// Every interface, or an empty list with `err` set.
-  std::vector<link_info> links(std::string& err);
-  /// The interface called `name`; nullopt (err says why) if absent.
-  std::optional<link_info> link_by_name(const std::string& name, std::string& err);
-  /// The interface with index `ifindex`.
-  std::optional<link_info> link_by_index(int ifindex, std::string& err);
+  /// Every interface.
+  result<std::vector<link_info>> links();
+  /// The interface called `name`; an error naming it if absent.
+  result<link_info> link_by_name(const std::string& name);
+  /// The interface with index `ifindex`; an error if absent.
+  result<link_info> link_by_index(int ifindex);
 
   /// Addresses on `ifindex` (0 = every interface), both families.
-  std::vector<addr_info> addresses(int ifindex, std::string& err);
+  result<std::vector<addr_info>> addresses(int ifindex);
 
   /// The interface holding a non-VIP address whose subnet contains `a`
-  /// (how kube-vip's `auto` picks an interface); nullopt if none.
-  std::optional<link_info> link_for(const ip_address& a, std::string& err);
+  /// (how kube-vip's `auto` picks an interface); nullopt if none does.
+  result<std::optional<link_info>> link_for(const ip_address& a);
 
-  /// Adds (or refreshes) a VIP; returns "" or an error naming the address.
-  std::string add_vip(int ifindex, const ip_prefix& vip, const vip_options& opts = {});
+  /// Adds (or refreshes) a VIP; an error names the address.
+  result<void> add_vip(int ifindex, const ip_prefix& vip, const vip_options& opts = {});
   /// Removes an address; an address that is not there is not an error.
-  std::string remove_address(int ifindex, const ip_prefix& a);
+  result<void> remove_address(int ifindex, const ip_prefix& a);
 
 private:
   explicit socket(nl_sock* sk) : sk_(sk) {}

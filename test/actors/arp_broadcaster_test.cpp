@@ -49,7 +49,7 @@ struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<std::vector<kvip::msg::vip_conflict>> reports =
       std::make_shared<std::vector<kvip::msg::vip_conflict>>();
   caf::actor sink;
-  caf::actor arp;
+  kvip::msg::announcer_actor arp;
 
   fixture() {
     host->add_link("eth0", eth0, ours);
@@ -74,6 +74,7 @@ struct fixture : test_coordinator_fixture<> {
     opts.node_name = "n1";
     kvip::register_sibling(sys, "events", sink);
     opts.event_sink = "events";
+    opts.io_detached = false; // the I/O actor runs on the test coordinator too
     arp = kvip::spawn_arp_broadcaster(self.ptr(), std::move(opts), host, reg);
     sched.run();
   }
@@ -141,7 +142,7 @@ struct fixture : test_coordinator_fixture<> {
     kvip::msg::frame_seen m;
     m.ifindex = ifindex;
     m.bytes = f;
-    caf::anon_send(arp, m);
+    caf::anon_send(caf::actor_cast<caf::actor>(arp), m);
     sched.run();
   }
 };
@@ -214,6 +215,32 @@ CAF_TEST(the same set again changes nothing) {
   CAF_CHECK_EQUAL(host->sent.size(), 2u); // no second burst
   wait(100ms);
   CAF_CHECK_EQUAL(host->sent.size(), 4u); // one schedule, not two
+}
+
+CAF_TEST(sets sent back to back are applied in order and each answered for itself) {
+  start();
+  kvip::msg::announce_set a, b;
+  a.vips = {vip("10.0.0.100")};
+  b.vips = {vip("10.0.0.101")};
+  auto ha = self->request(arp, caf::infinite, a);
+  auto hb = self->request(arp, caf::infinite, b);
+  sched.run();
+  strings first, second;
+  ha.receive([&](kvip::msg::announce_result& r) { first = r.active; },
+             [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  hb.receive([&](kvip::msg::announce_result& r) { second = r.active; },
+             [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(first, strings{"10.0.0.100"});
+  CAF_CHECK_EQUAL(second, strings{"10.0.0.101"});
+  CAF_CHECK(!host->has_address(eth0, "10.0.0.100/32"));
+  CAF_CHECK(host->has_address(eth0, "10.0.0.101/32"));
+  // .100 was added, announced once, then removed before .101 was added.
+  CAF_CHECK_LESS(first_call("add 10.0.0.100/32"), first_call("remove 10.0.0.100/32"));
+  CAF_CHECK_LESS(first_call("remove 10.0.0.100/32"), first_call("add 10.0.0.101/32"));
+  auto before = frames_for("10.0.0.100").size();
+  wait_long(1s);
+  CAF_CHECK_EQUAL(frames_for("10.0.0.100").size(), before); // its timers are stale
+  CAF_CHECK_EQUAL(active("10.0.0.100"), 0.0);
 }
 
 CAF_TEST(withdraw removes the address first and stops its frames) {

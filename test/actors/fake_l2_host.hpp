@@ -2,10 +2,13 @@
 // A recording net::l2::host for actor tests: links and addresses live in
 // memory, every call is appended to `calls`, sent frames to `sent`. Tests
 // can make an address vanish ("removed by someone else"), make sends or adds
-// fail, and push received frames through a started listener. Single-threaded
-// (the test coordinator runs everything on the test's thread).
+// fail, make calls slow (on_call), and push received frames through a started
+// listener. Not thread-safe: the test coordinator runs everything on the
+// test's thread; a test with a real scheduler reads it only after the
+// announcer is gone.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -71,28 +74,25 @@ public:
 
   // -- net::l2::host ------------------------------------------------------------
 
-  std::optional<net::netlink::link_info> link(const std::string& name, std::string& err) override {
-    calls.push_back("link " + name);
+  net::result<net::netlink::link_info> link(const std::string& name) override {
+    record("link " + name);
     auto it = links_.find(name);
-    if (it == links_.end()) {
-      err = "no interface called " + name;
-      return std::nullopt;
-    }
+    if (it == links_.end()) return net::make_error("no interface called " + name);
     return it->second;
   }
 
-  std::vector<net::netlink::addr_info> addresses(int ifindex, std::string&) override {
-    calls.push_back("addresses " + std::to_string(ifindex));
+  net::result<std::vector<net::netlink::addr_info>> addresses(int ifindex) override {
+    record("addresses " + std::to_string(ifindex));
     std::vector<net::netlink::addr_info> out;
     for (const auto& a : addrs)
       if (ifindex == 0 || a.ifindex == ifindex) out.push_back(a);
     return out;
   }
 
-  std::string add_vip(int ifindex, const net::ip_prefix& vip,
-                      const net::netlink::vip_options&) override {
-    calls.push_back("add " + vip.to_string() + " " + std::to_string(ifindex));
-    if (fail_add) return "add " + vip.to_string() + ": injected failure";
+  net::result<void> add_vip(int ifindex, const net::ip_prefix& vip,
+                            const net::netlink::vip_options&) override {
+    record("add " + vip.to_string() + " " + std::to_string(ifindex));
+    if (fail_add) return net::make_error("add " + vip.to_string() + ": injected failure");
     if (!has_address(ifindex, vip.to_string())) {
       net::netlink::addr_info a;
       a.ifindex = ifindex;
@@ -100,34 +100,32 @@ public:
       a.preferred_lifetime = 0;
       addrs.push_back(a);
     }
-    return {};
+    return net::ok();
   }
 
-  std::string remove_address(int ifindex, const net::ip_prefix& a) override {
-    calls.push_back("remove " + a.to_string() + " " + std::to_string(ifindex));
+  net::result<void> remove_address(int ifindex, const net::ip_prefix& a) override {
+    record("remove " + a.to_string() + " " + std::to_string(ifindex));
     std::erase_if(addrs, [&](const net::netlink::addr_info& x) {
       return x.ifindex == ifindex && x.prefix == a;
     });
-    return {};
+    return net::ok();
   }
 
-  std::string send(int ifindex, const net::l2::frame& f) override {
-    calls.push_back("send " + std::to_string(ifindex));
-    if (fail_send) return "send on ifindex " + std::to_string(ifindex) + ": injected failure";
+  net::result<void> send(int ifindex, const net::l2::frame& f) override {
+    record("send " + std::to_string(ifindex));
+    if (fail_send)
+      return net::make_error("send on ifindex " + std::to_string(ifindex) + ": injected failure");
     sent.push_back({ifindex, f});
-    return {};
+    return net::ok();
   }
 
-  std::unique_ptr<net::l2::listener> listen(int ifindex, net::l2::frame_handler on_frame,
-                                            std::string& err) override {
-    calls.push_back("listen " + std::to_string(ifindex));
-    if (fail_listen) {
-      err = "listen: injected failure";
-      return nullptr;
-    }
+  net::result<std::unique_ptr<net::l2::listener>> listen(int ifindex,
+                                                         net::l2::frame_handler on_frame) override {
+    record("listen " + std::to_string(ifindex));
+    if (fail_listen) return net::make_error("listen: injected failure");
     auto h = std::make_shared<net::l2::frame_handler>(std::move(on_frame));
     handlers_[ifindex] = h;
-    return std::make_unique<listener>(h);
+    return std::unique_ptr<net::l2::listener>{std::make_unique<listener>(h)};
   }
 
   std::vector<std::string> calls;
@@ -136,8 +134,16 @@ public:
   bool fail_send = false;
   bool fail_add = false;
   bool fail_listen = false;
+  /// Called with each call's record before it is made (e.g. to block, as a
+  /// slow netlink call would). Runs on the caller's thread.
+  std::function<void(const std::string&)> on_call;
 
 private:
+  void record(std::string call) {
+    if (on_call) on_call(call);
+    calls.push_back(std::move(call));
+  }
+
   /// Clears its handler when destroyed, like a stopped receive thread.
   struct listener final : net::l2::listener {
     explicit listener(std::shared_ptr<net::l2::frame_handler> h) : h_(std::move(h)) {}

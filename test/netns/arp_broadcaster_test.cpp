@@ -40,10 +40,10 @@ protected:
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     self_ = std::make_unique<caf::scoped_actor>(*sys_);
     sink_ = std::make_unique<caf::scoped_actor>(*sys_);
-    std::string err;
-    nl_ = kvip::net::netlink::socket::open(err);
-    ASSERT_TRUE(nl_) << err;
-    kva_ = *nl_->link_by_name("kva", err);
+    auto nl = kvip::net::netlink::socket::open();
+    ASSERT_TRUE(nl) << nl.err().describe();
+    nl_ = std::move(*nl);
+    kva_ = *nl_->link_by_name("kva");
   }
 
   void TearDown() override {
@@ -84,9 +84,8 @@ protected:
 
   /// The VIP's entry on kva, if it is there.
   std::optional<kvip::net::netlink::addr_info> on_kva(const std::string& prefix) {
-    std::string err;
     auto want = *kvip::net::ip_prefix::parse(prefix);
-    for (const auto& a : nl_->addresses(kva_.ifindex, err))
+    for (const auto& a : nl_->addresses(kva_.ifindex).value_or({}))
       if (a.prefix == want) return a;
     return std::nullopt;
   }
@@ -100,7 +99,7 @@ protected:
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<caf::scoped_actor> self_;
   std::unique_ptr<caf::scoped_actor> sink_;
-  caf::actor arp_;
+  kvip::msg::announcer_actor arp_;
   std::unique_ptr<kvip::net::netlink::socket> nl_;
   kvip::net::netlink::link_info kva_;
 };
@@ -139,15 +138,14 @@ TEST_F(NetnsArpBroadcaster, HoldsVipsDeprecatedAndThePeerLearnsOurMac) {
 TEST_F(NetnsArpBroadcaster, AGarpFromAnotherMacIsAConflict) {
   start();
   ASSERT_EQ(announce({vip("10.77.0.100")}).error, "");
-  std::string err;
-  auto kvb = nl_->link_by_name("kvb", err);
-  ASSERT_TRUE(kvb) << err;
-  auto tx = kvip::net::l2::packet_socket::open(kvb->ifindex, false, err);
-  ASSERT_TRUE(tx) << err;
+  auto kvb = nl_->link_by_name("kvb");
+  ASSERT_TRUE(kvb) << kvb.err().describe();
+  auto tx = kvip::net::l2::packet_socket::open(kvb->ifindex, false);
+  ASSERT_TRUE(tx) << tx.err().describe();
   auto intruder = *kvip::net::parse_mac("02:77:00:00:00:99");
   auto vip_ip = *kvip::net::ip_address::parse("10.77.0.100");
-  ASSERT_EQ(
-      tx->send(kvip::net::l2::build_garp(intruder, vip_ip, kvip::net::l2::garp_form::request)), "");
+  ASSERT_TRUE(
+      (*tx)->send(kvip::net::l2::build_garp(intruder, vip_ip, kvip::net::l2::garp_form::request)));
   std::optional<kvip::msg::vip_conflict> seen;
   (*sink_)->receive([&](const kvip::msg::vip_conflict& c) { seen = c; },
                     caf::after(std::chrono::seconds{3}) >> [] {});

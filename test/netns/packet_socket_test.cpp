@@ -12,15 +12,26 @@ using namespace kvip::net::l2;
 using kvip::test::sh;
 using kvip::test::sh_out;
 
+/// "" for success, else the error's text.
+std::string error_of(const result<void>& r) {
+  return r ? "" : r.err().describe();
+}
+
+/// Opens a packet socket or fails the test.
+std::unique_ptr<packet_socket> must_open(int ifindex, bool receive) {
+  auto s = packet_socket::open(ifindex, receive);
+  EXPECT_TRUE(s) << s.err().describe();
+  return s ? std::move(*s) : nullptr;
+}
+
 class NetnsPacket : public kvip::test::veth_pair {
 protected:
   void SetUp() override {
     veth_pair::SetUp();
-    std::string err;
-    auto nl = netlink::socket::open(err);
-    ASSERT_TRUE(nl) << err;
-    kva_ = *nl->link_by_name("kva", err);
-    kvb_ = *nl->link_by_name("kvb", err);
+    auto nl = netlink::socket::open();
+    ASSERT_TRUE(nl) << nl.err().describe();
+    kva_ = *(*nl)->link_by_name("kva");
+    kvb_ = *(*nl)->link_by_name("kvb");
   }
 
   // The neighbour entry kvb's side holds for `ip` ("" if none).
@@ -30,20 +41,19 @@ protected:
 };
 
 TEST_F(NetnsPacket, FramesCrossTheLinkAndParse) {
-  std::string err;
-  auto tx = packet_socket::open(kva_.ifindex, false, err);
-  ASSERT_TRUE(tx) << err;
-  auto rx = packet_socket::open(kvb_.ifindex, true, err);
-  ASSERT_TRUE(rx) << err;
+  auto tx = must_open(kva_.ifindex, false);
+  ASSERT_TRUE(tx);
+  auto rx = must_open(kvb_.ifindex, true);
+  ASSERT_TRUE(rx);
   auto vip = *ip_address::parse("10.77.0.100");
-  ASSERT_EQ(tx->send(build_garp(kva_.mac, vip, garp_form::request)), "");
+  ASSERT_EQ(error_of(tx->send(build_garp(kva_.mac, vip, garp_form::request))), "");
   // Other traffic (IPv6 router solicitations, MLD) may arrive too: skip it.
   std::optional<parsed_frame> got;
   for (int i = 0; i < 20 && !got; ++i) {
-    auto f = rx->receive(std::chrono::milliseconds{500}, err);
-    ASSERT_TRUE(f || err.empty()) << err;
-    if (!f) break;
-    auto p = parse_frame(*f);
+    auto f = rx->receive(std::chrono::milliseconds{500});
+    ASSERT_TRUE(f) << f.err().describe();
+    if (!*f) break;
+    auto p = parse_frame(**f);
     if (p.arp) got = p;
   }
   ASSERT_TRUE(got);
@@ -53,24 +63,26 @@ TEST_F(NetnsPacket, FramesCrossTheLinkAndParse) {
 }
 
 TEST_F(NetnsPacket, ReceiveTimesOutQuietly) {
-  std::string err;
-  auto rx = packet_socket::open(kvb_.ifindex, true, err);
-  ASSERT_TRUE(rx) << err;
+  auto rx = must_open(kvb_.ifindex, true);
+  ASSERT_TRUE(rx);
   // Drain whatever the kernel sent when the links came up.
-  while (rx->receive(std::chrono::milliseconds{50}, err)) {}
-  EXPECT_EQ(err, "");
+  auto f = rx->receive(std::chrono::milliseconds{50});
+  while (f && *f)
+    f = rx->receive(std::chrono::milliseconds{50});
+  EXPECT_TRUE(f) << f.err().describe();
 }
 
 TEST_F(NetnsPacket, LinuxUpdatesItsNeighbourEntryFromOurGarpAndNa) {
   // kvb knows the VIP at a stale MAC; our announcements from kva move it.
   ASSERT_EQ(sh("ip neigh replace 10.77.0.100 lladdr 02:77:00:00:00:99 dev kvb nud stale"), 0);
   ASSERT_EQ(sh("ip neigh replace fd77::100 lladdr 02:77:00:00:00:99 dev kvb nud stale"), 0);
-  std::string err;
-  auto tx = packet_socket::open(kva_.ifindex, false, err);
-  ASSERT_TRUE(tx) << err;
-  ASSERT_EQ(tx->send(build_garp(kva_.mac, *ip_address::parse("10.77.0.100"), garp_form::request)),
+  auto tx = must_open(kva_.ifindex, false);
+  ASSERT_TRUE(tx);
+  ASSERT_EQ(error_of(tx->send(
+                build_garp(kva_.mac, *ip_address::parse("10.77.0.100"), garp_form::request))),
             "");
-  ASSERT_EQ(tx->send(build_unsolicited_na(kva_.mac, *ip_address::parse("fd77::100"))), "");
+  ASSERT_EQ(error_of(tx->send(build_unsolicited_na(kva_.mac, *ip_address::parse("fd77::100")))),
+            "");
   bool v4 = false, v6 = false;
   for (int i = 0; i < 100 && !(v4 && v6); ++i) {
     v4 = neigh_on_kvb("10.77.0.100").find("02:77:00:00:00:01") != std::string::npos;
@@ -83,18 +95,19 @@ TEST_F(NetnsPacket, LinuxUpdatesItsNeighbourEntryFromOurGarpAndNa) {
 
 TEST_F(NetnsPacket, LinuxAcceptsOurArpReplyToItsRequest) {
   // kvb asks for 10.77.0.100 (nobody has it); we answer from userspace.
+  auto a = must_open(kva_.ifindex, true);
+  ASSERT_TRUE(a);
   std::string err;
-  auto a = packet_socket::open(kva_.ifindex, true, err);
-  ASSERT_TRUE(a) << err;
   sh("(busybox ping -c1 -W1 -I kvb 10.77.0.100 >/dev/null 2>&1 &)"); // kvb sends ARP requests
   auto vip = *ip_address::parse("10.77.0.100");
   bool answered = false;
   for (int i = 0; i < 50 && !answered; ++i) {
-    auto f = a->receive(std::chrono::milliseconds{100}, err);
-    if (!f) continue;
-    auto p = parse_frame(*f);
+    auto f = a->receive(std::chrono::milliseconds{100});
+    if (!f) err = f.err().describe();
+    if (!f || !*f) continue;
+    auto p = parse_frame(**f);
     if (p.arp && p.arp->op == 1 && p.arp->tpa == vip) {
-      ASSERT_EQ(a->send(build_arp_reply(kva_.mac, vip, p.arp->sha, p.arp->spa)), "");
+      ASSERT_EQ(error_of(a->send(build_arp_reply(kva_.mac, vip, p.arp->sha, p.arp->spa))), "");
       answered = true;
     }
   }
