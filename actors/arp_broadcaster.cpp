@@ -5,8 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/directory.hpp"
 #include "actors/node.hpp"
-#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
@@ -399,8 +399,7 @@ void on_frame(arp_actor* self, const msg::frame_seen& m) {
     st.last_reported[h.vip.label] = now;
     spdlog::warn("arp_broadcaster: address conflict: {} is claimed by {} on {} (ours is {})",
                  h.vip.label, mac, h.link.name, net::to_string(h.link.mac));
-    auto sink =
-        st.opts.event_sink.empty() ? caf::actor{} : sibling(self->system(), st.opts.event_sink);
+    auto sink = st.opts.siblings ? st.opts.siblings->k8s_events() : msg::k8s_io_actor{};
     if (!sink) continue;
     msg::vip_conflict c;
     c.vip = h.vip.label;

@@ -45,6 +45,8 @@ class host;
 
 namespace kvip {
 
+class directory;
+
 struct arp_options {
   std::chrono::milliseconds refresh{3000}; ///< vip_arpRate: period after the burst
   /// Offsets after a VIP becomes announced; sorted, the first normally 0.
@@ -54,9 +56,9 @@ struct arp_options {
   std::vector<std::string> stale_vips; ///< addresses to remove from every interface at start
   bool listen = true;                  ///< start receive threads (tests inject frame_seen)
   std::chrono::milliseconds conflict_report_every{10000}; ///< per VIP, to event_sink
-  /// Sibling name (actors/siblings.hpp) that receives vip_conflict, looked up
-  /// at each report so a restarted sink is found; "" = nobody.
-  std::string event_sink;
+  /// Its k8s_events (actors/directory.hpp) receives vip_conflict, looked up
+  /// at each report so a restarted sink is found; null = nobody.
+  std::shared_ptr<const directory> siblings;
 };
 
 /// Spawns the ARP/NDP announcer as a child of `parent` (its supervisor).
