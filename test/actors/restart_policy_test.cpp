@@ -60,6 +60,10 @@ struct scenario {
   std::vector<step> steps;
 };
 
+void PrintTo(const scenario& s, std::ostream* os) {
+  *os << s.name;
+}
+
 /// Start + started for `n` children at t = 0 (the usual prefix).
 std::vector<step> boot(std::size_t n) {
   step s{ev::start, 0, 0ms, {}, sv::state::running};
@@ -245,6 +249,32 @@ INSTANTIATE_TEST_SUITE_P(scenarios, restart_policy_table, testing::ValuesIn(tabl
                              n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return n;
                          });
+
+TEST(restart_policy, defaults_are_kube_vip_sized) {
+  kvip::supervisor_limits l;
+  EXPECT_EQ(l.max_restarts, 5);
+  EXPECT_EQ(l.period, 30s);
+  EXPECT_EQ(l.backoff_initial, 100ms);
+  EXPECT_EQ(l.backoff_max, 5s);
+}
+
+TEST(restart_policy, the_sixth_restart_within_30_s_stops_the_node_by_default) {
+  sv::machine m{{{"a", permanent}, {"b", permanent}}, {}};
+  sv::steady_time t0{};
+  m.start();
+  m.started(0);
+  m.started(1);
+  for (int n = 0; n < 5; ++n) {
+    auto i = static_cast<std::size_t>(n % 2);
+    auto out = m.down(i, true, "boom", t0 + n * 5s);
+    ASSERT_EQ(out.size(), 2u) << n;
+    EXPECT_EQ(out[1].what, kind::schedule_restart) << n;
+    m.started(i);
+  }
+  auto out = m.down(1, true, "boom", t0 + 29s);
+  EXPECT_EQ(m.current(), sv::state::stopping);
+  EXPECT_EQ(out, (std::vector<sv::effect>{status, status, fx(kind::ask_shutdown, 0)}));
+}
 
 TEST(restart_policy, counts_what_the_dump_shows) {
   sv::machine m{{{"a", permanent}, {"b", temporary}}, {}};
