@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/arp_broadcaster_io.hpp"
+#include "actors/directory.hpp"
 #include "actors/node.hpp"
-#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
@@ -275,14 +275,13 @@ void report_conflict(arp_actor self, const l2::vip_entry& e, const std::string& 
   auto& st = self->state;
   spdlog::warn("arp_broadcaster: address conflict: {} is claimed by {} on {} (ours is {})",
                e.v.label, mac, e.link.name, net::to_string(e.link.mac));
-  auto sink =
-      st.opts.event_sink.empty() ? caf::actor{} : sibling(self->system(), st.opts.event_sink);
+  auto sink = st.opts.siblings ? st.opts.siblings->k8s_events() : msg::k8s_io_actor{};
   if (!sink) return;
   msg::vip_conflict c;
   c.vip = e.v.label;
   c.other_mac = mac;
   c.interface = e.link.name;
-  tell(self, caf::actor_cast<caf::typed_actor<caf::reacts_to<msg::vip_conflict>>>(sink), c);
+  tell(self, sink, c);
 }
 
 void on_frame(arp_actor self, const msg::frame_seen& m) {

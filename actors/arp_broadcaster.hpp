@@ -55,6 +55,8 @@ class host;
 
 namespace kvip {
 
+class directory;
+
 struct arp_options {
   std::chrono::milliseconds refresh{3000}; ///< vip_arpRate: period after the burst
   /// Offsets after a VIP becomes announced; sorted, the first normally 0.
@@ -63,10 +65,10 @@ struct arp_options {
   std::string node_name;               ///< `node` label of the metrics
   std::vector<std::string> stale_vips; ///< addresses to remove from every interface at start
   bool listen = true;                  ///< start receive threads (tests inject frame_seen)
-  std::chrono::milliseconds conflict_report_every{10000}; ///< per VIP, to event_sink
-  /// Sibling name (actors/siblings.hpp) that receives vip_conflict, looked up
-  /// at each report so a restarted sink is found; "" = nobody.
-  std::string event_sink;
+  std::chrono::milliseconds conflict_report_every{10000}; ///< per VIP, to k8s_events
+  /// Its k8s_events (actors/directory.hpp) receives vip_conflict, looked up
+  /// at each report so a restarted sink is found; null = nobody.
+  std::shared_ptr<const directory> siblings;
   /// Run the I/O actor on a thread of its own (production); false schedules
   /// it like any actor, for the deterministic test coordinator.
   bool io_detached = true;

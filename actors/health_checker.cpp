@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/directory.hpp"
 #include "actors/node.hpp"
-#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "messages/election.hpp"
@@ -25,7 +25,7 @@ typename Inspector::result_type inspect(Inspector& f, health_tick&) {
 
 struct health_state {
   health_options opts;
-  std::string subscriber;
+  std::shared_ptr<const directory> siblings;
   int failures = 0;
   bool healthy = true;
   std::string last_detail;
@@ -34,10 +34,11 @@ struct health_state {
 
 using health_actor = caf::stateful_actor<health_state>;
 
-caf::behavior health_fn(health_actor* self, health_options opts, std::string subscriber) {
+caf::behavior health_fn(health_actor* self, health_options opts,
+                        std::shared_ptr<const directory> siblings) {
   log_crashes(self, "health_checker");
   self->state.opts = std::move(opts);
-  self->state.subscriber = std::move(subscriber);
+  self->state.siblings = std::move(siblings);
   tell(self, caf::actor{self}, health_tick{});
   return {
       on(self,
@@ -64,7 +65,7 @@ caf::behavior health_fn(health_actor* self, health_options opts, std::string sub
            msg::health_status h;
            h.healthy = st.healthy;
            h.detail = st.healthy ? r.detail : st.opts.url + ": " + r.detail;
-           tell(self, sibling(self->system(), st.subscriber), h);
+           tell(self, st.siblings->elector(), h);
            tell_after(self, caf::actor{self}, st.opts.period, health_tick{});
          }),
       on(self,
@@ -89,8 +90,8 @@ caf::behavior health_fn(health_actor* self, health_options opts, std::string sub
 } // namespace
 
 caf::actor spawn_health_checker(caf::local_actor* parent, health_options opts,
-                                std::string subscriber) {
-  return parent->spawn<caf::detached>(health_fn, std::move(opts), std::move(subscriber));
+                                std::shared_ptr<const directory> siblings) {
+  return parent->spawn<caf::detached>(health_fn, std::move(opts), std::move(siblings));
 }
 
 } // namespace kvip

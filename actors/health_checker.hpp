@@ -5,11 +5,14 @@
 // after one success. Detached: each probe blocks for up to `timeout`.
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "caf/fwd.hpp"
 
 namespace kvip {
+
+class directory;
 
 struct health_options {
   std::string url;
@@ -19,8 +22,8 @@ struct health_options {
   int failure_threshold = 3;
 };
 
-/// Spawns the checker; it reports to the sibling named `subscriber`.
+/// Spawns the checker; it reports to the directory's elector.
 caf::actor spawn_health_checker(caf::local_actor* parent, health_options opts,
-                                std::string subscriber = "elector");
+                                std::shared_ptr<const directory> siblings);
 
 } // namespace kvip

@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/directory.hpp"
 #include "actors/node.hpp"
-#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "k8s/objects.hpp"
@@ -138,7 +138,7 @@ void request_lease(elector_actor* self, const el::action& a) {
     msg::lease_get g;
     g.ns = st.opts.lease_namespace;
     g.lease = st.opts.lease_name;
-    ask(self, sibling(self->system(), st.opts.io), st.opts.request_timeout, g).then(handle, fail);
+    ask(self, st.opts.siblings->k8s_io(), st.opts.request_timeout, g).then(handle, fail);
     return;
   }
   bool create = a.what == el::action::kind::create;
@@ -155,7 +155,7 @@ void request_lease(elector_actor* self, const el::action& a) {
   msg::lease_write w;
   w.create = create;
   w.object_json = boost::json::serialize(l.raw());
-  ask(self, sibling(self->system(), st.opts.io), st.opts.request_timeout, w).then(handle, fail);
+  ask(self, st.opts.siblings->k8s_io(), st.opts.request_timeout, w).then(handle, fail);
 }
 
 void announce(elector_actor* self, bool leading) {
@@ -163,7 +163,7 @@ void announce(elector_actor* self, bool leading) {
   st.announce_busy = true;
   msg::announce_set set;
   if (leading) set.vips = st.opts.vips;
-  auto target = sibling(self->system(), st.opts.announcer);
+  auto target = st.opts.siblings->announcer();
   st.announced_to = leading ? target.address() : caf::actor_addr{};
   auto done = [self, leading](const msg::announce_result& r) {
     auto& st = self->state;
@@ -273,7 +273,7 @@ caf::behavior elector_fn(elector_actor* self, elector_options opts, net::telemet
            // The announcer was restarted (and so dropped our VIPs): hand
            // the set to the new incarnation.
            if (st.leading && !st.announce_busy &&
-               sibling(self->system(), st.opts.announcer).address() != st.announced_to) {
+               st.opts.siblings->announcer().address() != st.announced_to) {
              spdlog::warn("lease_elector: the announcer restarted; announcing the VIPs again");
              announce(self, true);
            }

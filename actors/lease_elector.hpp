@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ class registry;
 
 namespace kvip {
 
+class directory;
+
 struct elector_options {
   std::string lease_namespace = "kube-system";
   std::string lease_name = "plndr-cp-lock";
@@ -33,13 +36,12 @@ struct elector_options {
   std::map<std::string, std::string> annotations; ///< put on the Lease (vip_leaseannotations)
   std::vector<msg::vip_spec> vips;                ///< what to announce while leading
   std::chrono::milliseconds request_timeout{5000};
-  std::string io = "k8s_io";           ///< sibling name of the API actor
-  std::string announcer = "announcer"; ///< sibling name of the announcer
+  std::shared_ptr<const directory> siblings; ///< k8s_io and announcer, read at every send
 };
 
-/// Spawns the elector. It reaches the Kubernetes API through the sibling
-/// registered as `io` and announces through the sibling `announcer`
-/// (actors/siblings.hpp), looked up at every send so restarts are followed.
+/// Spawns the elector. It reaches the Kubernetes API through the directory's
+/// k8s_io and announces through its announcer (actors/directory.hpp), looked
+/// up at every send so restarts are followed.
 caf::actor spawn_lease_elector(caf::local_actor* parent, elector_options opts,
                                net::telemetry::registry& reg);
 

@@ -7,7 +7,6 @@
 #include "actors/health_checker.hpp"
 #include "actors/k8s_io.hpp"
 #include "actors/lease_elector.hpp"
-#include "actors/siblings.hpp"
 #include "actors/telemetry.hpp"
 #include "caf/all.hpp"
 #include "k8s/client.hpp"
@@ -19,6 +18,8 @@
 namespace kvip {
 
 namespace {
+
+using sibling_directory = std::shared_ptr<const directory>;
 
 const char* sa_namespace_file = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
@@ -119,31 +120,34 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
 
   auto node_name = cfg.node_name;
   plan.children.push_back({"k8s_io",
-                           [client, node_name](caf::local_actor* parent) {
-                             return spawn_k8s_io(parent, client, node_name);
+                           [client, node_name](caf::local_actor* parent, sibling_directory) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_k8s_io(parent, client, node_name));
                            },
-                           restart_policy::permanent, false});
+                           restart_policy::permanent, sibling_role::k8s_io});
   // Events (VIP conflicts) go through their own API actor and connection,
   // so recording one never delays a Lease renewal.
   auto events_client = std::make_shared<k8s::client>(conn.value(), copts);
   plan.children.push_back({"k8s_events",
-                           [events_client, node_name](caf::local_actor* parent) {
-                             return spawn_k8s_io(parent, events_client, node_name);
+                           [events_client, node_name](caf::local_actor* parent, sibling_directory) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_k8s_io(parent, events_client, node_name));
                            },
-                           restart_policy::permanent, false});
+                           restart_policy::permanent, sibling_role::k8s_events});
 
   arp_options aopts;
   aopts.refresh = cfg.arp_rate;
   aopts.node_name = cfg.node_name;
   aopts.stale_vips = stale;
-  aopts.event_sink = "k8s_events";
   auto host = net::l2::make_kernel_host();
   plan.children.push_back({"announcer",
-                           [aopts, host, &reg](caf::local_actor* parent) {
-                             return caf::actor_cast<caf::actor>(
-                                 spawn_arp_broadcaster(parent, aopts, host, reg));
+                           [aopts, host, &reg](caf::local_actor* parent, sibling_directory dir) {
+                             auto o = aopts;
+                             o.siblings = std::move(dir); // conflicts go to k8s_events
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_arp_broadcaster(parent, o, host, reg));
                            },
-                           restart_policy::permanent, false});
+                           restart_policy::permanent, sibling_role::announcer});
 
   elector_options eopts;
   std::tie(eopts.lease_namespace, eopts.lease_name) = lease_location(cfg);
@@ -156,10 +160,14 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
   eopts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
   plan.notes.push_back("control-plane VIP " + cfg.address.front() + " on " + iface +
                        " (ARP/NDP), lease " + eopts.lease_namespace + "/" + eopts.lease_name);
-  plan.children.push_back(
-      {"elector",
-       [eopts, &reg](caf::local_actor* parent) { return spawn_lease_elector(parent, eopts, reg); },
-       restart_policy::permanent, false});
+  plan.children.push_back({"elector",
+                           [eopts, &reg](caf::local_actor* parent, sibling_directory dir) {
+                             auto o = eopts;
+                             o.siblings = std::move(dir); // k8s_io and announcer
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_lease_elector(parent, o, reg));
+                           },
+                           restart_policy::permanent, sibling_role::elector});
 
   if (!cfg.cp_health_check_address.empty()) {
     health_options h;
@@ -168,10 +176,12 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
     h.period = cfg.cp_health_check_period;
     h.timeout = cfg.cp_health_check_timeout;
     h.failure_threshold = cfg.cp_health_check_failure_threshold;
-    plan.children.push_back(
-        {"health",
-         [h](caf::local_actor* parent) { return spawn_health_checker(parent, h, "elector"); },
-         restart_policy::permanent, false});
+    plan.children.push_back({"health",
+                             [h](caf::local_actor* parent, sibling_directory dir) {
+                               return caf::actor_cast<msg::child_actor>(
+                                   spawn_health_checker(parent, h, std::move(dir)));
+                             },
+                             restart_policy::permanent, sibling_role::health});
   }
 }
 
@@ -205,19 +215,21 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
   if (!cfg.prometheus_server.empty()) {
     telemetry_options topts;
     topts.listen = cfg.prometheus_server;
-    plan.children.push_back(
-        {"telemetry",
-         [topts, &reg](caf::local_actor* parent) { return spawn_telemetry(parent, topts, reg); },
-         restart_policy::permanent, true});
+    plan.children.push_back({"telemetry",
+                             [topts, &reg](caf::local_actor* parent, sibling_directory) {
+                               return msg::child_actor{spawn_telemetry(parent, topts, reg)};
+                             },
+                             restart_policy::permanent, sibling_role::telemetry});
   }
   if (cfg.health_check_port != 0) { // kube-vip: its own listener on every address
     telemetry_options hopts;
     hopts.listen = ":" + std::to_string(cfg.health_check_port);
     hopts.healthz_only = true;
-    plan.children.push_back(
-        {"healthz",
-         [hopts, &reg](caf::local_actor* parent) { return spawn_telemetry(parent, hopts, reg); },
-         restart_policy::permanent, false});
+    plan.children.push_back({"healthz",
+                             [hopts, &reg](caf::local_actor* parent, sibling_directory) {
+                               return msg::child_actor{spawn_telemetry(parent, hopts, reg)};
+                             },
+                             restart_policy::permanent, sibling_role::none});
   }
   if (cfg.bgp) plan.problems.push_back("bgp_enable=true: BGP mode is not implemented in kvip yet");
   if (cfg.routing_table)

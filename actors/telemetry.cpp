@@ -32,7 +32,7 @@ struct telemetry_state {
   static inline const char* name = "telemetry";
 };
 
-using telemetry_actor = caf::stateful_actor<telemetry_state>;
+using telemetry_ptr = msg::telemetry_actor::stateful_pointer<telemetry_state>;
 
 net::http::response trace_state() {
   auto& sink = net::telemetry::trace_sink::instance();
@@ -93,8 +93,8 @@ void add_routes(net::http::server& srv, std::shared_ptr<readiness> ready,
   });
 }
 
-caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts,
-                           net::telemetry::registry* reg) {
+msg::telemetry_actor::behavior_type telemetry_fn(telemetry_ptr self, telemetry_options opts,
+                                                 net::telemetry::registry* reg) {
   log_crashes(self, "telemetry");
   auto& st = self->state;
   st.ready->config_valid = opts.config_valid;
@@ -105,15 +105,17 @@ caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts,
     });
   else
     add_routes(*st.server, st.ready, *reg);
+  // A typed behavior cannot be empty: on a listen failure the actor quits
+  // and the handlers below are never called.
   if (auto err = st.server->start(); !err.empty()) {
     spdlog::error("telemetry: cannot listen on {}: {}", opts.listen, err);
     self->quit(caf::make_error(caf::sec::runtime_error, "telemetry listen: " + err));
-    return {};
+  } else {
+    spdlog::info("telemetry: serving {} on {} (port {})",
+                 opts.healthz_only ? "/healthz (health_check_port)"
+                                   : "/metrics /healthz /readyz /trace",
+                 opts.listen, st.server->port());
   }
-  spdlog::info("telemetry: serving {} on {} (port {})",
-               opts.healthz_only ? "/healthz (health_check_port)"
-                                 : "/metrics /healthz /readyz /trace",
-               opts.listen, st.server->port());
   return {
       on(self,
          [self](const msg::children_status& m) {
@@ -149,8 +151,8 @@ caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts,
 
 } // namespace
 
-caf::actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
-                           net::telemetry::registry& reg) {
+msg::telemetry_actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
+                                     net::telemetry::registry& reg) {
   return parent->spawn(telemetry_fn, std::move(opts), &reg);
 }
 

@@ -7,12 +7,15 @@
 //                   actor is up; 503 with the reason otherwise
 //   GET  /trace     message-trace state as JSON
 //   POST /trace?enabled=true|false   switch message tracing at run time
+// A typed actor (msg::telemetry_actor): the child protocol plus
+// children_status from the supervisor, which drives /readyz.
 // HTTP handlers run on the listener's thread; they only read atomics, the
 // registry (thread-safe) and the trace sink (thread-safe).
 
 #include <string>
 
 #include "caf/fwd.hpp"
+#include "messages/supervision.hpp"
 
 namespace kvip::net::telemetry {
 class registry;
@@ -29,7 +32,7 @@ struct telemetry_options {
 };
 
 /// Spawns the telemetry actor from its supervisor.
-caf::actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
-                           net::telemetry::registry& reg);
+msg::telemetry_actor spawn_telemetry(caf::local_actor* parent, telemetry_options opts,
+                                     net::telemetry::registry& reg);
 
 } // namespace kvip

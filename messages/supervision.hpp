@@ -6,7 +6,10 @@
 //   node                  → node         : restart_child (backoff timer)
 //   node                  → every child  : dump_request, shutdown_request
 //   every child           → node         : dump_reply, shutdown_done (replies)
-//   node                  → telemetry    : children_status
+//   node                  → telemetry    : children_status (to the directory's telemetry role)
+//
+// The node holds every child as a child_actor; children find each other
+// through the typed directory it hands them (actors/directory.hpp).
 
 #include <cstdint>
 #include <string>

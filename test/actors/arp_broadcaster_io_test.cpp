@@ -13,8 +13,8 @@
 #include <boost/json.hpp>
 
 #include "actors/arp_broadcaster.hpp"
+#include "actors/directory.hpp"
 #include "actors/lease_elector.hpp"
-#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "k8s/objects.hpp"
 #include "messages/election.hpp"
@@ -126,15 +126,18 @@ CAF_TEST(a netlink call hanging in the announcer does not delay lease renewals) 
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   auto store = sys.spawn(lease_store, renewals);
-  kvip::register_sibling(sys, "k8s_io", store);
+  auto siblings = std::make_shared<kvip::directory>();
+  siblings->publish(kvip::sibling_role::k8s_io, store.address());
   kvip::arp_options ao;
   ao.node_name = "n1";
   ao.listen = false;
   ao.burst = {0ms};
   ao.refresh = 200ms; // every refresh lists the addresses: the call that hangs
   auto arp = kvip::spawn_arp_broadcaster(self.ptr(), ao, host, reg);
-  kvip::register_sibling(sys, "announcer", caf::actor_cast<caf::actor>(arp));
-  auto elector = kvip::spawn_lease_elector(self.ptr(), elector_opts(), reg);
+  siblings->publish(kvip::sibling_role::announcer, arp.address());
+  auto eo = elector_opts();
+  eo.siblings = siblings;
+  auto elector = kvip::spawn_lease_elector(self.ptr(), eo, reg);
 
   // Leading and holding the VIP, then the next address listing hangs.
   CAF_CHECK(wait_for([&] { return slow->adds >= 1 && *renewals >= 2; }, 10s));
@@ -149,6 +152,4 @@ CAF_TEST(a netlink call hanging in the announcer does not delay lease renewals) 
   slow->armed = false;
   for (const auto& a : {elector, caf::actor_cast<caf::actor>(arp), store})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  kvip::unregister_sibling(sys, "announcer");
-  kvip::unregister_sibling(sys, "k8s_io");
 }

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "actors/arp_broadcaster.hpp"
-#include "actors/siblings.hpp"
+#include "actors/directory.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
 #include "net/l2/frames.hpp"
@@ -66,14 +66,14 @@ struct fixture : test_coordinator_fixture<> {
     // and its exit touches the metrics.
     if (arp) caf::anon_send_exit(arp, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
-    kvip::unregister_sibling(sys, "events");
     sched.run();
   }
 
   void start(kvip::arp_options opts = {}) {
     opts.node_name = "n1";
-    kvip::register_sibling(sys, "events", sink);
-    opts.event_sink = "events";
+    auto siblings = std::make_shared<kvip::directory>();
+    siblings->publish(kvip::sibling_role::k8s_events, sink.address());
+    opts.siblings = siblings;
     opts.io_detached = false; // the I/O actor runs on the test coordinator too
     arp = kvip::spawn_arp_broadcaster(self.ptr(), std::move(opts), host, reg);
     sched.run();

@@ -3,8 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include "actors/directory.hpp"
 #include "actors/lease_elector.hpp"
-#include "actors/siblings.hpp"
 #include "actors/tracing.hpp"
 #include "k8s/objects.hpp"
 #include "messages/announce.hpp"
@@ -98,12 +98,13 @@ struct fixture : test_coordinator_fixture<> {
   kvip::net::telemetry::registry reg;
   std::shared_ptr<journal> j = std::make_shared<journal>();
   caf::actor io, announcer, elector;
+  std::shared_ptr<kvip::directory> siblings = std::make_shared<kvip::directory>();
 
   fixture() {
     io = sys.spawn(fake_io, j);
     announcer = sys.spawn(fake_announcer, j);
-    kvip::register_sibling(sys, "k8s_io", io);
-    kvip::register_sibling(sys, "announcer", announcer);
+    siblings->publish(kvip::sibling_role::k8s_io, io.address());
+    siblings->publish(kvip::sibling_role::announcer, announcer.address());
     sched.run();
   }
 
@@ -111,8 +112,6 @@ struct fixture : test_coordinator_fixture<> {
     for (auto& a : {elector, io, announcer})
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched.run();
-    kvip::unregister_sibling(sys, "k8s_io");
-    kvip::unregister_sibling(sys, "announcer");
   }
 
   kvip::elector_options options(const std::string& id) {
@@ -123,6 +122,7 @@ struct fixture : test_coordinator_fixture<> {
     o.timings.retry_period = 1s;
     o.vips = {{"10.0.0.100", 32, "eth0"}};
     o.annotations = {{"example.com/owner", "kvip"}};
+    o.siblings = siblings;
     return o;
   }
 
@@ -248,7 +248,7 @@ CAF_TEST(a restarted announcer gets the vips again) {
   start("n1");
   // The announcer crashes and is restarted: the new incarnation holds nothing.
   auto second = sys.spawn(fake_announcer, j);
-  kvip::register_sibling(sys, "announcer", second);
+  siblings->publish(kvip::sibling_role::announcer, second.address());
   caf::anon_send_exit(announcer, caf::exit_reason::kill);
   announcer = second;
   sched.run();

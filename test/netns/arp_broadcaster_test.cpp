@@ -2,7 +2,7 @@
 // caf::actor_system: addresses on a veth, announcements a Linux peer
 // believes, a conflicting GARP seen by the receive thread, clean shutdown.
 #include "actors/arp_broadcaster.hpp"
-#include "actors/siblings.hpp"
+#include "actors/directory.hpp"
 
 #include <chrono>
 #include <fstream>
@@ -49,7 +49,6 @@ protected:
   void TearDown() override {
     if (arp_) caf::anon_send_exit(arp_, caf::exit_reason::user_shutdown);
     arp_ = nullptr;
-    if (sys_) kvip::unregister_sibling(*sys_, "events");
     sink_.reset();
     self_.reset();
     sys_.reset(); // waits for the broadcaster, which joins its receive thread
@@ -59,8 +58,9 @@ protected:
   void start() {
     kvip::arp_options o;
     o.node_name = "n1";
-    kvip::register_sibling(*sys_, "events", caf::actor_cast<caf::actor>(*sink_));
-    o.event_sink = "events";
+    auto siblings = std::make_shared<kvip::directory>();
+    siblings->publish(kvip::sibling_role::k8s_events, (*sink_)->address());
+    o.siblings = siblings;
     arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::l2::make_kernel_host(), reg_);
   }
 
