@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "k8s/client.hpp"
+#include "net/wait.hpp"
 #include "temp_dir.hpp"
 
 using namespace kvip::k8s;
@@ -91,8 +92,7 @@ protected:
                (d + "/ca.crt").c_str(), "-Verify", "1", "-WWW", "-quiet", nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 300 && !port_open(port_); ++i)
-      std::this_thread::sleep_for(10ms);
+    kvip::net::eventually([] { return port_open(port_); }, 3s);
   }
   static void TearDownTestSuite() {
     if (pid_ > 0) {
