@@ -162,11 +162,37 @@ TEST_F(NetnsCluster, Ipv6OnlyVipOnTheInterfaceChosenByItsSubnet) {
   kvip::sim::cluster_options o;
   o.vips = {"fd99::100"};
   o.extra_env = {{"vip_interface", ""}}; // no interface given: eth0 holds fd99::/64
+  o.start_nodes = false;
   start(o);
+  // Every node gets a second interface, eth1, in other subnets, holding the
+  // default routes: only the subnet rule leads to eth0 (the default route's
+  // interface, kube-vip's fallback, is eth1).
+  auto& lab = c_->lab();
+  for (std::size_t i = 0; i < lab.nodes().size(); ++i) {
+    auto& n = lab.nodes()[i];
+    auto id = std::to_string(i + 1);
+    for (const std::vector<std::string>& cmd :
+         {std::vector<std::string>{"ip", "link", "add", "eth1", "type", "veth", "peer", "name",
+                                   "eth1p"},
+          {"ip", "link", "set", "eth1p", "up"},
+          {"ip", "link", "set", "eth1", "up"},
+          {"ip", "addr", "add", "10.98.0." + id + "/24", "dev", "eth1"},
+          {"ip", "addr", "add", "fd98::" + id + "/64", "dev", "eth1", "nodad"},
+          {"ip", "route", "replace", "default", "dev", "eth1"},
+          {"ip", "-6", "route", "replace", "default", "dev", "eth1"}})
+      ASSERT_EQ(lab.exec(n, cmd), "") << n.name;
+    ASSERT_EQ(c_->start_node(static_cast<int>(i)), "");
+  }
   std::string err;
   auto p = c_->probe("fd99::100", err);
   ASSERT_TRUE(p) << err;
-  EXPECT_GE(leader(*p), 0);
+  int l = leader(*p);
+  ASSERT_GE(l, 0);
+  auto& node = lab.nodes()[static_cast<std::size_t>(l)];
+  EXPECT_NE(lab.run(node, {"ip", "-o", "addr", "show", "dev", "eth0"}).output.find("fd99::100/"),
+            std::string::npos);
+  auto on_eth1 = lab.run(node, {"ip", "-o", "addr", "show", "dev", "eth1"}).output;
+  EXPECT_EQ(on_eth1.find("fd99::100"), std::string::npos) << on_eth1;
 }
 
 TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
