@@ -15,7 +15,7 @@
 #include "net/netlink/socket.hpp"
 #include "net/telemetry/metrics.hpp"
 #include "net/wait.hpp"
-#include "test/netns/fixture.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include "net/netlink/socket.hpp"
 #include "net/wait.hpp"
-#include "test/netns/fixture.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 

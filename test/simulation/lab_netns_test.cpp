@@ -10,7 +10,7 @@
 
 #include "net/wait.hpp"
 #include "simulation/prober.hpp"
-#include "test/netns/fixture.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 
