@@ -18,6 +18,7 @@
 #include "k8s/client.hpp"
 #include "net/wait.hpp"
 #include "temp_dir.hpp"
+#include "test/support/ci.hpp"
 
 using namespace kvip::k8s;
 using namespace std::chrono_literals;
@@ -102,7 +103,7 @@ protected:
     delete dir_;
   }
   void SetUp() override {
-    if (!dir_) GTEST_SKIP() << "openssl CLI not found: TLS tests skipped";
+    if (!dir_) KVIP_SKIP("openssl CLI not found (Debian package openssl)");
     ASSERT_GT(pid_, 0);
     ASSERT_TRUE(port_open(port_)) << "openssl s_server did not start";
   }

@@ -16,6 +16,7 @@
 #include "sim_http_client.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/resources.hpp"
+#include "test/support/ci.hpp"
 
 namespace kvip::sim::test {
 namespace {
@@ -464,7 +465,7 @@ TEST_F(SimClientIntegration, OutageGivesCleanErrorsAndRecovers) {
 // -- HTTPS with the generated kubeconfig ---------------------------------------------
 
 TEST(SimClientIntegrationTls, KubeconfigTokenAndClientCertContexts) {
-  if (!tls_supported()) GTEST_SKIP() << "libmicrohttpd has no TLS support";
+  if (!tls_supported()) KVIP_SKIP("libmicrohttpd has no TLS support");
   auto dir = fs::temp_directory_path() / ("kvip-client-tls-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   apiserver_options o;

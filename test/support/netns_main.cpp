@@ -8,23 +8,19 @@
 // or 1 with CI=true, where a skipped test is a failure.
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <sched.h>
 #include <string>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-namespace {
+#include "test/support/ci.hpp"
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && (std::strcmp(ci, "true") == 0 || std::strcmp(ci, "1") == 0);
-}
+namespace {
 
 /// The exit status for "could not run": 77 (skipped), or 1 in CI.
 int cannot_run(const char* why) {
-  if (in_ci()) {
+  if (kvip::test::in_ci()) {
     std::printf("FAIL: cannot run: %s (CI=true: a skip is a failure)\n", why);
     return 1;
   }
