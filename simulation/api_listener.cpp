@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "net/http/glue.hpp"
+#include "net/wait.hpp"
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
@@ -316,9 +317,8 @@ void api_listener::impl::close() {
   for (auto& w : open_streams)
     w->close();
   resume_due(true);
-  auto deadline = clock::now() + std::chrono::seconds(2);
-  while (suspended.load() > 0 && clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  net::eventually([this] { return suspended.load() == 0; }, std::chrono::seconds(2),
+                  std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(20)); // let resumed streams finish
   MHD_stop_daemon(daemon);
   daemon = nullptr;

@@ -3,7 +3,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <thread>
+
+#include "net/wait.hpp"
 
 namespace kvip::sim {
 
@@ -12,17 +13,6 @@ namespace {
 constexpr const char* api_addr = "10.99.0.254";
 constexpr int api_port = 6443;
 constexpr int admin_port = 6444;
-
-/// Polls `pred` every 50 ms until it holds or `budget` passes.
-template <class Pred>
-bool poll_for(std::chrono::milliseconds budget, Pred pred) {
-  auto until = std::chrono::steady_clock::now() + budget;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
-  return pred();
-}
 
 } // namespace
 
@@ -52,11 +42,12 @@ std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::strin
                      {}, c->workdir_ + "/apiserver.log", err);
   if (!err.empty()) return nullptr;
   auto url = "http://" + std::string{api_addr} + ":" + std::to_string(api_port);
-  if (!poll_for(std::chrono::seconds{15}, [&] {
-        return c->lab_
-            ->run(infra, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", url + "/healthz"})
-            .ok();
-      })) {
+  auto healthy = [&] {
+    return c->lab_
+        ->run(infra, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", url + "/healthz"})
+        .ok();
+  };
+  if (!net::eventually(healthy, std::chrono::seconds{15}, std::chrono::milliseconds{50})) {
     // The work directory goes with the cluster: quote the log in the error.
     auto log = run_command({"tail", "-n", "20", c->workdir_ + "/apiserver.log"}).output;
     err = "the API server did not come up; its log:\n" + log;

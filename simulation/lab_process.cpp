@@ -6,8 +6,9 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+
+#include "net/wait.hpp"
 
 extern char** environ;
 
@@ -137,15 +138,11 @@ bool process::signal(int signo) const {
 
 int process::wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!reaped_) {
-    if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
-      reaped_ = true;
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
+  auto reap = [this] {
+    if (!reaped_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+    return reaped_;
+  };
+  if (!net::eventually(reap, timeout, std::chrono::milliseconds{5})) return -1;
   if (WIFEXITED(status_)) return WEXITSTATUS(status_);
   if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
   return -1;

@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "net/wait.hpp"
+
 namespace kvip::sim {
 
 namespace {
@@ -23,20 +25,22 @@ std::vector<net::mac_address> latest(const prober& p) {
 /// returns its index or -1 after `budget`.
 int wait_single_owner(cluster& c, prober& p, std::chrono::milliseconds stable,
                       std::chrono::milliseconds budget, const volatile bool* stop) {
-  auto until = std::chrono::steady_clock::now() + budget;
-  while (std::chrono::steady_clock::now() < until && !(stop && *stop)) {
-    auto since = p.now_us() - std::chrono::duration_cast<std::chrono::microseconds>(stable).count();
-    auto window = p.samples_since(since);
-    if (window.size() >= 5) {
-      bool single = true;
-      auto first = window.front().macs;
-      for (auto& s : window)
-        if (s.macs.size() != 1 || s.macs != first) single = false;
-      if (single && c.node_of(first[0]) >= 0) return c.node_of(first[0]);
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return -1;
+  int owner = -1;
+  net::eventually(
+      [&] {
+        if (stop && *stop) return true;
+        auto since =
+            p.now_us() - std::chrono::duration_cast<std::chrono::microseconds>(stable).count();
+        auto window = p.samples_since(since);
+        if (window.size() < 5) return false;
+        auto first = window.front().macs;
+        for (auto& s : window)
+          if (s.macs.size() != 1 || s.macs != first) return false;
+        owner = c.node_of(first[0]);
+        return owner >= 0;
+      },
+      budget, 50ms);
+  return owner;
 }
 
 void say(const scenario_options& o, const std::string& line) {
@@ -58,12 +62,13 @@ round_result fault_round(cluster& c, prober& p, int owner, int signo, const scen
   c.signal_node(owner, signo);
   // Wait for another node's MAC.
   int next = -1;
-  auto until = std::chrono::steady_clock::now() + o.switch_budget;
-  while (next < 0 && std::chrono::steady_clock::now() < until && !(stop && *stop)) {
-    for (auto& m : latest(p))
-      if (int n = c.node_of(m); n >= 0 && n != owner) next = n;
-    if (next < 0) std::this_thread::sleep_for(10ms);
-  }
+  net::eventually(
+      [&] {
+        for (auto& m : latest(p))
+          if (int n = c.node_of(m); n >= 0 && n != owner) next = n;
+        return next >= 0 || (stop && *stop);
+      },
+      o.switch_budget);
   if (next >= 0) r.to = c.lab().nodes()[static_cast<std::size_t>(next)].name;
   // The kubelet restarts the stopped kvip after a while; it removes its stale
   // VIP at start-up, which ends any dual-MAC window of a SIGKILL.

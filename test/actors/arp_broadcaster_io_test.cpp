@@ -19,21 +19,12 @@
 #include "k8s/objects.hpp"
 #include "messages/election.hpp"
 #include "net/telemetry/metrics.hpp"
+#include "net/wait.hpp"
 #include "test/actors/fake_l2_host.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Waits until `pred` holds, up to `budget`; false if it never did.
-bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds budget) {
-  auto deadline = std::chrono::steady_clock::now() + budget;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 /// Makes the fake host's address listing hang (as a netlink call stuck on the
 /// kernel's rtnl lock would) once armed, until released or 3 s passed.
@@ -140,11 +131,11 @@ CAF_TEST(a netlink call hanging in the announcer does not delay lease renewals) 
   auto elector = kvip::spawn_lease_elector(self.ptr(), eo, reg);
 
   // Leading and holding the VIP, then the next address listing hangs.
-  CAF_CHECK(wait_for([&] { return slow->adds >= 1 && *renewals >= 2; }, 10s));
+  CAF_CHECK(kvip::net::eventually([&] { return slow->adds >= 1 && *renewals >= 2; }, 10s));
   slow->armed = true;
-  CAF_CHECK(wait_for([&] { return slow->blocking.load(); }, 5s));
+  CAF_CHECK(kvip::net::eventually([&] { return slow->blocking.load(); }, 5s));
   auto before = renewals->load();
-  CAF_CHECK(wait_for([&] { return *renewals >= before + 5; }, 2000ms));
+  CAF_CHECK(kvip::net::eventually([&] { return *renewals >= before + 5; }, 2000ms));
   CAF_CHECK(slow->blocking.load()); // the renewals happened while it hung
   CAF_MESSAGE("renewals while blocked: " << (renewals->load() - before));
 

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# kubectl against `kvip apiserver`: the real kubectl (the Cloud SDK dispatcher,
-# which picks kubectl 1.<minor> from /version) applies, reads, watches,
-# patches, labels, annotates and deletes the kinds our client uses, for two
-# Kubernetes versions over HTTP and once over HTTPS with a bearer token and
-# with a client certificate. Skips only when kubectl is not installed.
+# kubectl against `kvip apiserver`: a real kubectl applies, reads, watches,
+# patches, labels, annotates and deletes the kinds our client uses, over HTTP
+# and once over HTTPS with a bearer token and with a client certificate.
+#
+# Which kubectl: $KVIP_KUBECTL if set (e.g. Debian 12's kubernetes-client,
+# kubectl 1.20, which .ci/install-deps unpacks for the extra ctest case
+# integration_kubectl_conformance_debian), else `kubectl` on PATH. The Cloud
+# SDK dispatcher (picks kubectl 1.<minor> from /version) is exercised for
+# three Kubernetes versions; a plain kubectl against a server of its own version.
+# No kubectl: skipped (exit 77) with the reason, a failure with CI=true.
 source "$(dirname "$0")/lib/common.bash"
 DATA="$(cd "$(dirname "$0")/../data/simulation" && pwd)"
 
-KUBECTL=$(command -v kubectl || true)
+KUBECTL=${KVIP_KUBECTL:-$(command -v kubectl || true)}
 if [ -z "$KUBECTL" ]; then
-  echo "SKIP: kubectl is not installed (the conformance suite needs the real kubectl)"
-  exit 0
+  skip "kubectl is not installed (the conformance suite needs a real kubectl; .ci/install-deps installs one)"
 fi
+if [ ! -x "$KUBECTL" ]; then
+  skip "kubectl $KUBECTL is not there (.ci/install-deps, as root, unpacks Debian's kubernetes-client there)"
+fi
+# The client's own minor version ("20" for Debian 12's kubectl 1.20).
+CLIENT_MINOR=$("$KUBECTL" version --client -o json 2>/dev/null |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["minor"].rstrip("+"))' || true)
+[ -n "$CLIENT_MINOR" ] || { fail "$KUBECTL version --client gave no version"; finish; exit 1; }
+DISPATCHER=0
+"$KUBECTL" version --client 2>/dev/null | grep -q dispatcher && DISPATCHER=1
+echo "kubectl: $KUBECTL (client 1.$CLIENT_MINOR$([ $DISPATCHER = 1 ] && echo ', Cloud SDK dispatcher'))"
 
 # start_server NAME ARGS...: starts kvip apiserver, sets URL and SERVER_PID.
 start_server() {
@@ -74,8 +88,12 @@ run_suite() {
   local tag="[1.$minor]"
 
   local client
-  client=$(k version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["minor"])')
-  check "$tag dispatcher runs kubectl 1.$minor (got 1.$client)" [ "$client" = "$minor" ]
+  client=$(k version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["minor"].rstrip("+"))')
+  if [ "$DISPATCHER" = 1 ]; then
+    check "$tag dispatcher runs kubectl 1.$minor (got 1.$client)" [ "$client" = "$minor" ]
+  else
+    check "$tag kubectl 1.$CLIENT_MINOR talks to the server (got 1.$client)" [ "$client" = "$CLIENT_MINOR" ]
+  fi
 
   for f in service configmap lease endpointslice node; do
     check "$tag apply -f $f.yaml creates it" out_has 'created' k apply -f "$DATA/$f.yaml" $APPLY_FLAGS
@@ -100,9 +118,16 @@ run_suite() {
   check "$tag get -w sees the other client's change" poll 10 grep -qx two "$TMP/watch-$minor"
   kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
 
-  check "$tag patch --subresource=status --type=merge" out_has 'patched' k patch svc web --subresource=status --type=merge -p '{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.200"}]}}}'
+  local status='{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.200"}]}}}'
+  if [ "${client:-0}" -ge 24 ]; then
+    check "$tag patch --subresource=status --type=merge" out_has 'patched' k patch svc web --subresource=status --type=merge -p "$status"
+    check "$tag same status patch is a no-op" out_has 'no change' k patch svc web --subresource=status --type=merge -p "$status"
+  else
+    # kubectl < 1.24 has no --subresource: the status is written as a controller would.
+    check "$tag status patch (curl; kubectl 1.$client has no --subresource)" curl -sf -X PATCH \
+      -H 'Content-Type: application/merge-patch+json' "$URL/api/v1/namespaces/default/services/web/status" -d "$status" -o /dev/null
+  fi
   check "$tag status ingress stored with ipMode VIP" [ "$(k get svc web -o jsonpath='{.status.loadBalancer.ingress[0].ipMode}')" = VIP ]
-  check "$tag same status patch is a no-op" out_has 'no change' k patch svc web --subresource=status --type=merge -p '{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.200"}]}}}'
   check "$tag label" k label svc web tier=frontend
   check "$tag label stored" [ "$(k get svc web -o jsonpath='{.metadata.labels.tier}')" = frontend ]
   check "$tag annotate" k annotate svc web kube-vip.io/vipHost=node1
@@ -119,20 +144,27 @@ run_suite() {
   stop_server
 }
 
-run_suite 31
-run_suite 30
 # kubectl <= 1.28 validates with the protobuf OpenAPI v2 document, which this server does not
 # serve (404): apply there needs --validate=false (reference k8s-api-subset.md §1.9).
-run_suite 28 --validate=false
+validate_flag() { [ "$1" -le 28 ] && echo --validate=false; }
+if [ "$DISPATCHER" = 1 ]; then
+  run_suite 31
+  run_suite 30
+  run_suite 28 "$(validate_flag 28)"
+  tls_minor=31
+else
+  run_suite "$CLIENT_MINOR" "$(validate_flag "$CLIENT_MINOR")"
+  tls_minor=$CLIENT_MINOR
+fi
 
 # HTTPS with the generated CA, token and client certificate.
-start_server tls --gen-certs "$TMP/tls" --kube-version 1.31
+start_server tls --gen-certs "$TMP/tls" --kube-version "1.$tls_minor"
 export HOME="$TMP/home-tls"
 mkdir -p "$HOME"
 kt() { "$KUBECTL" --kubeconfig "$TMP/tls/kubeconfig" --cache-dir "$TMP/cache-tls" --request-timeout=10s "$@"; }
 check "[https] kubeconfig written" [ -s "$TMP/tls/kubeconfig" ]
 check "[https] token: get namespaces" out_has kube-system kt get ns
-check "[https] token: apply -f lease" kt apply -f "$DATA/lease.yaml"
+check "[https] token: apply -f lease" kt apply -f "$DATA/lease.yaml" $(validate_flag "$tls_minor")
 check "[https] client cert: get leases" out_has plndr-cp-lock kt --context kvip-cert get leases -n kube-system
 check "[https] wrong token is Unauthorized" out_has Unauthorized kt --token wrong get ns
 check "[https] no credentials is 401" [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/tls/ca.crt" "$URL/api/v1/namespaces")" = 401 ]

@@ -17,7 +17,9 @@
 
 #include "k8s/client.hpp"
 #include "k8s/kubeconfig.hpp"
+#include "net/wait.hpp"
 #include "temp_dir.hpp"
+#include "test/support/ci.hpp"
 
 using namespace kvip::k8s;
 using namespace std::chrono_literals;
@@ -92,8 +94,7 @@ protected:
                (d + "/ca.crt").c_str(), "-Verify", "1", "-WWW", "-quiet", nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 300 && !port_open(port_); ++i)
-      std::this_thread::sleep_for(10ms);
+    kvip::net::eventually([] { return port_open(port_); }, 3s);
   }
   static void TearDownTestSuite() {
     if (pid_ > 0) {
@@ -103,7 +104,7 @@ protected:
     delete dir_;
   }
   void SetUp() override {
-    if (!dir_) GTEST_SKIP() << "openssl CLI not found: TLS tests skipped";
+    if (!dir_) KVIP_SKIP("openssl CLI not found (Debian package openssl)");
     ASSERT_GT(pid_, 0);
     ASSERT_TRUE(port_open(port_)) << "openssl s_server did not start";
   }

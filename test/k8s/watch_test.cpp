@@ -9,11 +9,13 @@
 #include "fake_clock.hpp"
 #include "k8s/object_view.hpp"
 #include "k8s/watch.hpp"
+#include "net/wait.hpp"
 #include "test_server.hpp"
 
 using namespace kvip::k8s;
 using namespace kvip::k8s::test_support;
 using namespace std::chrono_literals;
+using kvip::net::eventually;
 namespace json = boost::json;
 
 namespace {
@@ -137,16 +139,6 @@ std::string watch_rv(const test_server& srv, std::size_t n) {
   return w.size() > n ? w[n].q("resourceVersion") : "<no request>";
 }
 
-template <class F>
-bool eventually(F f, std::chrono::milliseconds max = 3000ms) {
-  auto end = std::chrono::steady_clock::now() + max;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return f();
-}
-
 connection_config cfg(const test_server& s) {
   connection_config c;
   c.server = s.url();
@@ -219,7 +211,7 @@ TEST(K8sWatch, Http410OnResumeRelistsAndDeletesVanished) {
   running_watch rw{sc};
   EXPECT_EQ(watch_rv(rw.srv, 1), "10");
   EXPECT_EQ(watch_rv(rw.srv, 2), "30"); // after the relist
-  EXPECT_TRUE(eventually([&] { return rw.s.has(event_type::deleted, "b"); }));
+  EXPECT_TRUE(eventually([&] { return rw.s.has(event_type::deleted, "b"); }, 3s));
   EXPECT_TRUE(rw.s.has(event_type::added, "c"));
   EXPECT_EQ(rw.w.cache().keys(), (std::vector<std::string>{"d/a", "d/c"}));
   EXPECT_EQ(rw.w.stats().relists, 1);
@@ -349,7 +341,7 @@ TEST(K8sWatch, TenMegabyteEventAcrossChunks) {
                 },
                 idle_stream()};
   running_watch rw{sc};
-  ASSERT_TRUE(eventually([&] { return rw.s.has(event_type::added, "big"); }));
+  ASSERT_TRUE(eventually([&] { return rw.s.has(event_type::added, "big"); }, 3s));
   EXPECT_EQ(jsonpath::str(*rw.w.cache().find("d/big"), {"data", "b"}).size(), big.size());
 }
 

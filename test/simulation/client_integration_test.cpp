@@ -16,6 +16,7 @@
 #include "sim_http_client.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/resources.hpp"
+#include "test/support/ci.hpp"
 
 namespace kvip::sim::test {
 namespace {
@@ -298,11 +299,11 @@ TEST_F(SimClientIntegration, ServerSideWatchTimeoutsResumeWithoutRelist) {
   k8s::watcher w(*reader, k8s::resources::config_maps, o);
   event_log log;
   std::jthread run([&](std::stop_token st) { w.run(st, log.handlers()); });
-  ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }));
+  ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }, 5s));
   ASSERT_TRUE(c->create(k8s::resources::config_maps, "default", config_map("t1", "web")).ok());
-  ASSERT_TRUE(eventually([&] { return w.stats().streams >= 3; }, 5000));
+  ASSERT_TRUE(eventually([&] { return w.stats().streams >= 3; }, 5s));
   ASSERT_TRUE(c->create(k8s::resources::config_maps, "default", config_map("t2", "web")).ok());
-  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "t2"); }));
+  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "t2"); }, 5s));
   EXPECT_EQ(log.count(k8s::event_type::added, "t1"), 1);
   EXPECT_EQ(w.stats().lists, 1);
   EXPECT_EQ(w.stats().errors, 0);
@@ -316,7 +317,7 @@ TEST_F(SimClientIntegration, WatcherSeesChangesResumesAfterDropAndRelistsAfterCo
   k8s::watcher w(*reader, k8s::resources::services, fast_watch("team-a"));
   event_log log;
   std::jthread run([&](std::stop_token st) { w.run(st, log.handlers()); });
-  ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }));
+  ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }, 5s));
   EXPECT_TRUE(log.saw(k8s::event_type::added, "pre"));
 
   // Another client's changes arrive as ADDED/MODIFIED/DELETED.
@@ -326,16 +327,16 @@ TEST_F(SimClientIntegration, WatcherSeesChangesResumesAfterDropAndRelistsAfterCo
                                 json::object{{"metadata", {{"labels", {{"x", "1"}}}}}})
                   .ok());
   ASSERT_TRUE(writer->remove(k8s::resources::services, "team-a", "pre").ok());
-  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::deleted, "pre"); }));
+  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::deleted, "pre"); }, 5s));
   EXPECT_TRUE(log.saw(k8s::event_type::added, "a"));
   EXPECT_TRUE(log.saw(k8s::event_type::modified, "a"));
 
   // Dropped streams: the watcher re-watches from its last resourceVersion (no replay).
   auto rv_before = w.resource_version();
   admin("drop-watches");
-  ASSERT_TRUE(eventually([&] { return w.stats().streams >= 2; }));
+  ASSERT_TRUE(eventually([&] { return w.stats().streams >= 2; }, 5s));
   ASSERT_TRUE(writer->create(k8s::resources::services, "team-a", service_obj("b")).ok());
-  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "b"); }));
+  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "b"); }, 5s));
   EXPECT_EQ(log.count(k8s::event_type::added, "a"), 1);
   EXPECT_EQ(log.count(k8s::event_type::added, "pre"), 1);
   EXPECT_EQ(log.count(k8s::event_type::added, "b"), 1);
@@ -352,7 +353,7 @@ TEST_F(SimClientIntegration, WatcherSeesChangesResumesAfterDropAndRelistsAfterCo
   ASSERT_FALSE(del.error.has_value());
   admin("compact");
   admin("outage?mode=none");
-  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::deleted, "a"); }));
+  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::deleted, "a"); }, 5s));
   EXPECT_EQ(w.stats().relists, 1);
   EXPECT_EQ(log.synced_count(), 2);
   EXPECT_EQ(log.count(k8s::event_type::added, "b"), 1); // unchanged: not re-announced
@@ -360,7 +361,7 @@ TEST_F(SimClientIntegration, WatcherSeesChangesResumesAfterDropAndRelistsAfterCo
 
   // And it keeps watching live after the relist.
   ASSERT_TRUE(writer->create(k8s::resources::services, "team-a", service_obj("c")).ok());
-  EXPECT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "c"); }));
+  EXPECT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "c"); }, 5s));
 }
 
 TEST_F(SimClientIntegration, LeaseCompareAndSwapBetweenTwoCandidates) {
@@ -429,7 +430,7 @@ TEST_F(SimClientIntegration, OutageGivesCleanErrorsAndRecovers) {
   k8s::watcher w(*reader, k8s::resources::config_maps, fast_watch("default"));
   event_log log;
   std::jthread run([&](std::stop_token st) { w.run(st, log.handlers()); });
-  ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }));
+  ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }, 5s));
 
   admin("outage?mode=503");
   auto g = cl->get(k8s::resources::config_maps, "default", "x");
@@ -456,7 +457,7 @@ TEST_F(SimClientIntegration, OutageGivesCleanErrorsAndRecovers) {
   ASSERT_TRUE(back.ok()) << back.err().describe();
   ASSERT_TRUE(cl->create(k8s::resources::config_maps, "default", config_map("z", "web")).ok());
   // The watcher rode out the outage and sees the new object exactly once.
-  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "z"); }));
+  ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::added, "z"); }, 5s));
   EXPECT_EQ(log.count(k8s::event_type::added, "x"), 1);
   EXPECT_GT(w.stats().errors, 0);
 }
@@ -464,7 +465,7 @@ TEST_F(SimClientIntegration, OutageGivesCleanErrorsAndRecovers) {
 // -- HTTPS with the generated kubeconfig ---------------------------------------------
 
 TEST(SimClientIntegrationTls, KubeconfigTokenAndClientCertContexts) {
-  if (!tls_supported()) GTEST_SKIP() << "libmicrohttpd has no TLS support";
+  if (!tls_supported()) KVIP_SKIP("libmicrohttpd has no TLS support");
   auto dir = fs::temp_directory_path() / ("kvip-client-tls-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   apiserver_options o;
@@ -489,7 +490,7 @@ TEST(SimClientIntegrationTls, KubeconfigTokenAndClientCertContexts) {
     k8s::watcher w(by_cert, k8s::resources::config_maps, fast_watch("default"));
     event_log log;
     std::jthread run([&](std::stop_token st) { w.run(st, log.handlers()); });
-    ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }));
+    ASSERT_TRUE(eventually([&] { return log.synced_count() == 1; }, 5s));
 
     auto made = by_token.create(k8s::resources::config_maps, "default", config_map("tls", "web"));
     ASSERT_TRUE(made.ok()) << made.err().describe();
@@ -503,7 +504,7 @@ TEST(SimClientIntegrationTls, KubeconfigTokenAndClientCertContexts) {
     auto listed = by_token.list(k8s::resources::config_maps, "default", {.label_selector = "app"});
     ASSERT_TRUE(listed.ok()) << listed.err().describe();
     EXPECT_EQ(listed->items.size(), 1u);
-    ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::modified, "tls"); }));
+    ASSERT_TRUE(eventually([&] { return log.saw(k8s::event_type::modified, "tls"); }, 5s));
     EXPECT_EQ(log.count(k8s::event_type::added, "tls"), 1);
 
     // Without credentials the server refuses, cleanly.

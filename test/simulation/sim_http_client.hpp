@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <curl/curl.h>
 
+#include "net/wait.hpp"
 #include "simulation/apiserver.hpp"
 
 namespace kvip::sim::test {
@@ -137,15 +138,7 @@ private:
   std::thread thread_;
 };
 
-/// Polls `pred` every 10 ms for up to `ms`.
-inline bool eventually(const std::function<bool()>& pred, int ms = 5000) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
+using kvip::net::eventually;
 
 /// An API server on 127.0.0.1:0 with an admin port, started for one test.
 struct server_fixture {

@@ -7,6 +7,7 @@
 #include "sim_http_client.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/certs.hpp"
+#include "test/support/ci.hpp"
 
 namespace kvip::sim::test {
 namespace {
@@ -22,7 +23,7 @@ fs::path temp_dir(const char* tag) {
 }
 
 TEST(SimTls, TokenAndClientCertificateAuth) {
-  if (!tls_supported()) GTEST_SKIP() << "libmicrohttpd has no TLS support";
+  if (!tls_supported()) KVIP_SKIP("libmicrohttpd has no TLS support");
   auto dir = temp_dir("tls");
   apiserver_options o;
   o.tls_dir = dir.string();

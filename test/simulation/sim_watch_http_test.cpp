@@ -7,6 +7,7 @@ namespace kvip::sim::test {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 struct SimWatchHttp : ::testing::Test {
   server_fixture f;
@@ -27,7 +28,7 @@ TEST_F(SimWatchHttp, WatchFromListRvSeesLaterChangesAndEndsOnTimeout) {
   create("before");
   auto rv = list_rv();
   background_watch w(cms() + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=2");
-  ASSERT_TRUE(eventually([&] { return open_watches() == 1; }));
+  ASSERT_TRUE(eventually([&] { return open_watches() == 1; }, 5s));
   create("after");
   ASSERT_EQ(
       http("PATCH", cms() + "/after", R"({"data":{"x":"y"}})", "application/merge-patch+json").code,
@@ -81,12 +82,12 @@ TEST_F(SimWatchHttp, CompactionGivesExpiredErrorEvent) {
 
 TEST_F(SimWatchHttp, DropWatchesEndsStreams) {
   background_watch w(cms() + "?watch=1");
-  ASSERT_TRUE(eventually([&] { return open_watches() == 1; }));
+  ASSERT_TRUE(eventually([&] { return open_watches() == 1; }, 5s));
   ASSERT_EQ(http("POST", f.admin + "/faults/drop-watches").code, 200);
   auto& r = w.finish();
   EXPECT_EQ(r.code, 200);
   EXPECT_EQ(r.error, "");
-  EXPECT_TRUE(eventually([&] { return open_watches() == 0; }));
+  EXPECT_TRUE(eventually([&] { return open_watches() == 0; }, 5s));
 }
 
 TEST_F(SimWatchHttp, ManyConcurrentWatchesAllSeeAnEvent) {
@@ -95,7 +96,7 @@ TEST_F(SimWatchHttp, ManyConcurrentWatchesAllSeeAnEvent) {
   for (int i = 0; i < 50; ++i)
     ws.push_back(std::make_unique<background_watch>(
         cms() + "?watch=1&timeoutSeconds=2&resourceVersion=" + rv));
-  ASSERT_TRUE(eventually([&] { return open_watches() == 50; }));
+  ASSERT_TRUE(eventually([&] { return open_watches() == 50; }, 5s));
   create("fanout");
   for (auto& w : ws) {
     auto evs = events(w->finish().body);
@@ -122,7 +123,7 @@ TEST_F(SimWatchHttp, FaultLatencyOutageAndFailedWrites) {
   EXPECT_EQ(refused.code, 0);
   EXPECT_NE(refused.error, "");
   ASSERT_EQ(http("POST", f.admin + "/faults/outage?mode=none").code, 200);
-  EXPECT_TRUE(eventually([&] { return http("GET", cms()).code == 200; }));
+  EXPECT_TRUE(eventually([&] { return http("GET", cms()).code == 200; }, 5s));
 
   auto leases = f.url + "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases";
   ASSERT_EQ(http("POST", f.admin + "/faults/fail-writes?resource=leases&code=409&count=1").code,

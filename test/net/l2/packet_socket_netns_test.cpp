@@ -3,10 +3,12 @@
 #include "net/l2/packet_socket.hpp"
 
 #include "net/netlink/socket.hpp"
-#include "test/netns/fixture.hpp"
+#include "net/wait.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 
+using namespace std::chrono_literals;
 using namespace kvip::net;
 using namespace kvip::net::l2;
 using kvip::test::sh;
@@ -83,14 +85,12 @@ TEST_F(NetnsPacket, LinuxUpdatesItsNeighbourEntryFromOurGarpAndNa) {
             "");
   ASSERT_EQ(error_of(tx->send(build_unsolicited_na(kva_.mac, *ip_address::parse("fd77::100")))),
             "");
-  bool v4 = false, v6 = false;
-  for (int i = 0; i < 100 && !(v4 && v6); ++i) {
-    v4 = neigh_on_kvb("10.77.0.100").find("02:77:00:00:00:01") != std::string::npos;
-    v6 = neigh_on_kvb("fd77::100").find("02:77:00:00:00:01") != std::string::npos;
-    if (!(v4 && v6)) ::usleep(10000);
-  }
-  EXPECT_TRUE(v4) << neigh_on_kvb("10.77.0.100");
-  EXPECT_TRUE(v6) << neigh_on_kvb("fd77::100");
+  auto moved = [&](const std::string& ip) {
+    return eventually(
+        [&] { return neigh_on_kvb(ip).find("02:77:00:00:00:01") != std::string::npos; }, 2s);
+  };
+  EXPECT_TRUE(moved("10.77.0.100")) << neigh_on_kvb("10.77.0.100");
+  EXPECT_TRUE(moved("fd77::100")) << neigh_on_kvb("fd77::100");
 }
 
 TEST_F(NetnsPacket, LinuxAcceptsOurArpReplyToItsRequest) {
@@ -112,12 +112,10 @@ TEST_F(NetnsPacket, LinuxAcceptsOurArpReplyToItsRequest) {
     }
   }
   ASSERT_TRUE(answered) << "no ARP request for the VIP seen: " << err;
-  bool learned = false;
-  for (int i = 0; i < 100 && !learned; ++i) {
-    learned = neigh_on_kvb("10.77.0.100").find("02:77:00:00:00:01") != std::string::npos;
-    if (!learned) ::usleep(10000);
-  }
-  EXPECT_TRUE(learned) << neigh_on_kvb("10.77.0.100");
+  EXPECT_TRUE(eventually(
+      [&] { return neigh_on_kvb("10.77.0.100").find("02:77:00:00:00:01") != std::string::npos; },
+      2s))
+      << neigh_on_kvb("10.77.0.100");
 }
 
 } // namespace

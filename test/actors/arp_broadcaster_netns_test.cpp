@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "caf/all.hpp"
 #include "messages/announce.hpp"
@@ -15,23 +14,15 @@
 #include "net/l2/packet_socket.hpp"
 #include "net/netlink/socket.hpp"
 #include "net/telemetry/metrics.hpp"
-#include "test/netns/fixture.hpp"
+#include "net/wait.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using kvip::net::eventually;
 using kvip::test::sh;
 using kvip::test::sh_out;
-
-/// Polls `pred` every 10 ms for up to `limit`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 3000ms) {
-  for (auto waited = 0ms; waited < limit; waited += 10ms) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
 
 class NetnsArpBroadcaster : public kvip::test::veth_pair {
 protected:
@@ -153,7 +144,8 @@ TEST_F(NetnsArpBroadcaster, AGarpFromAnotherMacIsAConflict) {
   EXPECT_EQ(seen->vip, "10.77.0.100");
   EXPECT_EQ(seen->other_mac, "02:77:00:00:00:99");
   EXPECT_EQ(seen->interface, "kva");
-  EXPECT_TRUE(eventually([&] { return counter("kvip_arp_conflicts_total", "10.77.0.100") >= 1; }));
+  EXPECT_TRUE(
+      eventually([&] { return counter("kvip_arp_conflicts_total", "10.77.0.100") >= 1; }, 3s));
 }
 
 TEST_F(NetnsArpBroadcaster, ShutdownRemovesTheAddresses) {
@@ -177,9 +169,9 @@ TEST_F(NetnsArpBroadcaster, StaleCopiesAreRemovedAtStart) {
   o.stale_vips = {"10.77.0.100"};
   o.listen = false;
   arp_ = kvip::spawn_arp_broadcaster(self_->ptr(), o, kvip::net::l2::make_kernel_host(), reg_);
-  EXPECT_TRUE(eventually([&] {
-    return sh_out("ip -o addr show").find("10.77.0.100") == std::string::npos;
-  })) << sh_out("ip -o addr show");
+  EXPECT_TRUE(eventually(
+      [&] { return sh_out("ip -o addr show").find("10.77.0.100") == std::string::npos; }, 3s))
+      << sh_out("ip -o addr show");
 }
 
 } // namespace

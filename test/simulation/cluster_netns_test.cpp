@@ -6,13 +6,16 @@
 #include <csignal>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <gtest/gtest.h>
+
+#include "net/wait.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using kvip::net::always;
+using kvip::net::eventually;
 using kvip::net::mac_address;
 
 std::string slurp(const std::string& path) {
@@ -28,14 +31,11 @@ std::vector<mac_address> current(const kvip::sim::prober& p) {
   return s.size() < 2 ? std::vector<mac_address>{} : s[s.size() - 2].macs;
 }
 
-template <class Pred>
-bool eventually(std::chrono::milliseconds budget, Pred pred) {
-  auto until = std::chrono::steady_clock::now() + budget;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
+/// No probe completed since `since_us` saw more than one MAC.
+bool at_most_one_mac_since(const kvip::sim::prober& p, std::int64_t since_us) {
+  for (auto& s : p.samples_since(since_us))
+    if (s.macs.size() > 1) return false;
+  return true;
 }
 
 class NetnsCluster : public ::testing::Test {
@@ -56,11 +56,13 @@ protected:
   /// Waits until exactly one node answers for the VIP; returns its index.
   int leader(kvip::sim::prober& p, std::chrono::milliseconds budget = 20s) {
     int who = -1;
-    eventually(budget, [&] {
-      auto m = current(p);
-      who = m.size() == 1 ? c_->node_of(m[0]) : -1;
-      return who >= 0;
-    });
+    eventually(
+        [&] {
+          auto m = current(p);
+          who = m.size() == 1 ? c_->node_of(m[0]) : -1;
+          return who >= 0;
+        },
+        budget);
     return who;
   }
 
@@ -90,19 +92,19 @@ TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
       std::string::npos);
   // Exactly one MAC for a while.
   auto steady_from = p->now_us();
-  std::this_thread::sleep_for(1s);
-  for (auto& s : p->samples_since(steady_from))
-    EXPECT_LE(s.macs.size(), 1u);
+  EXPECT_TRUE(always([&] { return at_most_one_mac_since(*p, steady_from); }, 1s));
 
   auto fault = p->now_us();
   ASSERT_TRUE(c_->signal_node(first, SIGKILL));
   // LeaseDuration (5) + two jittered RetryPeriods (2 × 2.2) + burst: < 10 s.
   int next = -1;
-  EXPECT_TRUE(eventually(12s, [&] {
-    for (auto& m : current(*p))
-      if (c_->node_of(m) != first && c_->node_of(m) >= 0) next = c_->node_of(m);
-    return next >= 0;
-  }));
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (auto& m : current(*p))
+          if (c_->node_of(m) != first && c_->node_of(m) >= 0) next = c_->node_of(m);
+        return next >= 0;
+      },
+      12s));
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
   ASSERT_TRUE(r.switch_us);
   EXPECT_LE(*r.switch_us, 9'400'000 + 600'000);
@@ -118,11 +120,13 @@ TEST_F(NetnsCluster, SigtermMovesTheVipWithinARetryPeriodWithoutTwoMacs) {
   ASSERT_TRUE(c_->signal_node(first, SIGTERM));
   EXPECT_EQ(c_->wait_node(first, 10s), 0);
   int next = -1;
-  EXPECT_TRUE(eventually(8s, [&] {
-    auto m = current(*p);
-    next = m.size() == 1 ? c_->node_of(m[0]) : -1;
-    return next >= 0 && next != first;
-  }));
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto m = current(*p);
+        next = m.size() == 1 ? c_->node_of(m[0]) : -1;
+        return next >= 0 && next != first;
+      },
+      8s));
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
   EXPECT_EQ(r.dual_mac_probes, 0);
   ASSERT_TRUE(r.switch_us);
@@ -158,11 +162,37 @@ TEST_F(NetnsCluster, Ipv6OnlyVipOnTheInterfaceChosenByItsSubnet) {
   kvip::sim::cluster_options o;
   o.vips = {"fd99::100"};
   o.extra_env = {{"vip_interface", ""}}; // no interface given: eth0 holds fd99::/64
+  o.start_nodes = false;
   start(o);
+  // Every node gets a second interface, eth1, in other subnets, holding the
+  // default routes: only the subnet rule leads to eth0 (the default route's
+  // interface, kube-vip's fallback, is eth1).
+  auto& lab = c_->lab();
+  for (std::size_t i = 0; i < lab.nodes().size(); ++i) {
+    auto& n = lab.nodes()[i];
+    auto id = std::to_string(i + 1);
+    for (const std::vector<std::string>& cmd :
+         {std::vector<std::string>{"ip", "link", "add", "eth1", "type", "veth", "peer", "name",
+                                   "eth1p"},
+          {"ip", "link", "set", "eth1p", "up"},
+          {"ip", "link", "set", "eth1", "up"},
+          {"ip", "addr", "add", "10.98.0." + id + "/24", "dev", "eth1"},
+          {"ip", "addr", "add", "fd98::" + id + "/64", "dev", "eth1", "nodad"},
+          {"ip", "route", "replace", "default", "dev", "eth1"},
+          {"ip", "-6", "route", "replace", "default", "dev", "eth1"}})
+      ASSERT_EQ(lab.exec(n, cmd), "") << n.name;
+    ASSERT_EQ(c_->start_node(static_cast<int>(i)), "");
+  }
   std::string err;
   auto p = c_->probe("fd99::100", err);
   ASSERT_TRUE(p) << err;
-  EXPECT_GE(leader(*p), 0);
+  int l = leader(*p);
+  ASSERT_GE(l, 0);
+  auto& node = lab.nodes()[static_cast<std::size_t>(l)];
+  EXPECT_NE(lab.run(node, {"ip", "-o", "addr", "show", "dev", "eth0"}).output.find("fd99::100/"),
+            std::string::npos);
+  auto on_eth1 = lab.run(node, {"ip", "-o", "addr", "show", "dev", "eth1"}).output;
+  EXPECT_EQ(on_eth1.find("fd99::100"), std::string::npos) << on_eth1;
 }
 
 TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
@@ -183,23 +213,29 @@ TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
        "f=b'\\xff'*6+mac+b'\\x08\\x06'+bytes.fromhex('0001080006040001')+mac+vip+b'\\x00'*6+vip\n"
        "for _ in range(3): s.send(f)\n"});
   ASSERT_TRUE(claim.ok()) << claim.output;
-  EXPECT_TRUE(eventually(5s, [&] {
-    auto m = c_->node_metrics(l);
-    auto pos = m.find("kvip_arp_conflicts_total{");
-    return pos != std::string::npos && m.find("10.99.0.100", pos) != std::string::npos;
-  })) << c_->node_metrics(l);
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto m = c_->node_metrics(l);
+        auto pos = m.find("kvip_arp_conflicts_total{");
+        return pos != std::string::npos && m.find("10.99.0.100", pos) != std::string::npos;
+      },
+      5s))
+      << c_->node_metrics(l);
   auto log = slurp(c_->node_log(l));
   EXPECT_NE(log.find("02:99:00:00:00:c8"), std::string::npos) << "conflict not logged";
   // ... and recorded as a Kubernetes Event on the leader's Node.
   std::string events;
-  EXPECT_TRUE(eventually(5s, [&] {
-    events =
-        c_->lab()
-            .run(c_->lab().infra(), {"curl", "-sf", "--max-time", "2",
-                                     "http://10.99.0.254:6443/api/v1/namespaces/default/events"})
-            .output;
-    return events.find("VIPConflict") != std::string::npos;
-  })) << events;
+  EXPECT_TRUE(eventually(
+      [&] {
+        events = c_->lab()
+                     .run(c_->lab().infra(),
+                          {"curl", "-sf", "--max-time", "2",
+                           "http://10.99.0.254:6443/api/v1/namespaces/default/events"})
+                     .output;
+        return events.find("VIPConflict") != std::string::npos;
+      },
+      5s))
+      << events;
   EXPECT_NE(events.find(c_->lab().nodes()[static_cast<std::size_t>(l)].name), std::string::npos);
 }
 
@@ -221,11 +257,14 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
     servers.push_back(c_->lab().start(
         n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "", err));
     ASSERT_EQ(err, "");
-    ASSERT_TRUE(eventually(5s, [&] {
-      return c_->lab()
-          .run(n, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", "http://127.0.0.1:8099/"})
-          .ok();
-    }));
+    ASSERT_TRUE(eventually(
+        [&] {
+          return c_->lab()
+              .run(n,
+                   {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", "http://127.0.0.1:8099/"})
+              .ok();
+        },
+        5s));
   }
   for (int i = 0; i < o.nodes; ++i)
     ASSERT_EQ(c_->start_node(i), "");
@@ -234,11 +273,13 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
   int first = first_;
   c_->lab().proc(servers[static_cast<std::size_t>(first)]).signal(SIGKILL);
   int next = -1;
-  EXPECT_TRUE(eventually(15s, [&] {
-    auto m = current(*p);
-    next = m.size() == 1 ? c_->node_of(m[0]) : -1;
-    return next >= 0 && next != first;
-  }));
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto m = current(*p);
+        next = m.size() == 1 ? c_->node_of(m[0]) : -1;
+        return next >= 0 && next != first;
+      },
+      15s));
   EXPECT_NE(slurp(c_->node_log(first)).find("unhealthy"), std::string::npos);
 }
 
@@ -263,17 +304,24 @@ TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver
   ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {lab.infra().ipv4}, true),
             "");
   int next = -1;
-  EXPECT_TRUE(eventually(15s, [&] { return (next = new_owner(*c_, *p, first)) >= 0; }));
+  EXPECT_TRUE(eventually([&] { return (next = new_owner(*c_, *p, first)) >= 0; }, 15s));
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
   // The old leader withdrew at its renew deadline (3 s), the new one took
   // over only after the lease expired (5 s+): a gap, never two MACs.
   EXPECT_EQ(r.dual_mac_probes, 0);
   EXPECT_GT(r.longest_silence_us, 500'000);
   EXPECT_NE(slurp(c_->node_log(first)).find("stopped leading"), std::string::npos);
-  // Healed, the old leader follows the new one.
+  // Healed, the old leader follows the new one: only the new owner answers.
   ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {}, false), "");
-  std::this_thread::sleep_for(3s);
-  EXPECT_EQ(current(*p), std::vector<mac_address>{lab.nodes()[static_cast<std::size_t>(next)].mac});
+  auto healed = p->now_us();
+  const std::vector<mac_address> owner{lab.nodes()[static_cast<std::size_t>(next)].mac};
+  EXPECT_TRUE(always(
+      [&] {
+        auto m = current(*p);
+        return at_most_one_mac_since(*p, healed) && (m.empty() || m == owner);
+      },
+      3s));
+  EXPECT_EQ(current(*p), owner);
 }
 
 TEST_F(NetnsCluster, FrozenLeaderIsReplacedAndStepsDownWhenItThaws) {
@@ -283,14 +331,14 @@ TEST_F(NetnsCluster, FrozenLeaderIsReplacedAndStepsDownWhenItThaws) {
   int first = first_;
   ASSERT_TRUE(c_->signal_node(first, SIGSTOP));
   int next = -1;
-  EXPECT_TRUE(eventually(15s, [&] { return (next = new_owner(*c_, *p, first)) >= 0; }));
+  EXPECT_TRUE(eventually([&] { return (next = new_owner(*c_, *p, first)) >= 0; }, 15s));
   // kube-vip's weak spot, reproduced on purpose in this baseline mode: the
   // frozen node's kernel still answers ARP for the VIP next to the new owner.
   auto both = current(*p).size();
   EXPECT_EQ(both, 2u);
   ASSERT_TRUE(c_->signal_node(first, SIGCONT));
   // Thawed, it fails to renew (the Lease moved on), withdraws, and follows.
-  EXPECT_TRUE(eventually(10s, [&] { return current(*p).size() == 1; }));
+  EXPECT_TRUE(eventually([&] { return current(*p).size() == 1; }, 10s));
   EXPECT_EQ(current(*p),
             std::vector<mac_address>{c_->lab().nodes()[static_cast<std::size_t>(next)].mac});
 }
@@ -303,13 +351,14 @@ TEST_F(NetnsCluster, LeaderLinkDownMovesTheVipAndNoOverlapWhenItReturns) {
   auto& node = c_->lab().nodes()[static_cast<std::size_t>(first)];
   ASSERT_EQ(c_->lab().set_link(node, false), "");
   int next = -1;
-  EXPECT_TRUE(eventually(15s, [&] { return (next = new_owner(*c_, *p, first)) >= 0; }));
-  std::this_thread::sleep_for(2s); // past the old leader's renew deadline
+  EXPECT_TRUE(eventually([&] { return (next = new_owner(*c_, *p, first)) >= 0; }, 15s));
+  // The old leader steps down at its renew deadline (it cannot reach the API).
+  EXPECT_TRUE(eventually(
+      [&] { return slurp(c_->node_log(first)).find("stopped leading") != std::string::npos; },
+      10s));
   ASSERT_EQ(c_->lab().set_link(node, true), "");
   auto back = p->now_us();
-  std::this_thread::sleep_for(3s);
-  for (auto& s : p->samples_since(back))
-    EXPECT_LE(s.macs.size(), 1u);
+  EXPECT_TRUE(always([&] { return at_most_one_mac_since(*p, back); }, 3s));
   EXPECT_EQ(current(*p),
             std::vector<mac_address>{c_->lab().nodes()[static_cast<std::size_t>(next)].mac});
 }

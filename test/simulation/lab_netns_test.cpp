@@ -8,11 +8,15 @@
 
 #include <gtest/gtest.h>
 
+#include "net/wait.hpp"
 #include "simulation/prober.hpp"
-#include "test/netns/fixture.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 
+using namespace std::chrono_literals;
+using kvip::net::always;
+using kvip::net::eventually;
 using kvip::test::sh_out;
 
 bool netns_exists(const std::string& name) {
@@ -65,27 +69,20 @@ TEST(NetnsLab, ProberSeesWhoAnswersForTheVip) {
   po.src_mac = lab->client().mac;
   auto p = kvip::sim::prober::start(po, err);
   ASSERT_TRUE(p) << err;
-  auto wait_until = [&](auto pred) {
-    for (int i = 0; i < 300; ++i) {
-      if (pred()) return true;
-      ::usleep(10000);
-    }
-    return false;
-  };
   auto last_macs = [&] {
     auto s = p->samples();
     return s.size() < 2 ? std::vector<kvip::net::mac_address>{} : s[s.size() - 2].macs;
   };
-  ASSERT_TRUE(wait_until([&] { return last_macs() == std::vector{n1.mac}; }));
+  ASSERT_TRUE(eventually([&] { return last_macs() == std::vector{n1.mac}; }, 3s));
   // Both nodes hold it: the client sees two MACs.
   ASSERT_EQ(lab->exec(n2, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
-  EXPECT_TRUE(wait_until([&] { return last_macs().size() == 2; }));
+  EXPECT_TRUE(eventually([&] { return last_macs().size() == 2; }, 3s));
   // Move it: n1 lets go.
   auto fault = p->now_us();
   ASSERT_EQ(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"}), "");
-  EXPECT_TRUE(wait_until([&] { return last_macs() == std::vector{n2.mac}; }));
+  EXPECT_TRUE(eventually([&] { return last_macs() == std::vector{n2.mac}; }, 3s));
   auto enough = p->samples().size() + 15;
-  ASSERT_TRUE(wait_until([&] { return p->samples().size() >= enough; }));
+  ASSERT_TRUE(eventually([&] { return p->samples().size() >= enough; }, 3s));
   p->stop();
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
   EXPECT_GT(r.probes, 0);
@@ -111,13 +108,13 @@ TEST(NetnsLab, ProberWorksForIpv6) {
   po.src_mac = lab->client().mac;
   auto p = kvip::sim::prober::start(po, err);
   ASSERT_TRUE(p) << err;
-  bool seen = false;
-  for (int i = 0; i < 300 && !seen; ++i) {
-    for (auto& smp : p->samples())
-      if (smp.macs == std::vector{lab->nodes()[0].mac}) seen = true;
-    ::usleep(10000);
-  }
-  EXPECT_TRUE(seen);
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (auto& smp : p->samples())
+          if (smp.macs == std::vector{lab->nodes()[0].mac}) return true;
+        return false;
+      },
+      3s));
 }
 
 TEST(NetnsLab, StaleNamespacesOfDeadRunsAreRemoved) {
@@ -154,10 +151,7 @@ TEST(NetnsLab, Layer3ProbesSeeReachabilityByIcmpAndTcp) {
       auto s = p->samples();
       return s.size() >= 3 && s[s.size() - 2].answered;
     };
-    bool ok = false;
-    for (int i = 0; i < 200 && !ok; ++i, ::usleep(10000))
-      ok = answered();
-    EXPECT_TRUE(ok) << (kind == kvip::sim::probe_kind::icmp ? "icmp" : "tcp");
+    EXPECT_TRUE(eventually(answered, 2s)) << (kind == kvip::sim::probe_kind::icmp ? "icmp" : "tcp");
     p->stop();
   }
   // Without the VIP nobody answers.
@@ -169,12 +163,16 @@ TEST(NetnsLab, Layer3ProbesSeeReachabilityByIcmpAndTcp) {
   po.kind = kvip::sim::probe_kind::icmp;
   auto p = kvip::sim::prober::start(po, err);
   ASSERT_TRUE(p) << err;
-  ::usleep(300000);
+  auto none_answered = [&] {
+    auto s = p->samples();
+    for (std::size_t i = 5; i < s.size(); ++i)
+      if (s[i].answered) return false;
+    return true;
+  };
+  EXPECT_TRUE(always(none_answered, 300ms));
   p->stop();
-  auto s = p->samples();
-  ASSERT_GT(s.size(), 10u);
-  for (std::size_t i = 5; i < s.size(); ++i)
-    EXPECT_FALSE(s[i].answered);
+  EXPECT_GT(p->samples().size(), 10u);
+  EXPECT_TRUE(none_answered());
 }
 
 } // namespace

@@ -3,7 +3,7 @@
 
 #include <linux/if_addr.h>
 
-#include "test/netns/fixture.hpp"
+#include "test/support/netns_fixture.hpp"
 
 namespace {
 
