@@ -32,13 +32,16 @@ struct health_state {
   static inline const char* name = "health_checker";
 };
 
-using health_actor = caf::stateful_actor<health_state>;
+/// The public interface plus the checker's own timer.
+using health_impl = msg::health_actor::extend<caf::reacts_to<health_tick>>;
+using health_pointer = health_impl::stateful_pointer<health_state>;
 
-caf::behavior health_fn(health_actor* self, health_options opts, std::string subscriber) {
+health_impl::behavior_type health_fn(health_pointer self, health_options opts,
+                                     std::string subscriber) {
   log_crashes(self, "health_checker");
   self->state.opts = std::move(opts);
   self->state.subscriber = std::move(subscriber);
-  tell(self, caf::actor{self}, health_tick{});
+  tell(self, caf::actor_cast<health_impl>(self), health_tick{});
   return {
       on(self,
          [self](const health_tick&) {
@@ -64,8 +67,9 @@ caf::behavior health_fn(health_actor* self, health_options opts, std::string sub
            msg::health_status h;
            h.healthy = st.healthy;
            h.detail = st.healthy ? r.detail : st.opts.url + ": " + r.detail;
-           tell(self, sibling(self->system(), st.subscriber), h);
-           tell_after(self, caf::actor{self}, st.opts.period, health_tick{});
+           tell(self, caf::actor_cast<msg::elector_actor>(sibling(self->system(), st.subscriber)),
+                h);
+           tell_after(self, caf::actor_cast<health_impl>(self), st.opts.period, health_tick{});
          }),
       on(self,
          [self](const msg::dump_request&) {
@@ -90,7 +94,8 @@ caf::behavior health_fn(health_actor* self, health_options opts, std::string sub
 
 caf::actor spawn_health_checker(caf::local_actor* parent, health_options opts,
                                 std::string subscriber) {
-  return parent->spawn<caf::detached>(health_fn, std::move(opts), std::move(subscriber));
+  return caf::actor_cast<caf::actor>(
+      parent->spawn<caf::detached>(health_fn, std::move(opts), std::move(subscriber)));
 }
 
 } // namespace kvip

@@ -19,7 +19,8 @@ struct health_options {
   int failure_threshold = 3;
 };
 
-/// Spawns the checker; it reports to the sibling named `subscriber`.
+/// Spawns the checker; it reports to the sibling named `subscriber`. The
+/// handle speaks msg::health_actor (messages/election.hpp).
 caf::actor spawn_health_checker(caf::local_actor* parent, health_options opts,
                                 std::string subscriber = "elector");
 
