@@ -1,8 +1,10 @@
 #pragma once
 // health_checker: probes the control plane (control_plane_health_check_address)
-// every period and tells its subscriber health_status on every change:
-// unhealthy after `failure_threshold` consecutive failures, healthy again
-// after one success. Detached: each probe blocks for up to `timeout`.
+// every period and tells its subscriber health_status after every probe (so a
+// restarted subscriber learns the state at the next one). What counts as
+// unhealthy is decided by the pure net/http/health_gate: after
+// `failure_threshold` consecutive failures, healthy again after one success.
+// Detached: each probe blocks for up to `timeout`.
 
 #include <chrono>
 #include <string>
