@@ -20,6 +20,7 @@ namespace {
 struct k8s_io_state {
   std::shared_ptr<k8s::client> client;
   std::string node_name;
+  wall_clock clock;
   std::uint64_t calls = 0;
   std::uint64_t failures = 0;
   static inline const char* name = "k8s_io";
@@ -74,7 +75,8 @@ void record_event(k8s_io_state& st, const msg::event_report& m) {
   spec.message = m.message;
   spec.type = m.type;
   spec.host = st.node_name;
-  auto ev = k8s::make_event(k8s::object_view{involved}, spec, std::chrono::system_clock::now());
+  auto now = st.clock ? st.clock() : std::chrono::system_clock::now();
+  auto ev = k8s::make_event(k8s::object_view{involved}, spec, now);
   ++st.calls;
   auto r = st.client->create_event(m.ns, ev);
   if (!r.ok()) {
@@ -99,10 +101,11 @@ msg::event_report conflict_event(const msg::vip_conflict& c, const std::string& 
 }
 
 msg::k8s_io_actor::behavior_type k8s_io_fn(io_pointer self, std::shared_ptr<k8s::client> client,
-                                           std::string node_name) {
+                                           std::string node_name, wall_clock clock) {
   log_crashes(self, "k8s_io");
   self->state.client = std::move(client);
   self->state.node_name = std::move(node_name);
+  self->state.clock = std::move(clock);
   return {
       on(self,
          [self](const msg::lease_get& m) {
@@ -137,9 +140,9 @@ msg::k8s_io_actor::behavior_type k8s_io_fn(io_pointer self, std::shared_ptr<k8s:
 } // namespace
 
 caf::actor spawn_k8s_io(caf::local_actor* parent, std::shared_ptr<k8s::client> client,
-                        std::string node_name) {
-  return caf::actor_cast<caf::actor>(
-      parent->spawn<caf::detached>(k8s_io_fn, std::move(client), std::move(node_name)));
+                        std::string node_name, wall_clock clock) {
+  return caf::actor_cast<caf::actor>(parent->spawn<caf::detached>(
+      k8s_io_fn, std::move(client), std::move(node_name), std::move(clock)));
 }
 
 } // namespace kvip

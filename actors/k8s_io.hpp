@@ -13,6 +13,8 @@
 // A failed call is answered with the client's error as it is (kind, HTTP
 // status, description); nothing is invented here.
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,9 +26,12 @@ class client;
 
 namespace kvip {
 
+/// The wall clock that stamps Events (null = the system clock).
+using wall_clock = std::function<std::chrono::system_clock::time_point()>;
+
 /// Spawns the detached API actor around a ready client. The handle speaks
 /// msg::k8s_io_actor (messages/election.hpp); actor_cast it to that type.
 caf::actor spawn_k8s_io(caf::local_actor* parent, std::shared_ptr<k8s::client> client,
-                        std::string node_name);
+                        std::string node_name, wall_clock clock = {});
 
 } // namespace kvip

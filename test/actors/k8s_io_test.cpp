@@ -43,7 +43,14 @@ struct fixture {
     opts.max_retries = 1;
     opts.qps = 0;
     client = std::make_shared<k8s::client>(c, opts);
-    io = caf::actor_cast<msg::k8s_io_actor>(kvip::spawn_k8s_io(self.ptr(), client, "node-a"));
+    // Events are stamped by an injected clock: 2026-01-01T00:00:00Z, then a
+    // second later for each further Event.
+    auto ticks = std::make_shared<int>(0);
+    auto clock = [ticks] {
+      return std::chrono::system_clock::time_point{std::chrono::seconds{1767225600 + (*ticks)++}};
+    };
+    io =
+        caf::actor_cast<msg::k8s_io_actor>(kvip::spawn_k8s_io(self.ptr(), client, "node-a", clock));
   }
 
   ~fixture() {
@@ -95,13 +102,14 @@ struct fixture {
     return text;
   }
 
-  /// The reasons of the Events recorded in `ns`.
-  std::vector<std::string> event_reasons(const std::string& ns) {
+  /// "<reason> <firstTimestamp>" of each Event recorded in `ns`.
+  std::vector<std::string> events(const std::string& ns) {
     std::vector<std::string> out;
     auto r = client->list(k8s::resources::events, ns);
     if (!r.ok()) return {"list failed: " + r.err().describe()};
     for (auto& e : r->items)
-      out.push_back(k8s::jsonpath::str(e, {"reason"}));
+      out.push_back(k8s::jsonpath::str(e, {"reason"}) + " " +
+                    k8s::jsonpath::str(e, {"firstTimestamp"}));
     return out;
   }
 };
@@ -191,8 +199,9 @@ CAF_TEST(event reports and vip conflicts are recorded as events) {
   self->send(io, c);
   dump(); // both handled (the conflict's event is queued behind the dump: ask twice)
   dump();
-  CAF_CHECK_EQUAL(event_reasons("kube-system"), std::vector<std::string>{"LeaderElection"});
-  CAF_CHECK_EQUAL(event_reasons("default"), std::vector<std::string>{"VIPConflict"});
+  CAF_CHECK_EQUAL(events("kube-system"),
+                  std::vector<std::string>{"LeaderElection 2026-01-01T00:00:00Z"});
+  CAF_CHECK_EQUAL(events("default"), std::vector<std::string>{"VIPConflict 2026-01-01T00:00:01Z"});
 }
 
 CAF_TEST(it answers the child protocol) {
