@@ -140,18 +140,23 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
       end_attempt(false, out, now);
     return out;
   case step::get:
-    break;
+    after_get(o, lease, rv, now, wall, out);
+    return out;
   }
-  // step::get
+  return out;
+}
+
+void machine::after_get(outcome o, const std::optional<record>& lease, const std::string& rv,
+                        steady_time now, sys_micros wall, std::vector<action>& out) {
   if (o == outcome::not_found) {
     proposed_ = fresh_record(wall);
     pending_ = step::create;
     out.push_back(write(action::kind::create, proposed_, ""));
-    return out;
+    return;
   }
   if (o != outcome::ok || !lease) {
     end_attempt(false, out, now);
-    return out;
+    return;
   }
   // The expiry clock restarts whenever anything in the record changes.
   if (!have_observed_ || !(*lease == observed_)) observe(*lease, now, out);
@@ -159,7 +164,7 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
   if (!lease->holder.empty() && lease->holder != cfg_.identity &&
       observed_time_ + std::chrono::seconds{lease->lease_duration_s} > now) {
     end_attempt(false, out, now); // held by someone else and not expired
-    return out;
+    return;
   }
   proposed_ = fresh_record(wall);
   if (lease->holder == cfg_.identity) {
@@ -170,7 +175,6 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
   }
   pending_ = step::update;
   out.push_back(write(action::kind::update, proposed_, rv));
-  return out;
 }
 
 void machine::end_attempt(bool success, std::vector<action>& out, steady_time now) {

@@ -128,6 +128,8 @@ private:
   bool campaigning() const { return role_ == role::candidate || role_ == role::leader; }
   void begin_attempt(std::vector<action>& out, steady_time now, sys_micros wall);
   void end_attempt(bool success, std::vector<action>& out, steady_time now);
+  void after_get(outcome o, const std::optional<record>& lease, const std::string& rv,
+                 steady_time now, sys_micros wall, std::vector<action>& out);
   void observe(const record& r, steady_time now, std::vector<action>& out);
   record fresh_record(sys_micros wall) const;
   ms follower_delay();

@@ -308,4 +308,27 @@ CAF_TEST(a leader whose api calls hang withdraws at the renew deadline) {
   CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
 }
 
+CAF_TEST(an api request that is never answered times out and the campaign goes on) {
+  start("n1");
+  j->events.clear();
+  j->api_hangs = true;
+  advance_time(1s); // the renewal is sent and held
+  sched.run();
+  advance_time(3s); // renew deadline: withdraw while the request still hangs
+  sched.run();
+  CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"});
+  j->api_hangs = false;
+  // The held request times out (5 s after it was sent); the next attempt is
+  // answered and n1, still the holder, leads again.
+  for (int i = 0; i < 4; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_REQUIRE(j->events.size() >= 3u);
+  CAF_CHECK_EQUAL(j->events[1], "write holder=n1");
+  CAF_CHECK_EQUAL(j->events[2], "announce 1");
+  CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
+  CAF_CHECK_EQUAL(holder(), "n1");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
