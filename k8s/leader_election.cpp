@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 namespace kvip::k8s::election {
 
 namespace {
@@ -33,6 +35,13 @@ int whole_seconds(ms d) {
 machine::machine(config cfg, std::function<double()> rand01)
     : cfg_(std::move(cfg)), rand01_(std::move(rand01)) {}
 
+void machine::set_state(role next, const char* why) {
+  if (next == role_) return;
+  spdlog::debug("leader_election: {}: {} -> {} ({})", cfg_.identity, to_string(role_),
+                to_string(next), why);
+  role_ = next;
+}
+
 ms machine::follower_delay() {
   double r = std::clamp(rand01_ ? rand01_() : 0.0, 0.0, 1.0);
   return ms{static_cast<ms::rep>(static_cast<double>(cfg_.retry_period.count()) *
@@ -62,9 +71,8 @@ void machine::observe(const record& r, steady_time now, std::vector<action>& out
 
 std::vector<action> machine::start(steady_time now, sys_micros wall) {
   std::vector<action> out;
-  if (campaigning_) return out;
-  campaigning_ = true;
-  releasing_ = false;
+  if (campaigning()) return out;
+  set_state(role::candidate, "campaign started"); // also cancels a release waiting to be written
   // A request still in flight (e.g. the release of a moment ago) is answered
   // first; its answer resumes the campaign. Two requests in flight would
   // have their answers confused.
@@ -110,7 +118,10 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
       observed_rv_ = rv;
     }
     out.push_back(make(action::kind::stopped));
-    if (campaigning_) begin_attempt(out, now, wall); // started again meanwhile
+    if (campaigning())
+      begin_attempt(out, now, wall); // started again meanwhile
+    else
+      set_state(role::idle, "released");
     return out;
   case step::fast_update:
     if (o == outcome::ok) {
@@ -129,18 +140,23 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
       end_attempt(false, out, now);
     return out;
   case step::get:
-    break;
+    after_get(o, lease, rv, now, wall, out);
+    return out;
   }
-  // step::get
+  return out;
+}
+
+void machine::after_get(outcome o, const std::optional<record>& lease, const std::string& rv,
+                        steady_time now, sys_micros wall, std::vector<action>& out) {
   if (o == outcome::not_found) {
     proposed_ = fresh_record(wall);
     pending_ = step::create;
     out.push_back(write(action::kind::create, proposed_, ""));
-    return out;
+    return;
   }
   if (o != outcome::ok || !lease) {
     end_attempt(false, out, now);
-    return out;
+    return;
   }
   // The expiry clock restarts whenever anything in the record changes.
   if (!have_observed_ || !(*lease == observed_)) observe(*lease, now, out);
@@ -148,7 +164,7 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
   if (!lease->holder.empty() && lease->holder != cfg_.identity &&
       observed_time_ + std::chrono::seconds{lease->lease_duration_s} > now) {
     end_attempt(false, out, now); // held by someone else and not expired
-    return out;
+    return;
   }
   proposed_ = fresh_record(wall);
   if (lease->holder == cfg_.identity) {
@@ -159,31 +175,29 @@ std::vector<action> machine::response(outcome o, const std::optional<record>& le
   }
   pending_ = step::update;
   out.push_back(write(action::kind::update, proposed_, rv));
-  return out;
 }
 
 void machine::end_attempt(bool success, std::vector<action>& out, steady_time now) {
   pending_ = step::idle;
-  if (releasing_) {
-    releasing_ = false;
+  if (role_ == role::releasing) { // a release waited for this request
     auto more = release(now, release_wall_);
     out.insert(out.end(), more.begin(), more.end());
     return;
   }
-  if (!campaigning_) return;
+  if (!campaigning()) return;
   if (success) {
-    if (!leading_) {
-      leading_ = true;
+    if (role_ != role::leader) {
+      set_state(role::leader, "acquired the lease");
       out.push_back(make(action::kind::started_leading));
     }
     cycle_open_ = false;
     out.push_back(timer_in(cfg_.retry_period));
     return;
   }
-  if (leading_) {
+  if (role_ == role::leader) {
     auto deadline = cycle_start_ + cfg_.renew_deadline;
     if (now >= deadline) {
-      leading_ = false;
+      set_state(role::candidate, "not renewed within the renew deadline");
       cycle_open_ = false;
       out.push_back(make(action::kind::stopped_leading));
       out.push_back(timer_in(follower_delay()));
@@ -198,11 +212,11 @@ void machine::end_attempt(bool success, std::vector<action>& out, steady_time no
 
 std::vector<action> machine::timer(steady_time now, sys_micros wall) {
   std::vector<action> out;
-  if (!campaigning_) return out;
-  if (leading_ && cycle_open_ && now >= cycle_start_ + cfg_.renew_deadline) {
+  if (!campaigning()) return out;
+  if (role_ == role::leader && cycle_open_ && now >= cycle_start_ + cfg_.renew_deadline) {
     // The renewal could not complete within RenewDeadline: step down, even
     // if a request is still outstanding (its answer is handled when it comes).
-    leading_ = false;
+    set_state(role::candidate, "renew deadline passed with the renewal unanswered");
     cycle_open_ = false;
     out.push_back(make(action::kind::stopped_leading));
     if (pending_ == step::idle)
@@ -212,7 +226,7 @@ std::vector<action> machine::timer(steady_time now, sys_micros wall) {
     return out;
   }
   if (pending_ != step::idle) return out;
-  if (leading_ && !cycle_open_) {
+  if (role_ == role::leader && !cycle_open_) {
     cycle_open_ = true;
     cycle_start_ = now;
   }
@@ -220,7 +234,7 @@ std::vector<action> machine::timer(steady_time now, sys_micros wall) {
   // API server): this timer is replaced when the attempt ends, and steps
   // down if it fires first. It comes before the request, because a driver
   // performs actions in order and waits for a request's answer.
-  if (leading_)
+  if (role_ == role::leader)
     out.push_back(
         timer_in(std::chrono::duration_cast<ms>(cycle_start_ + cfg_.renew_deadline - now)));
   begin_attempt(out, now, wall);
@@ -229,28 +243,27 @@ std::vector<action> machine::timer(steady_time now, sys_micros wall) {
 
 std::vector<action> machine::release(steady_time now, sys_micros wall) {
   std::vector<action> out;
-  campaigning_ = false;
-  if (pending_ == step::release) return out; // already being released
-  if (pending_ != step::idle) {
-    releasing_ = true; // finish the outstanding request first
-    release_wall_ = wall;
-    if (leading_) {
-      leading_ = false;
-      out.push_back(make(action::kind::stopped_leading));
-    }
-    return out;
-  }
-  bool holder = have_observed_ && observed_.holder == cfg_.identity;
-  if (leading_) {
+  if (role_ == role::leader) {
     // Withdraw first, then release: never two announcers.
-    leading_ = false;
     out.push_back(make(action::kind::stopped_leading));
   }
+  if (pending_ == step::release) { // already being released
+    set_state(role::releasing, "release requested again");
+    return out;
+  }
+  if (pending_ != step::idle) {
+    set_state(role::releasing, "release requested; it waits for the outstanding request");
+    release_wall_ = wall;
+    return out;
+  }
   cycle_open_ = false;
+  bool holder = have_observed_ && observed_.holder == cfg_.identity;
   if (!holder || observed_time_ + std::chrono::seconds{observed_.lease_duration_s} <= now) {
+    set_state(role::idle, "nothing to release");
     out.push_back(make(action::kind::stopped));
     return out;
   }
+  set_state(role::releasing, "releasing the lease");
   proposed_ = observed_;
   proposed_.holder.clear();
   proposed_.lease_duration_s = 1;
@@ -259,6 +272,20 @@ std::vector<action> machine::release(steady_time now, sys_micros wall) {
   pending_ = step::release;
   out.push_back(write(action::kind::update, proposed_, observed_rv_));
   return out;
+}
+
+const char* to_string(role r) {
+  switch (r) {
+  case role::idle:
+    return "idle";
+  case role::candidate:
+    return "candidate";
+  case role::leader:
+    return "leader";
+  case role::releasing:
+    return "releasing";
+  }
+  return "?";
 }
 
 const char* to_string(action::kind k) {

@@ -18,6 +18,10 @@
 //   release                    -> an update writing holder "" and duration 1
 //                                 (ReleaseOnCancel), then stopped
 //
+// Its role (idle, candidate, leader, releasing) changes only through one
+// set_state that logs old -> new and why (at debug level; the elector's
+// policy logs the node-level phases at info).
+//
 // Expiry is judged on the candidate's own steady clock: a holder's Lease
 // expires when the record has not *changed* for leaseDurationSeconds since
 // this candidate last saw it change (renewTime is informational).
@@ -84,6 +88,14 @@ enum class outcome {
   error,     ///< anything else (timeout, 5xx, transport)
 };
 
+/// The candidate's role in the election.
+enum class role {
+  idle,      ///< not campaigning (not started, or released)
+  candidate, ///< campaigning without holding the Lease
+  leader,    ///< campaigning and holding the Lease (between started/stopped_leading)
+  releasing, ///< stopped campaigning; the release is written or waits for an outstanding request
+};
+
 /// The election state machine for one Lease and one candidate.
 class machine {
 public:
@@ -101,8 +113,10 @@ public:
   /// Stops campaigning: a leader writes the release first; then `stopped`.
   std::vector<action> release(steady_time now, sys_micros wall);
 
+  /// The current role.
+  role state() const { return role_; }
   /// True between started_leading and stopped_leading.
-  bool leading() const { return leading_; }
+  bool leading() const { return role_ == role::leader; }
   /// The last observed holder ("" when none).
   const std::string& observed_holder() const { return observed_.holder; }
   /// True while a request is outstanding.
@@ -110,18 +124,20 @@ public:
 
 private:
   enum class step { idle, fast_update, get, create, update, release };
+  void set_state(role next, const char* why);
+  bool campaigning() const { return role_ == role::candidate || role_ == role::leader; }
   void begin_attempt(std::vector<action>& out, steady_time now, sys_micros wall);
   void end_attempt(bool success, std::vector<action>& out, steady_time now);
+  void after_get(outcome o, const std::optional<record>& lease, const std::string& rv,
+                 steady_time now, sys_micros wall, std::vector<action>& out);
   void observe(const record& r, steady_time now, std::vector<action>& out);
   record fresh_record(sys_micros wall) const;
   ms follower_delay();
 
   config cfg_;
   std::function<double()> rand01_;
-  step pending_ = step::idle;
-  bool campaigning_ = false;
-  bool leading_ = false;
-  bool releasing_ = false;
+  role role_ = role::idle;
+  step pending_ = step::idle; ///< the request in flight
   record observed_;
   bool have_observed_ = false;
   steady_time observed_time_{};
@@ -135,5 +151,6 @@ private:
 
 /// Text for logs and tests.
 const char* to_string(action::kind k);
+const char* to_string(role r);
 
 } // namespace kvip::k8s::election

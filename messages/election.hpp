@@ -5,7 +5,8 @@
 //   lease_elector   → k8s_io          : lease_get, lease_write (replies: lease_reply)
 //   any actor       → k8s_io          : event_report (no reply)
 //   health_checker  → lease_elector   : health_status
-//   lease_elector   → lease_elector   : election_tick (its own timer)
+// (The elector's and the health checker's timers are internal messages of
+// their implementations, not part of these interfaces.)
 
 #include <cstdint>
 #include <string>
@@ -13,6 +14,7 @@
 #include "caf/meta/type_name.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
+#include "k8s/result.hpp"
 #include "messages/announce.hpp"
 #include "messages/supervision.hpp"
 #include "messages/traced.hpp"
@@ -42,17 +44,20 @@ typename Inspector::result_type inspect(Inspector& f, lease_write& x) {
   return f(caf::meta::type_name(lease_write::name), x.create, x.object_json);
 }
 
-/// Outcome of lease_get / lease_write.
+/// Answer to lease_get / lease_write: the Lease, or the API error exactly as
+/// the client classified it (k8s/result.hpp). A request that k8s_io never
+/// answers is not a lease_reply: the caller's request times out.
 struct lease_reply : traced {
   static constexpr const char* name = "lease_reply";
-  enum code : std::uint8_t { ok = 0, not_found = 1, conflict = 2, error = 3 };
-  std::uint8_t outcome = error;
-  std::string object_json; ///< the Lease as read or written (ok only)
-  std::string error_text;  ///< what went wrong (error only)
+  bool ok = false;
+  std::string object_json;                            ///< the Lease as read or written (ok)
+  k8s::error_kind error = k8s::error_kind::transport; ///< what failed (!ok)
+  int http_status = 0;                                ///< 0 when no response arrived (!ok)
+  std::string error_text;                             ///< k8s::error::describe() (!ok)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_reply& x) {
-  return f(caf::meta::type_name(lease_reply::name), x.outcome, x.error_text);
+  return f(caf::meta::type_name(lease_reply::name), x.ok, x.error, x.http_status, x.error_text);
 }
 
 /// A Kubernetes Event to record (Warning or Normal) about an object.
@@ -83,16 +88,6 @@ typename Inspector::result_type inspect(Inspector& f, health_status& x) {
   return f(caf::meta::type_name(health_status::name), x.healthy, x.detail);
 }
 
-/// The elector's timer; stale generations are ignored.
-struct election_tick : traced {
-  static constexpr const char* name = "election_tick";
-  std::uint64_t generation = 0;
-};
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, election_tick& x) {
-  return f(caf::meta::type_name(election_tick::name), x.generation);
-}
-
 // --- typed interfaces -------------------------------------------------------
 
 /// k8s_io / k8s_events (actors/k8s_io): Kubernetes API calls for the others.
@@ -101,8 +96,7 @@ using k8s_io_actor =
                         caf::replies_to<lease_write>::with<lease_reply>,
                         caf::reacts_to<event_report>, caf::reacts_to<vip_conflict>>;
 
-/// The elector (actors/lease_elector): takes health reports; its timers are
-/// internal messages of its implementation.
+/// The elector (actors/lease_elector): takes health reports.
 using elector_actor = child_actor::extend<caf::reacts_to<health_status>>;
 
 /// The health checker (actors/health_checker): only the child protocol; it

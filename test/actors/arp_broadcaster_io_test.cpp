@@ -62,7 +62,7 @@ caf::behavior lease_store(caf::event_based_actor* self,
   auto rv = std::make_shared<int>(0);
   auto ok = [lease] {
     kvip::msg::lease_reply r;
-    r.outcome = kvip::msg::lease_reply::ok;
+    r.ok = true;
     r.object_json = boost::json::serialize(**lease);
     return r;
   };
@@ -70,7 +70,8 @@ caf::behavior lease_store(caf::event_based_actor* self,
       kvip::on(self,
                [lease, ok](const kvip::msg::lease_get&) {
                  kvip::msg::lease_reply r;
-                 r.outcome = kvip::msg::lease_reply::not_found;
+                 r.error = kvip::k8s::error_kind::not_found;
+                 r.http_status = 404;
                  return *lease ? ok() : r;
                }),
       kvip::on(self,
@@ -79,7 +80,8 @@ caf::behavior lease_store(caf::event_based_actor* self,
                  if (w.create ? lease->has_value()
                               : (!*lease || l.resource_version() != std::to_string(*rv))) {
                    kvip::msg::lease_reply r;
-                   r.outcome = kvip::msg::lease_reply::conflict;
+                   r.error = kvip::k8s::error_kind::conflict;
+                   r.http_status = 409;
                    return r;
                  }
                  if (!w.create) ++*renewals;

@@ -27,11 +27,24 @@ struct journal {
   std::vector<caf::response_promise> held;
 };
 
+/// A failed API call as k8s_io reports it.
+kvip::msg::lease_reply failure(kvip::k8s::error_kind k, int status) {
+  kvip::msg::lease_reply r;
+  r.error = k;
+  r.http_status = status;
+  r.error_text = std::string{kvip::k8s::to_string(k)} + " (HTTP " + std::to_string(status) + ")";
+  return r;
+}
+
+kvip::msg::lease_reply unavailable() {
+  return failure(kvip::k8s::error_kind::http, 503);
+}
+
 /// A fake k8s_io: one in-memory Lease with resourceVersion CAS.
 caf::behavior fake_io(caf::event_based_actor* self, std::shared_ptr<journal> j) {
   auto reply_ok = [j] {
     kvip::msg::lease_reply r;
-    r.outcome = kvip::msg::lease_reply::ok;
+    r.ok = true;
     r.object_json = boost::json::serialize(*j->lease);
     return r;
   };
@@ -43,12 +56,8 @@ caf::behavior fake_io(caf::event_based_actor* self, std::shared_ptr<journal> j) 
               j->held.push_back(self->make_response_promise());
               return caf::delegated<kvip::msg::lease_reply>{};
             }
-            kvip::msg::lease_reply r;
-            if (j->api_down) return r; // error
-            if (!j->lease) {
-              r.outcome = kvip::msg::lease_reply::not_found;
-              return r;
-            }
+            if (j->api_down) return unavailable();
+            if (!j->lease) return failure(kvip::k8s::error_kind::not_found, 404);
             return reply_ok();
           }),
       kvip::on(self,
@@ -58,15 +67,13 @@ caf::behavior fake_io(caf::event_based_actor* self, std::shared_ptr<journal> j) 
                    j->held.push_back(self->make_response_promise());
                    return caf::delegated<kvip::msg::lease_reply>{};
                  }
-                 kvip::msg::lease_reply r;
-                 if (j->api_down) return r;
+                 if (j->api_down) return unavailable();
                  auto obj = boost::json::parse(w.object_json).as_object();
                  kvip::k8s::lease l{obj};
-                 if (w.create ? j->lease.has_value()
-                              : (!j->lease || l.resource_version() != std::to_string(j->rv))) {
-                   r.outcome = kvip::msg::lease_reply::conflict;
-                   return r;
-                 }
+                 if (w.create && j->lease)
+                   return failure(kvip::k8s::error_kind::already_exists, 409);
+                 if (!w.create && (!j->lease || l.resource_version() != std::to_string(j->rv)))
+                   return failure(kvip::k8s::error_kind::conflict, 409);
                  l.set_resource_version(std::to_string(++j->rv));
                  j->lease = l.raw();
                  j->events.push_back("write holder=" + l.holder_identity().value_or(""));
@@ -122,6 +129,14 @@ struct fixture : test_coordinator_fixture<> {
     o.timings.retry_period = 1s;
     o.vips = {{"10.0.0.100", 32, "eth0"}};
     o.annotations = {{"example.com/owner", "kvip"}};
+    // Deterministic: wall time follows the virtual clock, jitter is seeded.
+    o.wall_clock = [this] {
+      return std::chrono::system_clock::time_point{
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              sched.clock().now().time_since_epoch()) +
+          std::chrono::hours{24 * 365 * 56}};
+    };
+    o.random_seed = 7;
     o.siblings = siblings;
     return o;
   }
@@ -291,6 +306,29 @@ CAF_TEST(a leader whose api calls hang withdraws at the renew deadline) {
   sched.run();
   CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"});
   CAF_CHECK_EQUAL(is_leader("n1"), 0.0);
+}
+
+CAF_TEST(an api request that is never answered times out and the campaign goes on) {
+  start("n1");
+  j->events.clear();
+  j->api_hangs = true;
+  advance_time(1s); // the renewal is sent and held
+  sched.run();
+  advance_time(3s); // renew deadline: withdraw while the request still hangs
+  sched.run();
+  CAF_CHECK_EQUAL(j->events, std::vector<std::string>{"withdraw"});
+  j->api_hangs = false;
+  // The held request times out (5 s after it was sent); the next attempt is
+  // answered and n1, still the holder, leads again.
+  for (int i = 0; i < 4; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_REQUIRE(j->events.size() >= 3u);
+  CAF_CHECK_EQUAL(j->events[1], "write holder=n1");
+  CAF_CHECK_EQUAL(j->events[2], "announce 1");
+  CAF_CHECK_EQUAL(is_leader("n1"), 1.0);
+  CAF_CHECK_EQUAL(holder(), "n1");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

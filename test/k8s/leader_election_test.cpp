@@ -247,13 +247,17 @@ TEST(K8sLeaderElection, ReleaseWithdrawsFirstThenWritesAnEmptyHolder) {
   machine solo{cfg, [] { return 0.0; }};
   auto t0 = steady_time{1h};
   kvip::k8s::sys_micros w{};
+  EXPECT_EQ(solo.state(), role::idle);
   auto a = solo.start(t0, w);
+  EXPECT_EQ(solo.state(), role::candidate);
   ASSERT_EQ(a.back().what, action::kind::get);
   a = solo.response(outcome::not_found, std::nullopt, "", t0, w);
   ASSERT_EQ(a.back().what, action::kind::create);
   a = solo.response(outcome::ok, a.back().rec, "7", t0, w);
   ASSERT_TRUE(solo.leading());
+  EXPECT_EQ(solo.state(), role::leader);
   auto r = solo.release(t0 + 1ms, w);
+  EXPECT_EQ(solo.state(), role::releasing);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].what, action::kind::stopped_leading);
   EXPECT_EQ(r[1].what, action::kind::update);
@@ -264,6 +268,7 @@ TEST(K8sLeaderElection, ReleaseWithdrawsFirstThenWritesAnEmptyHolder) {
   ASSERT_FALSE(r.empty());
   EXPECT_EQ(r.back().what, action::kind::stopped);
   EXPECT_FALSE(solo.leading());
+  EXPECT_EQ(solo.state(), role::idle);
 }
 
 TEST(K8sLeaderElection, ReleasedLeaseIsTakenAtTheNextRetry) {
@@ -412,7 +417,9 @@ TEST(K8sLeaderElection, StartingAgainWhileTheReleaseIsInFlightWaitsForIt) {
   EXPECT_EQ(rel.back().rec.holder, "");
   EXPECT_TRUE(m.start(t + 110ms, w).empty());   // no second request in flight
   EXPECT_TRUE(m.release(t + 115ms, w).empty()); // and no second release either
+  EXPECT_EQ(m.state(), role::releasing);
   m.start(t + 116ms, w);
+  EXPECT_EQ(m.state(), role::candidate);
   auto after = m.response(outcome::ok, rel.back().rec, "2", t + 120ms, w);
   EXPECT_TRUE(has(after, action::kind::stopped));
   EXPECT_FALSE(has(after, action::kind::started_leading));
@@ -433,6 +440,7 @@ TEST(K8sLeaderElection, ARenewalAnsweredAfterTheDeadlineDoesNotRestoreLeadership
   auto down = m.timer(t + 4s, w); // the renew deadline passes, no answer yet
   EXPECT_TRUE(has(down, action::kind::stopped_leading));
   EXPECT_FALSE(m.leading());
+  EXPECT_EQ(m.state(), role::candidate);
   auto late = m.response(outcome::ok, renew.back().rec, "2", t + 4200ms, w);
   EXPECT_FALSE(has(late, action::kind::started_leading));
   EXPECT_FALSE(m.leading());
