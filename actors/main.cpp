@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -82,7 +83,10 @@ sigset_t handled_signals() {
   return set;
 }
 
-int run_manager(const std::map<std::string, std::string>& flags) {
+/// Loads and validates the configuration, sets up logging and tracing;
+/// nullopt (every problem printed) when the daemon must exit 2.
+std::optional<kvip::net::config::settings>
+load_settings(const std::map<std::string, std::string>& flags) {
   kvip::net::config::sources src;
   src.flags = flags;
   src.env = kvip::net::config::environment_from(environ);
@@ -97,7 +101,7 @@ int run_manager(const std::map<std::string, std::string>& flags) {
                  loaded.problems.size() == 1 ? "" : "s");
     for (const auto& p : loaded.problems)
       std::fprintf(stderr, "  %s\n", kvip::net::config::to_string(p).c_str());
-    return 2;
+    return std::nullopt;
   }
 
   auto& sink = kvip::net::telemetry::trace_sink::instance();
@@ -105,36 +109,15 @@ int run_manager(const std::map<std::string, std::string>& flags) {
   if (!cfg.trace_path.empty()) {
     if (auto err = sink.set_path(cfg.trace_path); !err.empty()) {
       std::fprintf(stderr, "kvip: %s\n", err.c_str());
-      return 2;
+      return std::nullopt;
     }
     sink.set_enabled(true);
   }
+  return cfg;
+}
 
-  auto& reg = kvip::net::telemetry::default_registry();
-  reg.gauge_family("kube_vip_build_info", "Build information of the running kvip.",
-                   {"version", "build", "node"})
-      .with({kvip::net::version_string, kvip::net::build_revision, cfg.node_name})
-      .set(1);
-
-  // Block the handled signals before CAF starts its threads.
-  sigset_t sigs = handled_signals();
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-
-  // Host checks and the child table, before anything touches the network.
-  auto plan = kvip::plan_node(cfg, reg);
-  if (!plan.problems.empty()) {
-    std::fprintf(stderr, "kvip: cannot start (%zu problem%s):\n", plan.problems.size(),
-                 plan.problems.size() == 1 ? "" : "s");
-    for (const auto& p : plan.problems)
-      std::fprintf(stderr, "  %s\n", p.c_str());
-    return 2;
-  }
-
-  spdlog::info("kvip {} starting on node {}", kvip::net::version_string, cfg.node_name);
-  for (const auto& n : plan.notes)
-    spdlog::info("{}", n);
-  for (const auto& w : plan.warnings)
-    spdlog::warn("{}", w);
+/// Runs the node supervisor until it stops; signals arrive as messages.
+int run_node(kvip::node_plan plan, kvip::net::telemetry::registry& reg, sigset_t sigs) {
   int exit_code = 0;
   {
     caf::actor_system_config sys_cfg;
@@ -165,25 +148,47 @@ int run_manager(const std::map<std::string, std::string>& flags) {
     done = true;
     signal_thread.join();
   }
+  return exit_code;
+}
+
+int run_manager(const std::map<std::string, std::string>& flags) {
+  auto loaded = load_settings(flags);
+  if (!loaded) return 2;
+  const auto& cfg = *loaded;
+
+  auto& reg = kvip::net::telemetry::default_registry();
+  reg.gauge_family("kube_vip_build_info", "Build information of the running kvip.",
+                   {"version", "build", "node"})
+      .with({kvip::net::version_string, kvip::net::build_revision, cfg.node_name})
+      .set(1);
+
+  // Block the handled signals before CAF starts its threads.
+  sigset_t sigs = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  // Host checks and the child table, before anything touches the network.
+  auto plan = kvip::plan_node(cfg, reg);
+  if (!plan.problems.empty()) {
+    std::fprintf(stderr, "kvip: cannot start (%zu problem%s):\n", plan.problems.size(),
+                 plan.problems.size() == 1 ? "" : "s");
+    for (const auto& p : plan.problems)
+      std::fprintf(stderr, "  %s\n", p.c_str());
+    return 2;
+  }
+
+  spdlog::info("kvip {} starting on node {}", kvip::net::version_string, cfg.node_name);
+  for (const auto& n : plan.notes)
+    spdlog::info("{}", n);
+  for (const auto& w : plan.warnings)
+    spdlog::warn("{}", w);
+  int exit_code = run_node(std::move(plan), reg, sigs);
   spdlog::info("kvip stopped");
   return exit_code;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{
-      "kvip: highly available virtual IPs for bare-metal Kubernetes (kube-vip compatible)"};
-  app.require_subcommand(1);
-  app.set_help_all_flag("--help-all", "Show help for every subcommand");
-
-  auto* version_cmd = app.add_subcommand("version", "Print version and build information");
-  auto* manager_cmd = app.add_subcommand(
-      "manager", "Run the kvip daemon. Every flag also reads its kube-vip environment variable; "
-                 "precedence is flag > environment > config file > default.");
-
-  // kvip apiserver: the embedded Kubernetes API server (simulation/apiserver.hpp).
-  kvip::sim::apiserver_options api_opts;
+/// `kvip apiserver`: the embedded Kubernetes API server (simulation/apiserver.hpp).
+CLI::App* add_apiserver_command(CLI::App& app, kvip::sim::apiserver_options& api_opts,
+                                std::string& gen_certs_dir) {
   auto* apiserver_cmd = app.add_subcommand(
       "apiserver", "Run the embedded Kubernetes API server (in-memory, for simulations and tests)");
   apiserver_cmd->add_option("--listen", api_opts.listen, "API address [host]:port (port 0 = any)")
@@ -192,7 +197,6 @@ int main(int argc, char** argv) {
                             "Fault-injection admin address [host]:port (empty = none)");
   apiserver_cmd->add_option("--tls-dir", api_opts.tls_dir,
                             "Serve HTTPS with server.crt/server.key/ca.crt/token from DIR");
-  std::string gen_certs_dir;
   apiserver_cmd->add_option("--gen-certs", gen_certs_dir,
                             "Create CA, certificates, token and kubeconfig in DIR (if missing) "
                             "and serve HTTPS with them");
@@ -207,10 +211,12 @@ int main(int argc, char** argv) {
   apiserver_cmd->add_option("--history", api_opts.history, "Watch events kept for resumption")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
+  return apiserver_cmd;
+}
 
-  // kvip simulate: the netns lab and a failover scenario (simulation/scenario.hpp).
-  kvip::sim::scenario_options sim_opts;
-  int restart_ms = 1000;
+/// `kvip simulate`: the netns lab and a failover scenario (simulation/scenario.hpp).
+CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_opts,
+                               int& restart_ms) {
   auto* simulate_cmd = app.add_subcommand(
       "simulate", "Build a simulated cluster (network namespaces, embedded API server, real kvip "
                   "on every node), kill and stop the VIP's owner, and report the failovers");
@@ -233,12 +239,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   simulate_cmd->add_option("--report", sim_opts.report_json, "Write the JSON report here");
   simulate_cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");
+  return simulate_cmd;
+}
 
-  // One string option per knob. Booleans are flags as in kube-vip (cobra):
-  // `--arp` means true, `--arp=false` sets a value; the value is validated
-  // with every other value by net::config::load.
-  std::deque<std::string> values;
-  std::vector<std::pair<std::string, CLI::Option*>> options;
+/// One string option per knob on `kvip manager`. Booleans are flags as in kube-vip (cobra):
+/// `--arp` means true, `--arp=false` sets a value; the value is validated
+/// with every other value by net::config::load.
+void add_manager_flags(CLI::App* manager_cmd, std::deque<std::string>& values,
+                       std::vector<std::pair<std::string, CLI::Option*>>& options) {
   for (const auto& k : kvip::net::config::knobs()) {
     if (k.flag.empty()) continue;
     std::string names = "--" + k.flag;
@@ -257,6 +265,30 @@ int main(int argc, char** argv) {
     opt->default_str(k.default_text);
     options.emplace_back(k.flag, opt);
   }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "kvip: highly available virtual IPs for bare-metal Kubernetes (kube-vip compatible)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+
+  auto* version_cmd = app.add_subcommand("version", "Print version and build information");
+  auto* manager_cmd = app.add_subcommand(
+      "manager", "Run the kvip daemon. Every flag also reads its kube-vip environment variable; "
+                 "precedence is flag > environment > config file > default.");
+
+  kvip::sim::apiserver_options api_opts;
+  std::string gen_certs_dir;
+  auto* apiserver_cmd = add_apiserver_command(app, api_opts, gen_certs_dir);
+  kvip::sim::scenario_options sim_opts;
+  int restart_ms = 1000;
+  auto* simulate_cmd = add_simulate_command(app, sim_opts, restart_ms);
+  std::deque<std::string> values;
+  std::vector<std::pair<std::string, CLI::Option*>> options;
+  add_manager_flags(manager_cmd, values, options);
 
   try {
     app.parse(argc, argv);

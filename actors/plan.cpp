@@ -1,6 +1,7 @@
 #include "actors/plan.hpp"
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "actors/arp_broadcaster.hpp"
@@ -49,35 +50,34 @@ std::pair<std::string, std::string> lease_location(const net::config::settings& 
   return {cfg.cp_namespace, cfg.lease_name};
 }
 
-void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::registry& reg,
-                           node_plan& plan) {
-  auto opened = net::netlink::socket::open();
-  if (!opened) {
-    plan.problems.push_back("netlink: " + opened.err().describe());
-    return;
-  }
-  auto& nl = *opened;
-  // The interface: vip_interface; else the one whose subnet holds the VIP;
-  // else the default route's (kube-vip's default).
+/// The VIP interface: vip_interface; else the one whose subnet holds the VIP;
+/// else the default route's (kube-vip's default). "" with a problem noted.
+std::string choose_interface(const net::config::settings& cfg, net::netlink::socket& nl,
+                             node_plan& plan) {
   std::string iface = cfg.interface;
   for (const auto& a : cfg.address) {
     if (!iface.empty()) break;
     if (auto ip = net::ip_address::parse(a))
-      if (auto l = nl->link_for(*ip); l && *l) iface = (*l)->name;
+      if (auto l = nl.link_for(*ip); l && *l) iface = (*l)->name;
   }
   if (iface.empty()) iface = default_route_interface();
   if (iface.empty()) {
     plan.problems.push_back("vip_interface=\"\": no interface given and no default route to "
                             "take it from");
-  } else if (auto link = nl->link_by_name(iface); !link) {
+  } else if (auto link = nl.link_by_name(iface); !link) {
     plan.problems.push_back("vip_interface=" + iface + ": no such interface on this node");
   } else if (!link->oper_up && !cfg.allow_interface_not_up) {
     plan.problems.push_back("vip_interface=" + iface +
                             ": interface is down (set vip_allow_interface_not_up=true to start "
                             "anyway)");
   }
+  return iface;
+}
+
+/// The control-plane VIPs on `iface`, each with its family's vip_subnet.
+std::vector<msg::vip_spec> control_plane_vips(const net::config::settings& cfg,
+                                              const std::string& iface, node_plan& plan) {
   std::vector<msg::vip_spec> vips;
-  std::vector<std::string> stale;
   for (const auto& a : cfg.address) {
     auto ip = net::ip_address::parse(a);
     if (!ip) {
@@ -89,12 +89,15 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
     const auto& sub = ip->is_v4() ? cfg.subnet_v4 : cfg.subnet_v6;
     int bits = sub.automatic ? ip->max_prefix() : sub.bits;
     vips.push_back(msg::vip_spec{ip->to_string(), bits, iface});
-    stale.push_back(ip->to_string());
   }
   if (vips.empty() && plan.problems.empty())
     plan.problems.push_back("address=\"\": the control-plane VIP needs at least one address");
+  return vips;
+}
 
-  // Kubernetes configuration, kube-vip's order.
+/// The Kubernetes connection, kube-vip's order of sources.
+std::optional<k8s::connection_config> api_connection(const net::config::settings& cfg,
+                                                     node_plan& plan) {
   k8s::config_sources src;
   if (cfg.kubeconfig != "/etc/kubernetes/admin.conf" && cfg.kubeconfig != cfg.admin_conf)
     src.kubeconfig = cfg.kubeconfig;
@@ -107,38 +110,41 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
   auto conn = k8s::select_config(src);
   if (!conn.ok()) {
     plan.problems.push_back("k8s_config_file=" + cfg.kubeconfig + ": " + conn.err().describe());
-    return;
+    return std::nullopt;
   }
-  if (!plan.problems.empty()) return;
+  return std::move(conn).value();
+}
+
+/// k8s_io for the elector and k8s_events for Events (VIP conflicts), each
+/// with its own connection so recording an Event never delays a renewal.
+void add_api_children(const net::config::settings& cfg, const k8s::connection_config& conn,
+                      node_plan& plan) {
   // A call never blocks k8s_io longer than its caller waits for the answer
   // (the elector's request timeout), so a partitioned API server cannot
   // queue stale requests behind a hung one.
   k8s::client_options copts;
   copts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
-  auto client = std::make_shared<k8s::client>(conn.value(), copts);
-  plan.notes.push_back("Kubernetes API " + conn->server + " (" + conn->source + ")");
-
+  plan.notes.push_back("Kubernetes API " + conn.server + " (" + conn.source + ")");
   auto node_name = cfg.node_name;
-  plan.children.push_back({"k8s_io",
-                           [client, node_name](caf::local_actor* parent, sibling_directory) {
-                             return caf::actor_cast<msg::child_actor>(
-                                 spawn_k8s_io(parent, client, node_name));
-                           },
-                           restart_policy::permanent, sibling_role::k8s_io});
-  // Events (VIP conflicts) go through their own API actor and connection,
-  // so recording one never delays a Lease renewal.
-  auto events_client = std::make_shared<k8s::client>(conn.value(), copts);
-  plan.children.push_back({"k8s_events",
-                           [events_client, node_name](caf::local_actor* parent, sibling_directory) {
-                             return caf::actor_cast<msg::child_actor>(
-                                 spawn_k8s_io(parent, events_client, node_name));
-                           },
-                           restart_policy::permanent, sibling_role::k8s_events});
+  for (auto [name, role] : {std::pair{"k8s_io", sibling_role::k8s_io},
+                            std::pair{"k8s_events", sibling_role::k8s_events}}) {
+    auto client = std::make_shared<k8s::client>(conn, copts);
+    plan.children.push_back({name,
+                             [client, node_name](caf::local_actor* parent, sibling_directory) {
+                               return caf::actor_cast<msg::child_actor>(
+                                   spawn_k8s_io(parent, client, node_name));
+                             },
+                             restart_policy::permanent, role});
+  }
+}
 
+void add_announcer(const net::config::settings& cfg, const std::vector<msg::vip_spec>& vips,
+                   net::telemetry::registry& reg, node_plan& plan) {
   arp_options aopts;
   aopts.refresh = cfg.arp_rate;
   aopts.node_name = cfg.node_name;
-  aopts.stale_vips = stale;
+  for (const auto& v : vips)
+    aopts.stale_vips.push_back(v.address);
   auto host = net::l2::make_kernel_host();
   plan.children.push_back({"announcer",
                            [aopts, host, &reg](caf::local_actor* parent, sibling_directory dir) {
@@ -148,7 +154,10 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
                                  spawn_arp_broadcaster(parent, o, host, reg));
                            },
                            restart_policy::permanent, sibling_role::announcer});
+}
 
+void add_elector(const net::config::settings& cfg, const std::vector<msg::vip_spec>& vips,
+                 net::telemetry::registry& reg, node_plan& plan) {
   elector_options eopts;
   std::tie(eopts.lease_namespace, eopts.lease_name) = lease_location(cfg);
   eopts.timings.identity = cfg.node_name;
@@ -158,8 +167,9 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
   eopts.annotations = cfg.lease_annotations;
   eopts.vips = vips;
   eopts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
-  plan.notes.push_back("control-plane VIP " + cfg.address.front() + " on " + iface +
-                       " (ARP/NDP), lease " + eopts.lease_namespace + "/" + eopts.lease_name);
+  plan.notes.push_back("control-plane VIP " + cfg.address.front() + " on " +
+                       vips.front().interface + " (ARP/NDP), lease " + eopts.lease_namespace + "/" +
+                       eopts.lease_name);
   plan.children.push_back({"elector",
                            [eopts, &reg](caf::local_actor* parent, sibling_directory dir) {
                              auto o = eopts;
@@ -168,21 +178,39 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
                                  spawn_lease_elector(parent, o, reg));
                            },
                            restart_policy::permanent, sibling_role::elector});
+}
 
-  if (!cfg.cp_health_check_address.empty()) {
-    health_options h;
-    h.url = cfg.cp_health_check_address;
-    h.ca_path = cfg.cp_health_check_ca_path;
-    h.period = cfg.cp_health_check_period;
-    h.timeout = cfg.cp_health_check_timeout;
-    h.failure_threshold = cfg.cp_health_check_failure_threshold;
-    plan.children.push_back({"health",
-                             [h](caf::local_actor* parent, sibling_directory dir) {
-                               return caf::actor_cast<msg::child_actor>(
-                                   spawn_health_checker(parent, h, std::move(dir)));
-                             },
-                             restart_policy::permanent, sibling_role::health});
+void add_health_checker(const net::config::settings& cfg, node_plan& plan) {
+  if (cfg.cp_health_check_address.empty()) return;
+  health_options h;
+  h.url = cfg.cp_health_check_address;
+  h.ca_path = cfg.cp_health_check_ca_path;
+  h.period = cfg.cp_health_check_period;
+  h.timeout = cfg.cp_health_check_timeout;
+  h.failure_threshold = cfg.cp_health_check_failure_threshold;
+  plan.children.push_back({"health",
+                           [h](caf::local_actor* parent, sibling_directory dir) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_health_checker(parent, h, std::move(dir)));
+                           },
+                           restart_policy::permanent, sibling_role::health});
+}
+
+void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::registry& reg,
+                           node_plan& plan) {
+  auto opened = net::netlink::socket::open();
+  if (!opened) {
+    plan.problems.push_back("netlink: " + opened.err().describe());
+    return;
   }
+  auto iface = choose_interface(cfg, **opened, plan);
+  auto vips = control_plane_vips(cfg, iface, plan);
+  auto conn = api_connection(cfg, plan);
+  if (!conn || !plan.problems.empty()) return;
+  add_api_children(cfg, *conn, plan);
+  add_announcer(cfg, vips, reg, plan);
+  add_elector(cfg, vips, reg, plan);
+  add_health_checker(cfg, plan);
 }
 
 } // namespace
