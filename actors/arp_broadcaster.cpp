@@ -75,7 +75,7 @@ struct arp_state {
     for (auto& [key, h] : vips) {
       if (auto err = host->remove_address(h.link.ifindex, h.vip.prefix); !err.empty())
         spdlog::error("arp_broadcaster: removing {} at exit: {}", key, err);
-      h.active->set(0);
+      h.active->Set(0);
     }
     remove_leftovers();
   }
@@ -160,7 +160,7 @@ void announce_once(arp_state& st, held& h) {
       spdlog::warn("arp_broadcaster: announcing {} on {}: {}", h.vip.label, h.link.name, err);
       return;
     }
-    h.frames->inc();
+    h.frames->Increment();
   }
 }
 
@@ -182,7 +182,7 @@ void ensure_address(arp_state& st, held& h) {
                   h.vip.prefix.to_string(), h.link.name, e);
     return;
   }
-  h.readded->inc();
+  h.readded->Increment();
   spdlog::warn("arp_broadcaster: {} was {} on {}; re-added it", h.vip.prefix.to_string(),
                it == addrs.end() ? "removed" : "DAD-failed", h.link.name);
 }
@@ -276,7 +276,7 @@ std::string activate(arp_actor* self, const wanted& w) {
   h.link = *link;
   h.generation = st.next_generation++;
   attach_metrics(st, h);
-  h.active->set(1);
+  h.active->Set(1);
   auto& ref = st.vips.insert_or_assign(w.key, std::move(h)).first->second;
   spdlog::info("arp_broadcaster: holding {} on {} ({}); announcing", w.prefix.to_string(),
                link->name, net::to_string(link->mac));
@@ -293,7 +293,7 @@ std::string activate(arp_actor* self, const wanted& w) {
 /// Removes the address (first) and stops announcing; "" or an error.
 std::string withdraw(arp_actor* self, held& h) {
   auto& st = self->state;
-  h.active->set(0);
+  h.active->Set(0);
   if (auto err = st.host->remove_address(h.link.ifindex, h.vip.prefix); !err.empty()) {
     spdlog::error("arp_broadcaster: removing {} from {}: {}", h.vip.prefix.to_string(), h.link.name,
                   err);
@@ -389,7 +389,7 @@ void on_frame(arp_actor* self, const msg::frame_seen& m) {
     if (h.link.ifindex != m.ifindex) continue;
     auto other = net::l2::conflicting_claim(parsed, h.vip.prefix.address, h.link.mac);
     if (!other) continue;
-    h.conflicts->inc();
+    h.conflicts->Increment();
     auto mac = net::to_string(*other);
     auto last = st.last_reported.find(h.vip.label);
     if (last != st.last_reported.end() && now - last->second < st.opts.conflict_report_every) {
@@ -452,8 +452,8 @@ msg::dump_reply dump(const arp_state& st) {
   for (const auto& [key, h] : st.vips)
     text += fmt::format("\n  {} on {} (ifindex {}, {}): {} frames, {} conflicts, {} re-added",
                         h.vip.prefix.to_string(), h.link.name, h.link.ifindex,
-                        net::to_string(h.link.mac), h.frames->value(), h.conflicts->value(),
-                        h.readded->value());
+                        net::to_string(h.link.mac), h.frames->Value(), h.conflicts->Value(),
+                        h.readded->Value());
   for (const auto& [key, p] : st.waiting)
     text += fmt::format("\n  waiting {}: {}", key, p.error);
   for (const auto& l : st.leftovers)

@@ -114,7 +114,7 @@ int run_manager(const std::map<std::string, std::string>& flags) {
   reg.gauge_family("kube_vip_build_info", "Build information of the running kvip.",
                    {"version", "build", "node"})
       .with({kvip::net::version_string, kvip::net::build_revision, cfg.node_name})
-      .set(1);
+      .Set(1);
 
   // Block the handled signals before CAF starts its threads.
   sigset_t sigs = handled_signals();

@@ -58,7 +58,7 @@ void publish_status(node_actor* self) {
   st.reg
       ->gauge_family("kvip_supervisor_children_up", "Children of the node supervisor running.", {})
       .with({})
-      .set(up);
+      .Set(up);
   for (auto& [name, child] : st.running) {
     if (!st.specs[child.spec_index].wants_status) continue;
     msg::children_status m;
@@ -202,7 +202,7 @@ void on_child_down(node_actor* self, const caf::down_msg& dm) {
       ->counter_family("kvip_supervisor_restarts_total",
                        "Restarts of crashed children by the node supervisor.", {"child"})
       .with({name})
-      .inc();
+      .Increment();
   spdlog::warn("supervisor: restarting {} in {} ms", name,
                std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
   msg::restart_child m;

@@ -85,9 +85,11 @@ TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
   ASSERT_TRUE(p) << err;
   int first = leader(*p);
   ASSERT_GE(first, 0) << "no single MAC answered for the VIP";
-  EXPECT_NE(
-      c_->node_metrics(first).find("kube_vip_is_leader{node=\"" + c_->lab().nodes()[first].name),
-      std::string::npos);
+  auto m = c_->node_metrics(first); // labels in any order: find the is_leader line
+  auto at = m.find("\nkube_vip_is_leader{");
+  auto line = at == std::string::npos ? std::string{} : m.substr(at, m.find('\n', at + 1) - at);
+  EXPECT_NE(line.find("node=\"" + c_->lab().nodes()[first].name + "\""), std::string::npos) << m;
+  EXPECT_TRUE(line.ends_with("} 1")) << m;
   // Exactly one MAC for a while.
   auto steady_from = p->now_us();
   std::this_thread::sleep_for(1s);
