@@ -54,14 +54,14 @@ int run_simulate(kvip::sim::scenario_options o) {
   std::printf("\n");
   kvip::sim::print_summary(r);
   if (!o.report_json.empty()) {
-    if (auto e = kvip::sim::write_json(r, o, o.report_json); !e.empty())
-      std::fprintf(stderr, "kvip simulate: %s\n", e.c_str());
+    if (auto w = kvip::sim::write_json(r, o, o.report_json); !w)
+      std::fprintf(stderr, "kvip simulate: %s\n", w.err().describe().c_str());
     else
       std::printf("report: %s\n", o.report_json.c_str());
   }
   if (!o.report_svg.empty()) {
-    if (auto e = kvip::sim::write_svg(r, o.report_svg); !e.empty())
-      std::fprintf(stderr, "kvip simulate: %s\n", e.c_str());
+    if (auto w = kvip::sim::write_svg(r, o.report_svg); !w)
+      std::fprintf(stderr, "kvip simulate: %s\n", w.err().describe().c_str());
     else
       std::printf("timeline: %s\n", o.report_svg.c_str());
   }

@@ -100,7 +100,8 @@ caf::behavior telemetry_fn(telemetry_actor* self, telemetry_options opts,
   st.ready->config_valid = opts.config_valid;
   st.server = std::make_unique<net::http::server>(opts.listen);
   add_routes(*st.server, st.ready, *reg);
-  if (auto err = st.server->start(); !err.empty()) {
+  if (auto started = st.server->start(); !started) {
+    auto err = started.err().describe();
     spdlog::error("telemetry: cannot listen on {}: {}", opts.listen, err);
     self->quit(caf::make_error(caf::sec::runtime_error, "telemetry listen: " + err));
     return {};

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <charconv>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
@@ -103,7 +102,7 @@ struct api_listener::impl {
   bool authenticated(MHD_Connection* c, const net::http::request& req) const;
   MHD_Result answer(MHD_Connection* c, pending& p);
   MHD_Result start_stream(MHD_Connection* c, api_reply& reply);
-  std::string open(std::uint16_t port);
+  net::result<void> open(std::uint16_t port);
   void close();
   void resume_due(bool all);
 
@@ -209,26 +208,16 @@ MHD_Result api_listener::impl::on_access(void* cls, MHD_Connection* c, const cha
     *con_cls = p;
     p->req.method = method;
     p->req.path = url;
-    if (const char* len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length")) {
-      std::string_view sv{len};
-      unsigned long long n = 0;
-      auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), n);
-      if (ec == std::errc::result_out_of_range || (ec == std::errc{} && n > self->opts.max_body)) {
-        p->answered = true;
-        return send(c, status_response(error_with_code(413, "Request entity too large")));
-      }
+    if (net::http::declared_length_exceeds(c, self->opts.max_body)) {
+      p->answered = true;
+      return send(c, status_response(error_with_code(413, "Request entity too large")));
     }
     return MHD_YES;
   }
   if (*upload_size != 0) {
-    if (!p->too_large && !p->answered) {
-      if (p->req.body.size() + *upload_size > self->opts.max_body) {
-        p->too_large = true;
-        std::string{}.swap(p->req.body);
-      } else {
-        p->req.body.append(upload_data, *upload_size);
-      }
-    }
+    if (!p->too_large && !p->answered)
+      p->too_large =
+          !net::http::append_capped(p->req.body, {upload_data, *upload_size}, self->opts.max_body);
     *upload_size = 0;
     return MHD_YES;
   }
@@ -259,7 +248,7 @@ void api_listener::impl::resume_due(bool all) {
   delayed.erase(std::remove_if(delayed.begin(), delayed.end(), due), delayed.end());
 }
 
-std::string api_listener::impl::open(std::uint16_t port) {
+net::result<void> api_listener::impl::open(std::uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -268,7 +257,8 @@ std::string api_listener::impl::open(std::uint16_t port) {
   auto port_text = std::to_string(port);
   const char* host = addr.host.empty() ? nullptr : addr.host.c_str();
   if (int rc = ::getaddrinfo(host, port_text.c_str(), &hints, &res); rc != 0) {
-    return "cannot resolve listen address '" + opts.listen + "': " + ::gai_strerror(rc);
+    return net::make_error("cannot resolve listen address '" + opts.listen +
+                           "': " + ::gai_strerror(rc));
   }
   sockaddr_storage ss{};
   std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
@@ -298,11 +288,12 @@ std::string api_listener::impl::open(std::uint16_t port) {
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   }
   if (d == nullptr)
-    return "cannot listen on " + opts.listen + " (address in use or TLS setup failed)";
+    return net::make_error("cannot listen on " + opts.listen +
+                           " (address in use or TLS setup failed)");
   const auto* info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   bound_port = info != nullptr ? info->port : port;
   daemon = d;
-  return {};
+  return net::ok();
 }
 
 void api_listener::impl::close() {
@@ -331,13 +322,15 @@ api_listener::~api_listener() {
   stop();
 }
 
-std::string api_listener::start() {
+net::result<void> api_listener::start() {
   std::lock_guard g{impl_->life_m};
-  if (impl_->daemon != nullptr) return "already running";
-  if (auto err = net::http::parse_listen_address(impl_->opts.listen, impl_->addr); !err.empty())
-    return err;
-  if (impl_->opts.tls && !tls_supported()) return "libmicrohttpd was built without TLS support";
-  if (auto err = impl_->open(impl_->addr.port); !err.empty()) return err;
+  if (impl_->daemon != nullptr) return net::make_error("already running");
+  auto addr = net::http::parse_listen_address(impl_->opts.listen);
+  if (!addr) return addr.err();
+  impl_->addr = *addr;
+  if (impl_->opts.tls && !tls_supported())
+    return net::make_error("libmicrohttpd was built without TLS support");
+  if (auto opened = impl_->open(impl_->addr.port); !opened) return opened;
   impl_->ticker_stop = false;
   impl_->ticker = std::thread([i = impl_.get()] {
     std::unique_lock lk{i->ticker_m};
@@ -346,7 +339,7 @@ std::string api_listener::start() {
       i->resume_due(false);
     }
   });
-  return {};
+  return net::ok();
 }
 
 void api_listener::stop() {
@@ -369,9 +362,9 @@ void api_listener::close_port() {
   if (impl_->daemon != nullptr) impl_->close();
 }
 
-std::string api_listener::reopen() {
+net::result<void> api_listener::reopen() {
   std::lock_guard g{impl_->life_m};
-  if (impl_->daemon != nullptr) return {};
+  if (impl_->daemon != nullptr) return net::ok();
   return impl_->open(impl_->bound_port);
 }
 

@@ -102,7 +102,7 @@ void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hoo
     } else if (mode != "none") {
       return error_reply("mode must be none, 503 or refuse");
     }
-    if (auto err = hooks.set_outage(m); !err.empty()) return error_reply(err);
+    if (auto set = hooks.set_outage(m); !set) return error_reply(set.err().describe());
     (void)faults;
     return state();
   });
@@ -131,12 +131,12 @@ void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hoo
     return state();
   });
   srv.route("POST", "/faults/reset", [&faults, hooks, state](const net::http::request&) {
-    hooks.set_outage(outage_mode::none);
+    (void)hooks.set_outage(outage_mode::none);
     faults.reset();
     return state();
   });
   srv.route("POST", "/snapshot", [hooks](const net::http::request&) {
-    if (auto err = hooks.save_snapshot(); !err.empty()) return error_reply(err);
+    if (auto saved = hooks.save_snapshot(); !saved) return error_reply(saved.err().describe());
     return json_reply(200, json::object{{"saved", true}});
   });
 }

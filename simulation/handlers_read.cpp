@@ -83,17 +83,17 @@ api_reply start_watch(const net::http::request& req, const resource_path& p, api
 std::optional<api_error> parse_selectors(const net::http::request& req, const resource_info& res,
                                          list_options& opts) {
   if (auto ls = req.query_or("labelSelector"); !ls.empty()) {
-    std::string err;
-    opts.labels = label_selector::parse(ls, err);
-    if (!opts.labels) return bad_request(err);
+    auto parsed = label_selector::parse(ls);
+    if (!parsed) return bad_request(parsed.err().message);
+    opts.labels = std::move(*parsed);
   }
   if (auto fs = req.query_or("fieldSelector"); !fs.empty()) {
     std::vector<std::string> supported{"metadata.name"};
     if (res.namespaced) supported.emplace_back("metadata.namespace");
     supported.insert(supported.end(), res.fields.begin(), res.fields.end());
-    std::string err;
-    opts.fields = field_selector::parse(fs, supported, err);
-    if (!opts.fields) return bad_request(err);
+    auto parsed = field_selector::parse(fs, supported);
+    if (!parsed) return bad_request(parsed.err().message);
+    opts.fields = std::move(*parsed);
   }
   return std::nullopt;
 }

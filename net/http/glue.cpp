@@ -1,6 +1,7 @@
 #include "net/http/glue.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -49,6 +50,24 @@ void log_to_spdlog(void* prefix, const char* fmt, va_list ap) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
     msg.remove_suffix(1);
   spdlog::debug("{}: {}", prefix ? static_cast<const char*>(prefix) : "http", msg);
+}
+
+bool declared_length_exceeds(MHD_Connection* c, std::size_t max) {
+  const char* length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+  if (length == nullptr) return false;
+  std::string_view sv{length};
+  unsigned long long n = 0;
+  auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), n);
+  return ec == std::errc::result_out_of_range || (ec == std::errc{} && n > max);
+}
+
+bool append_capped(std::string& body, std::string_view piece, std::size_t max) {
+  if (body.size() + piece.size() > max) {
+    std::string{}.swap(body);
+    return false;
+  }
+  body.append(piece);
+  return true;
 }
 
 } // namespace kvip::net::http

@@ -10,10 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test/net/result_assert.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
 using kvip::net::mac_address;
+using kvip::test::ok;
 
 std::string slurp(const std::string& path) {
   std::ifstream in{path};
@@ -42,9 +45,9 @@ class NetnsCluster : public ::testing::Test {
 protected:
   void start(kvip::sim::cluster_options o = {}) {
     o.kvip_binary = KVIP_BINARY;
-    std::string err;
-    c_ = kvip::sim::cluster::create(o, err);
-    ASSERT_TRUE(c_) << err;
+    auto made = kvip::sim::cluster::create(o);
+    ASSERT_TRUE(ok(made));
+    c_ = std::move(*made);
   }
 
   void TearDown() override {
@@ -66,9 +69,9 @@ protected:
 
   /// Probes 10.99.0.100 into p_ and waits for its single owner, first_.
   void find_leader() {
-    std::string err;
-    p_ = c_->probe("10.99.0.100", err);
-    ASSERT_TRUE(p_) << err;
+    auto probing = c_->probe("10.99.0.100");
+    ASSERT_TRUE(ok(probing));
+    p_ = std::move(*probing);
     first_ = leader(*p_);
     ASSERT_GE(first_, 0) << "no single MAC answered for the VIP";
   }
@@ -80,9 +83,9 @@ protected:
 
 TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
+  auto p_r = c_->probe("10.99.0.100");
+  ASSERT_TRUE(ok(p_r));
+  auto& p = *p_r;
   int first = leader(*p);
   ASSERT_GE(first, 0) << "no single MAC answered for the VIP";
   auto m = c_->node_metrics(first); // labels in any order: find the is_leader line
@@ -143,11 +146,12 @@ TEST_F(NetnsCluster, DualStackVipAnswersOnBothFamiliesFromOneNode) {
   kvip::sim::cluster_options o;
   o.vips = {"10.99.0.100", "fd99::100"};
   start(o);
-  std::string err;
-  auto p4 = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p4) << err;
-  auto p6 = c_->probe("fd99::100", err);
-  ASSERT_TRUE(p6) << err;
+  auto p4_r = c_->probe("10.99.0.100");
+  ASSERT_TRUE(ok(p4_r));
+  auto& p4 = *p4_r;
+  auto p6_r = c_->probe("fd99::100");
+  ASSERT_TRUE(ok(p6_r));
+  auto& p6 = *p6_r;
   int l4 = leader(*p4);
   int l6 = leader(*p6);
   ASSERT_GE(l4, 0);
@@ -161,17 +165,17 @@ TEST_F(NetnsCluster, Ipv6OnlyVipOnTheInterfaceChosenByItsSubnet) {
   o.vips = {"fd99::100"};
   o.extra_env = {{"vip_interface", ""}}; // no interface given: eth0 holds fd99::/64
   start(o);
-  std::string err;
-  auto p = c_->probe("fd99::100", err);
-  ASSERT_TRUE(p) << err;
+  auto p_r = c_->probe("fd99::100");
+  ASSERT_TRUE(ok(p_r));
+  auto& p = *p_r;
   EXPECT_GE(leader(*p), 0);
 }
 
 TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
+  auto p_r = c_->probe("10.99.0.100");
+  ASSERT_TRUE(ok(p_r));
+  auto& p = *p_r;
   int l = leader(*p);
   ASSERT_GE(l, 0);
   // The client announces the VIP as its own (gratuitous ARP from its MAC).
@@ -215,14 +219,14 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
   start(o);
   // Each node's "control plane" is a tiny HTTP server on its loopback.
   auto www = c_->workdir() + "/www";
-  ASSERT_EQ(kvip::sim::run_checked({"mkdir", "-p", www}), "");
+  ASSERT_TRUE(ok(kvip::sim::run_checked({"mkdir", "-p", www})));
   std::ofstream{www + "/index.html"} << "ok\n";
   std::vector<std::size_t> servers;
   for (auto& n : c_->lab().nodes()) {
-    std::string err;
-    servers.push_back(c_->lab().start(
-        n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "", err));
-    ASSERT_EQ(err, "");
+    auto server =
+        c_->lab().start(n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "");
+    ASSERT_TRUE(ok(server));
+    servers.push_back(*server);
     ASSERT_TRUE(eventually(5s, [&] {
       return c_->lab()
           .run(n, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", "http://127.0.0.1:8099/"})
@@ -230,7 +234,7 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
     }));
   }
   for (int i = 0; i < o.nodes; ++i)
-    ASSERT_EQ(c_->start_node(i), "");
+    ASSERT_TRUE(ok(c_->start_node(i)));
   ASSERT_NO_FATAL_FAILURE(find_leader());
   auto& p = p_;
   int first = first_;
@@ -262,8 +266,8 @@ TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver
   int first = first_;
   auto& lab = c_->lab();
   auto fault = p->now_us();
-  ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {lab.infra().ipv4}, true),
-            "");
+  ASSERT_TRUE(
+      ok(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {lab.infra().ipv4}, true)));
   int next = -1;
   EXPECT_TRUE(eventually(15s, [&] { return (next = new_owner(*c_, *p, first)) >= 0; }));
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
@@ -273,7 +277,7 @@ TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver
   EXPECT_GT(r.longest_silence_us, 500'000);
   EXPECT_NE(slurp(c_->node_log(first)).find("stopped leading"), std::string::npos);
   // Healed, the old leader follows the new one.
-  ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {}, false), "");
+  ASSERT_TRUE(ok(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {}, false)));
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(current(*p), std::vector<mac_address>{lab.nodes()[static_cast<std::size_t>(next)].mac});
 }
@@ -303,11 +307,11 @@ TEST_F(NetnsCluster, LeaderLinkDownMovesTheVipAndNoOverlapWhenItReturns) {
   auto& p = p_;
   int first = first_;
   auto& node = c_->lab().nodes()[static_cast<std::size_t>(first)];
-  ASSERT_EQ(c_->lab().set_link(node, false), "");
+  ASSERT_TRUE(ok(c_->lab().set_link(node, false)));
   int next = -1;
   EXPECT_TRUE(eventually(15s, [&] { return (next = new_owner(*c_, *p, first)) >= 0; }));
   std::this_thread::sleep_for(2s); // past the old leader's renew deadline
-  ASSERT_EQ(c_->lab().set_link(node, true), "");
+  ASSERT_TRUE(ok(c_->lab().set_link(node, true)));
   auto back = p->now_us();
   std::this_thread::sleep_for(3s);
   for (auto& s : p->samples_since(back))

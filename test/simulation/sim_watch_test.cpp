@@ -40,8 +40,8 @@ std::vector<event_view> drain(watcher& w, bool* ended = nullptr) {
     auto ev = json::parse(all.substr(pos, nl - pos)).as_object();
     pos = nl + 1;
     auto& obj = ev["object"].as_object();
-    out.push_back({std::string(ev["type"].as_string()), str_at(obj, "metadata", "name"),
-                   str_at(obj, "metadata", "resourceVersion")});
+    out.push_back({std::string(ev["type"].as_string()), jsonpath::str(obj, {"metadata", "name"}),
+                   jsonpath::str(obj, {"metadata", "resourceVersion"})});
   }
   return out;
 }
@@ -56,10 +56,7 @@ std::vector<std::string> types_and_names(const std::vector<event_view>& evs) {
 std::shared_ptr<watcher> watch_of(const std::string& labels = "", bool bookmarks = false,
                                   std::chrono::milliseconds life = std::chrono::hours(1)) {
   watch_filter f{&cms(), "default", std::nullopt, std::nullopt};
-  if (!labels.empty()) {
-    std::string err;
-    f.labels = label_selector::parse(labels, err);
-  }
+  if (!labels.empty()) f.labels = *label_selector::parse(labels);
   return std::make_shared<watcher>(f, bookmarks, watcher::clock::now() + life);
 }
 
