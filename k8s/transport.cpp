@@ -1,13 +1,13 @@
 #include "k8s/transport.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 
 #include <curl/curl.h>
 #include <sys/stat.h>
 
 #include "net/file.hpp"
+#include "net/number.hpp"
 #include "net/version.hpp"
 
 namespace kvip::k8s {
@@ -173,10 +173,9 @@ error curl_failure(CURLcode rc, const char* errbuf, const std::string& what) {
 } // namespace
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
-  int secs = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || secs < 0) return std::nullopt;
-  return std::chrono::milliseconds(secs * 1000LL);
+  auto secs = net::parse_integer<int>(v);
+  if (!secs || *secs < 0) return std::nullopt;
+  return std::chrono::milliseconds(*secs * 1000LL);
 }
 
 result<http_response> transport::perform(const http_request& req,

@@ -1,7 +1,6 @@
 #include "simulation/object_util.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <mutex>
 #include <random>
@@ -57,13 +56,6 @@ net::result<void> check_object_name(std::string_view name) {
                            "character");
   }
   return net::ok();
-}
-
-std::optional<std::uint64_t> parse_rv(std::string_view s) {
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 } // namespace kvip::sim

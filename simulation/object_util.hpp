@@ -1,5 +1,5 @@
 // Small helpers for objects the embedded API server stores: UIDs, generated
-// names, name checks, resourceVersions. JSON access, timestamps and base64
+// names, name checks. JSON access, timestamps and base64
 // are k8s/'s (object_view.hpp, micro_time.hpp, base64.hpp): one of each.
 #pragma once
 
@@ -23,7 +23,5 @@ std::string new_uid();
 std::string random_suffix(std::size_t n = 5);
 /// Ok if `name` is a valid DNS-1123 subdomain (lower-case alnum, '-', '.'), else why not.
 net::result<void> check_object_name(std::string_view name);
-/// Parses a decimal resourceVersion; nullopt if not a plain unsigned number.
-std::optional<std::uint64_t> parse_rv(std::string_view s);
 
 } // namespace kvip::sim

@@ -2,11 +2,11 @@
 #include "simulation/selector.hpp"
 
 #include "k8s/object_view.hpp"
+#include "net/number.hpp"
 
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <exception>
 
@@ -224,9 +224,7 @@ private:
     else if (peek().type != tok::end && peek().type != tok::comma)
       return fail(peek(), "identifier");
     if (r.operation == op::greater || r.operation == op::less) {
-      std::int64_t n = 0;
-      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc{} || p != value.data() + value.size())
+      if (!net::parse_integer<std::int64_t>(value))
         return invalid("values[0][" + r.key + "]", value,
                        "for 'Gt', 'Lt' operators, the value must be an integer");
     } else if (auto valid = validate_label_value(value); !valid) {
@@ -307,13 +305,9 @@ bool label_selector::matches(const json::object& labels) const {
       break;
     case op::greater:
     case op::less: {
-      std::int64_t label = 0;
-      std::int64_t bound = 0;
-      auto [p, ec] = std::from_chars(have.data(), have.data() + have.size(), label);
-      bool parsed =
-          v != nullptr && !have.empty() && ec == std::errc{} && p == have.data() + have.size();
-      std::from_chars(r.values[0].data(), r.values[0].data() + r.values[0].size(), bound);
-      ok = parsed && (r.operation == op::greater ? label > bound : label < bound);
+      auto label = v != nullptr ? net::parse_integer<std::int64_t>(have) : std::nullopt;
+      auto bound = net::parse_integer<std::int64_t>(r.values[0]).value_or(0);
+      ok = label && (r.operation == op::greater ? *label > bound : *label < bound);
       break;
     }
     }

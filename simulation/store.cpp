@@ -3,8 +3,8 @@
 #include "simulation/store.hpp"
 
 #include <algorithm>
-#include <charconv>
 
+#include "net/number.hpp"
 #include "simulation/object_util.hpp"
 
 namespace kvip::sim {
@@ -160,19 +160,17 @@ std::optional<api_error> store::list_locked(const resource_info& res, const list
     // nothing that changed between pages; once compacted past it, 410 like the real one.
     auto decoded = hex_decode(opts.continue_token);
     auto colon = decoded ? decoded->find(':') : std::string::npos;
-    std::uint64_t token_rv = 0;
-    bool valid = colon != std::string::npos && colon > 0;
-    if (valid) {
-      auto r = std::from_chars(decoded->data(), decoded->data() + colon, token_rv);
-      valid = r.ec == std::errc{} && r.ptr == decoded->data() + colon;
-    }
-    if (!valid) return bad_request("invalid continue token");
-    if (token_rv < oldest_rv_) {
+    auto token_rv =
+        colon == std::string::npos
+            ? std::nullopt
+            : net::parse_integer<std::uint64_t>(std::string_view{*decoded}.substr(0, colon));
+    if (!token_rv) return bad_request("invalid continue token");
+    if (*token_rv < oldest_rv_) {
       return error_with_code(410, "The provided continue parameter is too old to display a "
                                   "consistent list result. You can start a new list without "
                                   "the continue parameter.");
     }
-    out.rv = token_rv;
+    out.rv = *token_rv;
     start = decoded->substr(colon + 1);
   }
   auto* b = find_bucket(res);
@@ -208,7 +206,7 @@ std::optional<api_error> store::watch(const std::shared_ptr<watcher>& w, const s
     hub_.add(w);
     return std::nullopt;
   }
-  auto n = parse_rv(rv);
+  auto n = net::parse_integer<std::uint64_t>(rv);
   if (!n) return bad_request("invalid resource version \"" + rv + "\"");
   if (*n > rv_) {
     auto e = error_with_code(504, "Too large resource version: " + std::to_string(*n) +
@@ -254,7 +252,8 @@ json::object store::snapshot() const {
 net::result<void> store::load(const json::object& snap) {
   std::map<const resource_info*, bucket> objects;
   auto* rvv = snap.if_contains("resourceVersion");
-  auto rv = rvv != nullptr && rvv->is_string() ? parse_rv(rvv->as_string()) : std::nullopt;
+  auto rv = rvv != nullptr && rvv->is_string() ? net::parse_integer<std::uint64_t>(rvv->as_string())
+                                               : std::nullopt;
   if (!rv) return net::make_error("snapshot has no resourceVersion");
   auto* items = snap.if_contains("objects");
   if (items == nullptr || !items->is_array())
@@ -267,7 +266,8 @@ net::result<void> store::load(const json::object& snap) {
       return net::make_error("snapshot object of unknown kind " + jsonpath::str(o, {"apiVersion"}) +
                              " " + jsonpath::str(o, {"kind"}));
     }
-    auto orv = parse_rv(jsonpath::str(o, {"metadata", "resourceVersion"})).value_or(0);
+    auto orv = net::parse_integer<std::uint64_t>(jsonpath::str(o, {"metadata", "resourceVersion"}))
+                   .value_or(0);
     objects[res][key(jsonpath::str(o, {"metadata", "namespace"}),
                      jsonpath::str(o, {"metadata", "name"}))] = make_stored(o, orv);
   }

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <exception>
@@ -15,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "net/http/glue.hpp"
+#include "net/number.hpp"
 #include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
@@ -178,12 +178,9 @@ net::result<listen_address> parse_listen_address(std::string_view spec) {
     if (host.find_first_of("[]") != std::string_view::npos) return bad("unexpected bracket");
     port = spec.substr(colon + 1);
   }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) {
-    return bad("port must be a number from 0 to 65535");
-  }
-  return listen_address{std::string(host), static_cast<uint16_t>(value)};
+  auto value = net::parse_integer<unsigned>(port);
+  if (!value || *value > 65535) return bad("port must be a number from 0 to 65535");
+  return listen_address{std::string(host), static_cast<uint16_t>(*value)};
 }
 
 // -- server --------------------------------------------------------------------------
