@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
@@ -249,44 +250,30 @@ void api_listener::impl::resume_due(bool all) {
 }
 
 net::result<void> api_listener::impl::open(std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  auto port_text = std::to_string(port);
-  const char* host = addr.host.empty() ? nullptr : addr.host.c_str();
-  if (int rc = ::getaddrinfo(host, port_text.c_str(), &hints, &res); rc != 0) {
+  auto sa = net::http::resolve_listen(addr.host, port);
+  if (!sa)
     return net::make_error("cannot resolve listen address '" + opts.listen +
-                           "': " + ::gai_strerror(rc));
-  }
-  sockaddr_storage ss{};
-  std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
-  bool v6 = res->ai_family == AF_INET6;
-  ::freeaddrinfo(res);
+                           "': " + sa.err().message);
+  bool v6 = sa->storage.ss_family == AF_INET6;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                    MHD_USE_ERROR_LOG;
   if (v6) flags |= MHD_USE_IPv6;
   if (opts.tls) flags |= MHD_USE_TLS;
-  auto* sa = reinterpret_cast<const sockaddr*>(&ss);
-  MHD_Daemon* d = nullptr;
+  // The TLS material, when there is some, goes in as an option array.
+  std::vector<MHD_OptionItem> tls_items;
+  auto pem = [](const std::string& s) { return const_cast<char*>(s.c_str()); };
   if (opts.tls) {
-    d = MHD_start_daemon(
-        flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_HTTPS_MEM_KEY, opts.tls->key_pem.c_str(),
-        MHD_OPTION_HTTPS_MEM_CERT, opts.tls->cert_pem.c_str(), MHD_OPTION_HTTPS_MEM_TRUST,
-        opts.tls->ca_pem.c_str(), MHD_OPTION_END);
-  } else {
-    d = MHD_start_daemon(
-        flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    tls_items = {{MHD_OPTION_HTTPS_MEM_KEY, 0, pem(opts.tls->key_pem)},
+                 {MHD_OPTION_HTTPS_MEM_CERT, 0, pem(opts.tls->cert_pem)},
+                 {MHD_OPTION_HTTPS_MEM_TRUST, 0, pem(opts.tls->ca_pem)}};
   }
+  tls_items.push_back({MHD_OPTION_END, 0, nullptr});
+  MHD_Daemon* d = MHD_start_daemon(
+      flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
+      &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR,
+      sa->get(), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT,
+      300u, MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_ARRAY, tls_items.data(), MHD_OPTION_END);
   if (d == nullptr)
     return net::make_error("cannot listen on " + opts.listen +
                            " (address in use or TLS setup failed)");

@@ -4,11 +4,15 @@
 
 #include <cstdarg>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 
 #include <microhttpd.h>
+#include <sys/socket.h>
+
+#include "net/result.hpp"
 
 namespace kvip::net::http {
 
@@ -21,6 +25,17 @@ std::map<std::string, std::string> headers_of(MHD_Connection* c);
 
 /// The request's query parameters, decoded; the first value of a repeated one wins.
 std::map<std::string, std::string> query_of(MHD_Connection* c);
+
+/// A socket address and its length, as bind() wants them.
+struct socket_address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+/// The first address `host` resolves to for a listening TCP socket on `port` (empty host:
+/// the wildcard address); the error is getaddrinfo's text.
+net::result<socket_address> resolve_listen(const std::string& host, std::uint16_t port);
 
 /// True if the request declares a Content-Length above `max` (or one too large to parse):
 /// such a request is refused before its body is read.

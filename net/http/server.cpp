@@ -76,18 +76,12 @@ net::result<int> bind_address(const listen_address& addr, const std::string& spe
       err = open_listener(reinterpret_cast<const sockaddr*>(&four), sizeof four, fd);
     }
   } else {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    auto port = std::to_string(addr.port);
-    if (int rc = ::getaddrinfo(addr.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    auto sa = net::http::resolve_listen(addr.host, addr.port);
+    if (!sa) {
       return net::make_error("cannot resolve host '" + addr.host + "' in listen address '" + spec +
-                             "': " + ::gai_strerror(rc));
+                             "': " + sa.err().message);
     }
-    err = open_listener(res->ai_addr, res->ai_addrlen, fd);
-    ::freeaddrinfo(res);
+    err = open_listener(sa->get(), sa->length, fd);
   }
   if (err != 0) return net::make_error(errno_text(err) + ": " + spec);
   return fd;
