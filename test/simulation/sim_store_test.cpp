@@ -5,6 +5,7 @@
 #include "simulation/patch.hpp"
 #include "simulation/routing.hpp"
 #include "simulation/store.hpp"
+#include "watch_events.hpp"
 
 namespace kvip::sim {
 namespace {
@@ -22,24 +23,7 @@ json::object cm(const char* name, const char* value = "v") {
 
 /// Drains a watcher into "TYPE name" strings.
 std::vector<std::string> drain(watcher& w) {
-  std::string buf(1 << 20, '\0');
-  std::string all;
-  for (;;) {
-    auto n = w.read(buf.data(), buf.size(), [] {});
-    if (n <= 0) break;
-    all.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < all.size()) {
-    auto nl = all.find('\n', pos);
-    auto ev = json::parse(all.substr(pos, nl - pos)).as_object();
-    pos = nl + 1;
-    auto& md = ev["object"].as_object()["metadata"].as_object();
-    std::string name = md.contains("name") ? std::string(md["name"].as_string()) : "";
-    out.push_back(std::string(ev["type"].as_string()) + " " + name);
-  }
-  return out;
+  return test::types_and_names(test::drain(w));
 }
 
 std::shared_ptr<watcher> make_watcher(const resource_info& res, const std::string& ns = "",
