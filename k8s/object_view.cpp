@@ -44,9 +44,15 @@ json::object* object_at(json::object& o, std::initializer_list<std::string_view>
   return const_cast<json::object*>(object_at(std::as_const(o), path));
 }
 
-std::string str(const json::object& o, std::initializer_list<std::string_view> path) {
+std::optional<std::string> optional_str(const json::object& o,
+                                        std::initializer_list<std::string_view> path) {
   const auto* v = find(o, path);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+  if (v && v->is_string()) return std::string(v->get_string());
+  return std::nullopt;
+}
+
+std::string str(const json::object& o, std::initializer_list<std::string_view> path) {
+  return optional_str(o, path).value_or(std::string{});
 }
 
 std::optional<int64_t> integer(const json::object& o,
@@ -100,15 +106,11 @@ std::string object_view::key() const {
 }
 
 std::optional<std::string> object_view::label(std::string_view key) const {
-  const auto* v = jsonpath::find(raw_, {"metadata", "labels", key});
-  if (v && v->is_string()) return std::string(v->get_string());
-  return std::nullopt;
+  return jsonpath::optional_str(raw_, {"metadata", "labels", key});
 }
 
 std::optional<std::string> object_view::annotation(std::string_view key) const {
-  const auto* v = jsonpath::find(raw_, {"metadata", "annotations", key});
-  if (v && v->is_string()) return std::string(v->get_string());
-  return std::nullopt;
+  return jsonpath::optional_str(raw_, {"metadata", "annotations", key});
 }
 
 void object_view::set_name(std::string_view v) {

@@ -30,6 +30,9 @@ boost::json::object* object_at(boost::json::object& o,
                                std::initializer_list<std::string_view> path);
 /// String at `path`, or "" when absent/not a string.
 std::string str(const boost::json::object& o, std::initializer_list<std::string_view> path);
+/// String at `path`, or nullopt when absent/not a string (to tell "" from absent).
+std::optional<std::string> optional_str(const boost::json::object& o,
+                                        std::initializer_list<std::string_view> path);
 /// Integer at `path` (int, uint or integral double), or nullopt.
 std::optional<int64_t> integer(const boost::json::object& o,
                                std::initializer_list<std::string_view> path);

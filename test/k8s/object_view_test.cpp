@@ -29,6 +29,9 @@ TEST(K8sJsonPath, ReadsStringsIntegersBoolsAndMaps) {
   EXPECT_EQ(jsonpath::str(o, {"metadata", "generation"}), ""); // not a string
   EXPECT_EQ(jsonpath::str(o, {"metadata", "missing"}), "");
   EXPECT_EQ(jsonpath::str(o, {"status", "phase"}), ""); // through a non-object
+  EXPECT_EQ(jsonpath::optional_str(o, {"metadata", "name"}), "web");
+  EXPECT_EQ(jsonpath::optional_str(o, {"metadata", "missing"}), std::nullopt); // absent, not ""
+  EXPECT_EQ(jsonpath::optional_str(o, {"metadata", "generation"}), std::nullopt);
   EXPECT_EQ(jsonpath::integer(o, {"metadata", "generation"}), 4);
   EXPECT_EQ(jsonpath::integer(o, {"metadata", "name"}), std::nullopt);
   EXPECT_EQ(jsonpath::boolean(o, {"spec", "flag"}), true);
