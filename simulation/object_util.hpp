@@ -1,10 +1,9 @@
 // Small helpers for objects the embedded API server stores: UIDs, generated
-// names, name checks. JSON access, timestamps and base64
-// are k8s/'s (object_view.hpp, micro_time.hpp, base64.hpp): one of each.
+// names, name checks. JSON access, timestamps and base64 are k8s/'s
+// (object_view.hpp, micro_time.hpp, base64.hpp): one of each.
 #pragma once
 
-#include <cstdint>
-#include <optional>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
