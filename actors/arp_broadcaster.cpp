@@ -85,7 +85,7 @@ struct arp_state {
   /// nothing is held any more.
   ~arp_state() {
     for (const auto& [key, e] : vips.entries())
-      if (e.state == l2::vip_state::held) metrics_for(e.v.label).active->set(0);
+      if (e.state == l2::vip_state::held) metrics_for(e.v.label).active->Set(0);
   }
 
   vip_metrics& metrics_for(const std::string& label) {
@@ -159,8 +159,8 @@ void on_announced(arp_actor self, const msg::l2_announced& r) {
   if (st.stopping || e == nullptr) return; // withdrawn meanwhile
   if (!r.link_gone) st.vips.relinked(r.key, from_msg(r.link));
   auto& m = st.metrics_for(e->v.label);
-  m.frames->add(r.frames);
-  if (r.readded) m.readded->inc();
+  m.frames->Increment(r.frames);
+  if (r.readded) m.readded->Increment();
   arm(self, *e, st.schedule.next(r.step));
 }
 
@@ -175,7 +175,7 @@ std::uint64_t perform(arp_actor self, const l2::set_effects& fx, bool retry_left
   w.remove = fx.remove;
   for (const auto& key : fx.remove)
     if (auto it = st.vips.entries().find(key); it != st.vips.entries().end())
-      st.metrics_for(it->second.v.label).active->set(0);
+      st.metrics_for(it->second.v.label).active->Set(0);
   for (const auto& v : fx.add)
     w.add.push_back(to_msg(v));
   w.announce_now = st.schedule.immediate();
@@ -226,8 +226,8 @@ void on_added(arp_actor self, const msg::l2_outcome& o, bool quiet_if_unchanged)
   }
   if (e == nullptr) return; // no longer wanted: its removal follows
   auto& m = st.metrics_for(e->v.label);
-  m.active->set(1);
-  m.frames->add(o.frames);
+  m.active->Set(1);
+  m.frames->Increment(o.frames);
   arm(self, *e, st.schedule.immediate() ? st.schedule.next(0) : 0);
 }
 
@@ -294,7 +294,7 @@ void on_frame(arp_actor self, const msg::frame_seen& m) {
     if (e.state != l2::vip_state::held || e.link.ifindex != m.ifindex) continue;
     auto other = l2::conflicting_claim(parsed, e.v.prefix.address, e.link.mac);
     if (!other) continue;
-    st.metrics_for(e.v.label).conflicts->inc();
+    st.metrics_for(e.v.label).conflicts->Increment();
     auto mac = net::to_string(*other);
     if (st.conflicts.claim(e.v.label, now) == l2::conflict_limit::effect::note)
       spdlog::debug("arp_broadcaster: {} claimed again by {} on {}", e.v.label, mac, e.link.name);
@@ -320,7 +320,7 @@ msg::dump_reply dump(arp_state& st) {
     text +=
         fmt::format("\n  {} on {} (ifindex {}, {}): {} frames, {} conflicts, {} re-added",
                     e.v.prefix.to_string(), e.link.name, e.link.ifindex, net::to_string(e.link.mac),
-                    m.frames->value(), m.conflicts->value(), m.readded->value());
+                    m.frames->Value(), m.conflicts->Value(), m.readded->Value());
   }
   for (const auto& l : st.io_status.leftovers)
     text += fmt::format("\n  failed to remove {}", l);

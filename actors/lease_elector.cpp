@@ -130,13 +130,13 @@ void record_leading(elector_state& st, bool leading) {
       ->gauge_family("kube_vip_is_leader", "1 while this node holds the lease.",
                      {"node", "lease_name"})
       .with({st.opts.timings.identity, st.opts.lease_name})
-      .set(leading ? 1 : 0);
+      .Set(leading ? 1 : 0);
   if (leading)
     st.reg
         ->counter_family("kube_vip_leader_election_transitions",
                          "Times this node became leader of the lease.", {"lease_name"})
         .with({st.opts.lease_name})
-        .inc();
+        .Increment();
 }
 
 /// Performs the policy's effects, in order.

@@ -55,14 +55,14 @@ int run_simulate(kvip::sim::scenario_options o) {
   std::printf("\n");
   kvip::sim::print_summary(r);
   if (!o.report_json.empty()) {
-    if (auto e = kvip::sim::write_json(r, o, o.report_json); !e.empty())
-      std::fprintf(stderr, "kvip simulate: %s\n", e.c_str());
+    if (auto w = kvip::sim::write_json(r, o, o.report_json); !w)
+      std::fprintf(stderr, "kvip simulate: %s\n", w.err().describe().c_str());
     else
       std::printf("report: %s\n", o.report_json.c_str());
   }
   if (!o.report_svg.empty()) {
-    if (auto e = kvip::sim::write_svg(r, o.report_svg); !e.empty())
-      std::fprintf(stderr, "kvip simulate: %s\n", e.c_str());
+    if (auto w = kvip::sim::write_svg(r, o.report_svg); !w)
+      std::fprintf(stderr, "kvip simulate: %s\n", w.err().describe().c_str());
     else
       std::printf("timeline: %s\n", o.report_svg.c_str());
   }
@@ -160,7 +160,7 @@ int run_manager(const std::map<std::string, std::string>& flags) {
   reg.gauge_family("kube_vip_build_info", "Build information of the running kvip.",
                    {"version", "build", "node"})
       .with({kvip::net::version_string, kvip::net::build_revision, cfg.node_name})
-      .set(1);
+      .Set(1);
 
   // Block the handled signals before CAF starts its threads.
   sigset_t sigs = handled_signals();

@@ -39,7 +39,7 @@ void publish_status(node_actor* self) {
   st.reg
       ->gauge_family("kvip_supervisor_children_up", "Children of the node supervisor running.", {})
       .with({})
-      .set(up);
+      .Set(up);
   auto telemetry = st.siblings->telemetry();
   if (!telemetry) return;
   msg::children_status m;
@@ -105,7 +105,7 @@ void perform(node_actor* self, const std::vector<sv::effect>& effects) {
           ->counter_family("kvip_supervisor_restarts_total",
                            "Restarts of crashed children by the node supervisor.", {"child"})
           .with({name})
-          .inc();
+          .Increment();
       msg::restart_child m;
       m.child = name;
       tell_after(self, caf::actor{self}, e.delay, m);

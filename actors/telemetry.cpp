@@ -107,7 +107,8 @@ msg::telemetry_actor::behavior_type telemetry_fn(telemetry_ptr self, telemetry_o
     add_routes(*st.server, st.ready, *reg);
   // A typed behavior cannot be empty: on a listen failure the actor quits
   // and the handlers below are never called.
-  if (auto err = st.server->start(); !err.empty()) {
+  if (auto started = st.server->start(); !started) {
+    auto err = started.err().describe();
     spdlog::error("telemetry: cannot listen on {}: {}", opts.listen, err);
     self->quit(caf::make_error(caf::sec::runtime_error, "telemetry listen: " + err));
   } else {

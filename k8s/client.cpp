@@ -1,7 +1,8 @@
 #include "k8s/client.hpp"
 
 #include <algorithm>
-#include <charconv>
+
+#include "k8s/object_view.hpp"
 
 namespace kvip::k8s {
 
@@ -32,24 +33,6 @@ error_kind kind_for(int status, const std::string& reason) {
   }
 }
 
-// Retry-After in whole seconds; nullopt for absent or HTTP-date forms.
-std::optional<milliseconds> retry_after(const std::string& v) {
-  int secs = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || secs < 0) return std::nullopt;
-  return milliseconds(secs * 1000LL);
-}
-
-std::string str_at(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
-
-const json::object* meta_of(const json::object& o) {
-  auto it = o.find("metadata");
-  return it != o.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
-}
-
 void fill_type(json::object& obj, const resource& r) {
   if (!obj.contains("apiVersion")) obj["apiVersion"] = r.api_version;
   if (!obj.contains("kind")) obj["kind"] = r.kind;
@@ -62,9 +45,9 @@ error error_from_response(int status, std::string_view body) {
   e.http_status = status;
   json::error_code ec;
   json::value v = json::parse(body, ec);
-  if (!ec && v.is_object() && str_at(v.get_object(), "kind") == "Status") {
-    e.reason = str_at(v.get_object(), "reason");
-    e.message = str_at(v.get_object(), "message");
+  if (!ec && v.is_object() && jsonpath::str(v.get_object(), {"kind"}) == "Status") {
+    e.reason = jsonpath::str(v.get_object(), {"reason"});
+    e.message = jsonpath::str(v.get_object(), {"message"});
   } else {
     e.message = std::string(body.substr(0, 200));
   }
@@ -118,7 +101,7 @@ result<http_response> client::execute(const http_request& req) {
         --attempt;
         continue;
       }
-      auto ra = retry_after(r->retry_after);
+      auto ra = parse_retry_after(r->retry_after);
       bool retryable = s == 429 || (s >= 500 && (idempotent || ra));
       if (!retryable || attempt >= opts_.max_retries) return error_from_response(s, r->body);
       wait = ra ? *ra : backoff;
@@ -169,12 +152,11 @@ result<object_list> client::list_pages(const resource& r, const std::string& ns,
       return make_error(error_kind::parse, "GET " + target + ": 'items' is not a list");
     }
     cont.clear();
-    if (const auto* meta = meta_of(*page)) {
-      // The first page's resourceVersion is the watch start point: a server whose later
-      // pages report a newer one would otherwise hide changes made between pages.
-      if (out.resource_version.empty()) out.resource_version = str_at(*meta, "resourceVersion");
-      cont = str_at(*meta, "continue");
-    }
+    // The first page's resourceVersion is the watch start point: a server whose later
+    // pages report a newer one would otherwise hide changes made between pages.
+    if (out.resource_version.empty())
+      out.resource_version = jsonpath::str(*page, {"metadata", "resourceVersion"});
+    cont = jsonpath::str(*page, {"metadata", "continue"});
   } while (!cont.empty());
   return out;
 }
@@ -191,17 +173,8 @@ result<json::object> client::create(const resource& r, const std::string& ns, js
   return object_call({"POST", collection_path(r, ns), json::serialize(obj), {}});
 }
 
-namespace {
-
-std::string name_of(const json::object& obj) {
-  const auto* meta = meta_of(obj);
-  return meta ? str_at(*meta, "name") : std::string{};
-}
-
-} // namespace
-
 result<json::object> client::update(const resource& r, const std::string& ns, json::object obj) {
-  std::string name = name_of(obj);
+  std::string name = jsonpath::str(obj, {"metadata", "name"});
   if (name.empty()) return make_error(error_kind::invalid, "update: metadata.name is empty");
   fill_type(obj, r);
   return object_call({"PUT", object_path(r, ns, name), json::serialize(obj), {}});
@@ -209,7 +182,7 @@ result<json::object> client::update(const resource& r, const std::string& ns, js
 
 result<json::object> client::update_status(const resource& r, const std::string& ns,
                                            json::object obj) {
-  std::string name = name_of(obj);
+  std::string name = jsonpath::str(obj, {"metadata", "name"});
   if (name.empty()) return make_error(error_kind::invalid, "update_status: metadata.name is empty");
   fill_type(obj, r);
   return object_call({"PUT", object_path(r, ns, name, "status"), json::serialize(obj), {}});

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "net/file.hpp"
 
 #include "k8s/transport.hpp"
 
@@ -16,20 +16,6 @@ namespace kvip::k8s {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string trim(std::string s) {
-  s.erase(s.find_last_not_of(" \t\r\n") + 1);
-  s.erase(0, s.find_first_not_of(" \t\r\n"));
-  return s;
-}
 
 bool exists(const std::string& p) {
   std::error_code ec;
@@ -67,8 +53,9 @@ result<std::vector<std::string>> certificate_ips(const std::string& hostport) {
       if (line.rfind(tag, 0) != 0) continue;
       std::istringstream names{std::string{line.substr(tag.size())}};
       for (std::string name; std::getline(names, name, ',');) {
-        name = trim(name);
-        if (name.rfind("IP Address:", 0) == 0) ips.push_back(trim(name.substr(11)));
+        auto item_text = net::trim(name);
+        if (item_text.rfind("IP Address:", 0) == 0)
+          ips.emplace_back(net::trim(item_text.substr(11)));
       }
     }
   }
@@ -124,15 +111,15 @@ result<connection_config> in_cluster_config(const env_lookup& env, const std::st
   bool v6 = host->find(':') != std::string::npos;
   c.server = "https://" + (v6 ? "[" + *host + "]" : *host) + ":" + *port;
   c.token_file = sa_dir + "/token";
-  auto token = slurp(c.token_file);
+  auto token = net::read_file(c.token_file);
   if (!token) return make_error(error_kind::config, c.token_file + ": cannot read token");
-  if (trim(*token).empty())
+  if (net::trim(*token).empty())
     return make_error(error_kind::config, c.token_file + ": token file is empty");
   c.ca_file = sa_dir + "/ca.crt";
   if (!exists(c.ca_file))
     return make_error(error_kind::config, c.ca_file + ": cannot read service-account CA");
-  if (auto ns = slurp(sa_dir + "/namespace"); ns && !trim(*ns).empty())
-    c.default_namespace = trim(*ns);
+  if (auto ns = net::read_file(sa_dir + "/namespace"); ns && !net::trim(*ns).empty())
+    c.default_namespace = net::trim(*ns);
   c.source = "in-cluster (" + sa_dir + ")";
   return c;
 }

@@ -2,11 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "k8s/base64.hpp"
+#include "net/file.hpp"
 
 namespace kvip::k8s {
 
@@ -19,29 +19,23 @@ error config_error(const std::string& origin, const std::string& what) {
 }
 
 // Finds the entry `name` in a named list (clusters/users/contexts) and returns its
-// `field` mapping; sets `problem` when it is missing or malformed.
-YAML::Node find_named(const YAML::Node& root, const std::string& list, const std::string& field,
-                      const std::string& name, std::string& problem) {
+// `field` mapping; the error says what is missing or malformed.
+net::result<YAML::Node> find_named(const YAML::Node& root, const std::string& list,
+                                   const std::string& field, const std::string& name) {
   YAML::Node seq = root[list];
-  if (seq && !seq.IsSequence()) {
-    problem = "'" + list + "' must be a list";
-    return {};
-  }
+  if (seq && !seq.IsSequence()) return net::make_error("'" + list + "' must be a list");
   if (seq) {
     for (const auto& item : seq) {
       if (item.IsMap() && item["name"] && item["name"].as<std::string>() == name) {
         YAML::Node inner = item[field];
         if (!inner || inner.IsNull()) return YAML::Node(YAML::NodeType::Map);
-        if (!inner.IsMap()) {
-          problem = list + "[" + name + "]." + field + " must be a mapping";
-          return {};
-        }
+        if (!inner.IsMap())
+          return net::make_error(list + "[" + name + "]." + field + " must be a mapping");
         return inner;
       }
     }
   }
-  problem = "no entry named '" + name + "' in '" + list + "'";
-  return {};
+  return net::make_error("no entry named '" + name + "' in '" + list + "'");
 }
 
 std::string scalar(const YAML::Node& n, const char* key) {
@@ -55,24 +49,52 @@ std::string resolve(const std::string& origin, const std::string& p) {
   return (fs::path(origin).parent_path() / p).lexically_normal().string();
 }
 
-// Decodes a *-data field; sets `problem` on bad base64.
-std::string decode_field(const std::string& text, const std::string& field, std::string& problem) {
-  if (text.empty()) return {};
+// Decodes a *-data field ("" when absent).
+net::result<std::string> decode_field(const std::string& text, const std::string& field) {
+  if (text.empty()) return std::string{};
   auto d = base64_decode(text);
-  if (!d) problem = field + " is not valid base64";
-  return d ? *d : std::string{};
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  if (!d) return net::make_error(field + " is not valid base64");
+  return std::move(*d);
 }
 
 bool readable(const std::string& path) {
   return std::ifstream(path).good();
+}
+
+// The credentials of a kubeconfig user entry into `c`; `where` prefixes field names.
+result<void> read_user(const YAML::Node& user, const std::string& where, const std::string& origin,
+                       connection_config& c) {
+  if (user["exec"] || user["auth-provider"])
+    return config_error(origin, where + (user["exec"] ? "exec" : "auth-provider") +
+                                    " credential plugins are not supported");
+  if (user["username"] || user["password"])
+    return config_error(origin, where + "username/password (basic auth) is not supported");
+  c.token = scalar(user, "token");
+  if (c.token.empty()) {
+    c.token_file = resolve(origin, scalar(user, "tokenFile"));
+    if (!c.token_file.empty() && !readable(c.token_file))
+      return config_error(origin, where + "tokenFile: cannot read " + c.token_file);
+  }
+  auto cert =
+      decode_field(scalar(user, "client-certificate-data"), where + "client-certificate-data");
+  if (!cert) return config_error(origin, cert.err().message);
+  auto key = decode_field(scalar(user, "client-key-data"), where + "client-key-data");
+  if (!key) return config_error(origin, key.err().message);
+  c.client_cert_pem = std::move(*cert);
+  c.client_key_pem = std::move(*key);
+  if (c.client_cert_pem.empty())
+    c.client_cert_file = resolve(origin, scalar(user, "client-certificate"));
+  if (c.client_key_pem.empty()) c.client_key_file = resolve(origin, scalar(user, "client-key"));
+  for (auto [file, field] : {std::pair{&c.client_cert_file, "client-certificate"},
+                             std::pair{&c.client_key_file, "client-key"}})
+    if (!file->empty() && !readable(*file))
+      return config_error(origin, where + field + ": cannot read " + *file);
+  bool has_cert = !c.client_cert_pem.empty() || !c.client_cert_file.empty();
+  bool has_key = !c.client_key_pem.empty() || !c.client_key_file.empty();
+  if (has_cert != has_key)
+    return config_error(origin, where + (has_cert ? "client-key" : "client-certificate") +
+                                    " is missing (certificate and key come in pairs)");
+  return {};
 }
 
 } // namespace
@@ -84,19 +106,20 @@ result<connection_config> parse_kubeconfig(std::string_view yaml_text, const std
     if (!root.IsMap()) return config_error(origin, "not a kubeconfig (top level is not a mapping)");
     std::string ctx_name = context.empty() ? scalar(root, "current-context") : context;
     if (ctx_name.empty()) return config_error(origin, "current-context is not set");
-    std::string problem;
-    YAML::Node ctx = find_named(root, "contexts", "context", ctx_name, problem);
-    if (!problem.empty()) return config_error(origin, "context '" + ctx_name + "': " + problem);
-    std::string cluster_name = scalar(ctx, "cluster");
-    std::string user_name = scalar(ctx, "user");
+    auto ctx = find_named(root, "contexts", "context", ctx_name);
+    if (!ctx) return config_error(origin, "context '" + ctx_name + "': " + ctx.err().message);
+    std::string cluster_name = scalar(*ctx, "cluster");
+    std::string user_name = scalar(*ctx, "user");
     if (cluster_name.empty())
       return config_error(origin, "contexts[" + ctx_name + "].context.cluster is not set");
-    YAML::Node cluster = find_named(root, "clusters", "cluster", cluster_name, problem);
-    if (!problem.empty()) return config_error(origin, "cluster '" + cluster_name + "': " + problem);
+    auto found = find_named(root, "clusters", "cluster", cluster_name);
+    if (!found)
+      return config_error(origin, "cluster '" + cluster_name + "': " + found.err().message);
+    const YAML::Node& cluster = *found;
 
     connection_config c;
     c.source = "kubeconfig " + origin + " (context " + ctx_name + ")";
-    std::string ns = scalar(ctx, "namespace");
+    std::string ns = scalar(*ctx, "namespace");
     if (!ns.empty()) c.default_namespace = ns;
 
     std::string where = "clusters[" + cluster_name + "].cluster.";
@@ -109,9 +132,10 @@ result<connection_config> parse_kubeconfig(std::string_view yaml_text, const std
     c.insecure_skip_tls_verify =
         cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>();
     c.tls_server_name = scalar(cluster, "tls-server-name");
-    c.ca_pem = decode_field(scalar(cluster, "certificate-authority-data"),
-                            where + "certificate-authority-data", problem);
-    if (!problem.empty()) return config_error(origin, problem);
+    auto ca = decode_field(scalar(cluster, "certificate-authority-data"),
+                           where + "certificate-authority-data");
+    if (!ca) return config_error(origin, ca.err().message);
+    c.ca_pem = std::move(*ca);
     if (c.ca_pem.empty()) {
       c.ca_file = resolve(origin, scalar(cluster, "certificate-authority"));
       if (!c.ca_file.empty() && !readable(c.ca_file))
@@ -122,37 +146,10 @@ result<connection_config> parse_kubeconfig(std::string_view yaml_text, const std
                                           "certificate-authority(-data)");
 
     if (user_name.empty()) return c; // anonymous
-    YAML::Node user = find_named(root, "users", "user", user_name, problem);
-    if (!problem.empty()) return config_error(origin, "user '" + user_name + "': " + problem);
-    where = "users[" + user_name + "].user.";
-    if (user["exec"] || user["auth-provider"])
-      return config_error(origin, where + (user["exec"] ? "exec" : "auth-provider") +
-                                      " credential plugins are not supported");
-    if (user["username"] || user["password"])
-      return config_error(origin, where + "username/password (basic auth) is not supported");
-    c.token = scalar(user, "token");
-    if (c.token.empty()) {
-      c.token_file = resolve(origin, scalar(user, "tokenFile"));
-      if (!c.token_file.empty() && !readable(c.token_file))
-        return config_error(origin, where + "tokenFile: cannot read " + c.token_file);
-    }
-    c.client_cert_pem = decode_field(scalar(user, "client-certificate-data"),
-                                     where + "client-certificate-data", problem);
-    c.client_key_pem =
-        decode_field(scalar(user, "client-key-data"), where + "client-key-data", problem);
-    if (!problem.empty()) return config_error(origin, problem);
-    if (c.client_cert_pem.empty())
-      c.client_cert_file = resolve(origin, scalar(user, "client-certificate"));
-    if (c.client_key_pem.empty()) c.client_key_file = resolve(origin, scalar(user, "client-key"));
-    for (auto [file, field] : {std::pair{&c.client_cert_file, "client-certificate"},
-                               std::pair{&c.client_key_file, "client-key"}})
-      if (!file->empty() && !readable(*file))
-        return config_error(origin, where + field + ": cannot read " + *file);
-    bool has_cert = !c.client_cert_pem.empty() || !c.client_cert_file.empty();
-    bool has_key = !c.client_key_pem.empty() || !c.client_key_file.empty();
-    if (has_cert != has_key)
-      return config_error(origin, where + (has_cert ? "client-key" : "client-certificate") +
-                                      " is missing (certificate and key come in pairs)");
+    auto user = find_named(root, "users", "user", user_name);
+    if (!user) return config_error(origin, "user '" + user_name + "': " + user.err().message);
+    if (auto read = read_user(*user, "users[" + user_name + "].user.", origin, c); !read)
+      return read.err();
     return c;
   } catch (const YAML::Exception& e) {
     return config_error(origin, std::string("invalid YAML: ") + e.what());
@@ -160,7 +157,7 @@ result<connection_config> parse_kubeconfig(std::string_view yaml_text, const std
 }
 
 result<connection_config> load_kubeconfig(const std::string& path, const std::string& context) {
-  auto text = read_file(path);
+  auto text = net::read_file(path);
   if (!text) return make_error(error_kind::config, path + ": cannot read kubeconfig");
   return parse_kubeconfig(*text, path, context);
 }

@@ -1,5 +1,6 @@
 // Kubernetes timestamps: metav1.Time (RFC 3339, seconds, "Z") and metav1.MicroTime
-// (exactly six fractional digits, "Z"), as used by Lease acquireTime/renewTime.
+// (exactly six fractional digits, "Z"), as used by Lease acquireTime/renewTime. The
+// RFC 3339 work is net/rfc3339's; these name the two Kubernetes forms.
 #pragma once
 
 #include <chrono>
@@ -7,9 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "net/rfc3339.hpp"
+
 namespace kvip::k8s {
 
-using sys_micros = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
+using net::sys_micros;
 
 /// Formats as MicroTime: "2026-11-26T08:59:06.484405Z" (UTC, exactly six digits).
 std::string format_micro_time(sys_micros t);

@@ -1,6 +1,7 @@
 #include "k8s/object_view.hpp"
 
 #include <cmath>
+#include <utility>
 
 namespace kvip::k8s {
 
@@ -8,10 +9,13 @@ namespace json = boost::json;
 
 namespace jsonpath {
 
-const json::value* find(const json::object& o, std::initializer_list<std::string_view> path) {
+namespace {
+
+template <class Path>
+const json::value* find_path(const json::object& o, const Path& path) {
   const json::object* cur = &o;
   const json::value* v = nullptr;
-  for (auto key : path) {
+  for (const auto& key : path) {
     if (!cur) return nullptr;
     auto it = cur->find(key);
     if (it == cur->end()) return nullptr;
@@ -21,9 +25,34 @@ const json::value* find(const json::object& o, std::initializer_list<std::string
   return v;
 }
 
-std::string str(const json::object& o, std::initializer_list<std::string_view> path) {
+} // namespace
+
+const json::value* find(const json::object& o, std::initializer_list<std::string_view> path) {
+  return find_path(o, path);
+}
+
+const json::value* find(const json::object& o, std::span<const std::string> path) {
+  return find_path(o, path);
+}
+
+const json::object* object_at(const json::object& o, std::initializer_list<std::string_view> path) {
   const auto* v = find(o, path);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+json::object* object_at(json::object& o, std::initializer_list<std::string_view> path) {
+  return const_cast<json::object*>(object_at(std::as_const(o), path));
+}
+
+std::optional<std::string> optional_str(const json::object& o,
+                                        std::initializer_list<std::string_view> path) {
+  const auto* v = find(o, path);
+  if (v && v->is_string()) return std::string(v->get_string());
+  return std::nullopt;
+}
+
+std::string str(const json::object& o, std::initializer_list<std::string_view> path) {
+  return optional_str(o, path).value_or(std::string{});
 }
 
 std::optional<int64_t> integer(const json::object& o,
@@ -77,15 +106,11 @@ std::string object_view::key() const {
 }
 
 std::optional<std::string> object_view::label(std::string_view key) const {
-  const auto* v = jsonpath::find(raw_, {"metadata", "labels", key});
-  if (v && v->is_string()) return std::string(v->get_string());
-  return std::nullopt;
+  return jsonpath::optional_str(raw_, {"metadata", "labels", key});
 }
 
 std::optional<std::string> object_view::annotation(std::string_view key) const {
-  const auto* v = jsonpath::find(raw_, {"metadata", "annotations", key});
-  if (v && v->is_string()) return std::string(v->get_string());
-  return std::nullopt;
+  return jsonpath::optional_str(raw_, {"metadata", "annotations", key});
 }
 
 void object_view::set_name(std::string_view v) {
@@ -109,13 +134,11 @@ void object_view::set_annotation(std::string_view key, std::string_view value) {
 }
 
 void object_view::remove_label(std::string_view key) {
-  auto* v = const_cast<json::value*>(jsonpath::find(raw_, {"metadata", "labels"}));
-  if (v && v->is_object()) v->get_object().erase(key);
+  if (auto* l = jsonpath::object_at(raw_, {"metadata", "labels"})) l->erase(key);
 }
 
 void object_view::remove_annotation(std::string_view key) {
-  auto* v = const_cast<json::value*>(jsonpath::find(raw_, {"metadata", "annotations"}));
-  if (v && v->is_object()) v->get_object().erase(key);
+  if (auto* a = jsonpath::object_at(raw_, {"metadata", "annotations"})) a->erase(key);
 }
 
 } // namespace kvip::k8s

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,13 +16,23 @@
 
 namespace kvip::k8s {
 
-/// Tolerant lookups on raw JSON.
+/// Tolerant lookups on raw JSON: the one set of JSON accessors of k8s/ and simulation/.
 namespace jsonpath {
 /// The value at `path` (object keys), or nullptr.
 const boost::json::value* find(const boost::json::object& o,
                                std::initializer_list<std::string_view> path);
+/// The same for a path known only at run time (a field selector's "spec.nodeName").
+const boost::json::value* find(const boost::json::object& o, std::span<const std::string> path);
+/// The object at `path`, or nullptr when absent or not an object.
+const boost::json::object* object_at(const boost::json::object& o,
+                                     std::initializer_list<std::string_view> path);
+boost::json::object* object_at(boost::json::object& o,
+                               std::initializer_list<std::string_view> path);
 /// String at `path`, or "" when absent/not a string.
 std::string str(const boost::json::object& o, std::initializer_list<std::string_view> path);
+/// String at `path`, or nullopt when absent/not a string (to tell "" from absent).
+std::optional<std::string> optional_str(const boost::json::object& o,
+                                        std::initializer_list<std::string_view> path);
 /// Integer at `path` (int, uint or integral double), or nullopt.
 std::optional<int64_t> integer(const boost::json::object& o,
                                std::initializer_list<std::string_view> path);

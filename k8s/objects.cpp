@@ -180,9 +180,7 @@ lease lease::make(std::string_view ns, std::string_view name) {
 }
 
 std::optional<std::string> lease::holder_identity() const {
-  const auto* v = jsonpath::find(raw_, {"spec", "holderIdentity"});
-  if (v && v->is_string()) return std::string(v->get_string());
-  return std::nullopt;
+  return jsonpath::optional_str(raw_, {"spec", "holderIdentity"});
 }
 
 std::optional<sys_micros> lease::acquire_time() const {
@@ -216,9 +214,7 @@ void lease::set_lease_transitions(int64_t v) {
 // -- ConfigMap / Secret -----------------------------------------------------------
 
 std::optional<std::string> config_map::value(std::string_view key) const {
-  const auto* v = jsonpath::find(raw_, {"data", key});
-  if (v && v->is_string()) return std::string(v->get_string());
-  return std::nullopt;
+  return jsonpath::optional_str(raw_, {"data", key});
 }
 
 std::map<std::string, std::string> config_map::binary_data() const {
@@ -236,9 +232,9 @@ std::map<std::string, std::string> secret::data() const {
 }
 
 std::optional<std::string> secret::value(std::string_view key) const {
-  const auto* v = jsonpath::find(raw_, {"data", key});
-  if (!v || !v->is_string()) return std::nullopt;
-  return base64_decode(v->get_string());
+  auto encoded = jsonpath::optional_str(raw_, {"data", key});
+  if (!encoded) return std::nullopt;
+  return base64_decode(*encoded);
 }
 
 // -- Event ------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 #include "k8s/transport.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include "net/file.hpp"
+#include "net/number.hpp"
 #include "net/version.hpp"
 
 namespace kvip::k8s {
@@ -18,10 +18,17 @@ constexpr std::size_t max_error_body = 1 << 20;
 
 std::once_flag curl_init_once;
 
-std::string trim(std::string s) {
-  s.erase(s.find_last_not_of(" \t\r\n") + 1);
-  s.erase(0, s.find_first_not_of(" \t\r\n"));
-  return s;
+/// Hands libcurl PEM material held in memory (`blob_opt`, typed by `type_opt`) or, when there is
+/// none, the file it lives in (`file_opt`); nothing when both are empty.
+void set_pem(CURL* e, const std::string& pem, const std::string& file, CURLoption blob_opt,
+             CURLoption file_opt, std::optional<CURLoption> type_opt) {
+  if (!pem.empty()) {
+    curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(e, blob_opt, &blob);
+    if (type_opt) curl_easy_setopt(e, *type_opt, "PEM");
+  } else if (!file.empty()) {
+    curl_easy_setopt(e, file_opt, file.c_str());
+  }
 }
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
@@ -39,7 +46,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     std::string key(line.substr(0, colon));
     std::transform(key.begin(), key.end(), key.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (key == "retry-after") *retry_after = trim(std::string(line.substr(colon + 1)));
+    if (key == "retry-after") *retry_after = net::trim(line.substr(colon + 1));
   }
   return size * n;
 }
@@ -80,12 +87,9 @@ std::string token_source::current() {
   long long stamp = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec +
                     static_cast<long long>(st.st_size) * 7919;
   if (stamp != stamp_) {
-    std::ifstream in(file_, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string t = trim(ss.str());
-    if (in && !t.empty()) {
-      token_ = std::move(t);
+    auto text = net::read_file(file_);
+    if (text && !net::trim(*text).empty()) {
+      token_ = net::trim(*text);
       stamp_ = stamp;
     }
   }
@@ -150,28 +154,11 @@ void transport::setup(void* handle, const http_request& req, void* headers) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (!cfg_.ca_pem.empty()) {
-    curl_blob blob{const_cast<char*>(cfg_.ca_pem.data()), cfg_.ca_pem.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-  } else if (!cfg_.ca_file.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAINFO, cfg_.ca_file.c_str());
-  }
-  if (!cfg_.client_cert_pem.empty()) {
-    curl_blob blob{const_cast<char*>(cfg_.client_cert_pem.data()), cfg_.client_cert_pem.size(),
-                   CURL_BLOB_COPY};
-    curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
-    curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-  } else if (!cfg_.client_cert_file.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLCERT, cfg_.client_cert_file.c_str());
-  }
-  if (!cfg_.client_key_pem.empty()) {
-    curl_blob blob{const_cast<char*>(cfg_.client_key_pem.data()), cfg_.client_key_pem.size(),
-                   CURL_BLOB_COPY};
-    curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
-    curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-  } else if (!cfg_.client_key_file.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLKEY, cfg_.client_key_file.c_str());
-  }
+  set_pem(e, cfg_.ca_pem, cfg_.ca_file, CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, std::nullopt);
+  set_pem(e, cfg_.client_cert_pem, cfg_.client_cert_file, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLCERT,
+          CURLOPT_SSLCERTTYPE);
+  set_pem(e, cfg_.client_key_pem, cfg_.client_key_file, CURLOPT_SSLKEY_BLOB, CURLOPT_SSLKEY,
+          CURLOPT_SSLKEYTYPE);
   h_->errbuf[0] = 0;
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h_->errbuf);
 }
@@ -188,6 +175,12 @@ error curl_failure(CURLcode rc, const char* errbuf, const std::string& what) {
 }
 
 } // namespace
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
+  auto secs = net::parse_integer<int>(v);
+  if (!secs || *secs < 0) return std::nullopt;
+  return std::chrono::milliseconds(*secs * 1000LL);
+}
 
 result<http_response> transport::perform(const http_request& req,
                                          std::chrono::milliseconds timeout) {

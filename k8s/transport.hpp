@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ struct http_response {
   std::string body;
   std::string retry_after; ///< Retry-After header value, "" when absent
 };
+
+/// A Retry-After header in whole seconds; nullopt when empty or in the HTTP-date form.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
 
 /// How a stream ended when no transport error occurred.
 struct stream_end {

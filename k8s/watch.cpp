@@ -1,6 +1,5 @@
 #include "k8s/watch.hpp"
 
-#include <charconv>
 #include <optional>
 
 #include "k8s/object_view.hpp"
@@ -74,13 +73,6 @@ bool is_expired(const json::object& status) {
   auto code = jsonpath::integer(status, {"code"});
   auto reason = jsonpath::str(status, {"reason"});
   return code == 410 || reason == "Expired" || reason == "Gone";
-}
-
-std::optional<milliseconds> retry_after_ms(const std::string& v) {
-  int secs = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || secs < 0) return std::nullopt;
-  return milliseconds(secs * 1000LL);
 }
 
 } // namespace
@@ -162,7 +154,7 @@ watcher::stream_outcome watcher::stream_once(std::stop_token stop, const watch_h
   if (r->status < 200 || r->status > 299) {
     auto e = error_from_response(r->status, r->body);
     report(h, e);
-    if (auto ra = retry_after_ms(r->retry_after)) pause(*ra, stop);
+    if (auto ra = parse_retry_after(r->retry_after)) pause(*ra, stop);
     return stream_outcome::failed;
   }
   if (lines.pending() > 0) {

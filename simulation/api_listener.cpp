@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <charconv>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
@@ -104,7 +104,7 @@ struct api_listener::impl {
   bool authenticated(MHD_Connection* c, const net::http::request& req) const;
   MHD_Result answer(MHD_Connection* c, pending& p);
   MHD_Result start_stream(MHD_Connection* c, api_reply& reply);
-  std::string open(std::uint16_t port);
+  net::result<void> open(std::uint16_t port);
   void close();
   void resume_due(bool all);
 
@@ -210,26 +210,16 @@ MHD_Result api_listener::impl::on_access(void* cls, MHD_Connection* c, const cha
     *con_cls = p;
     p->req.method = method;
     p->req.path = url;
-    if (const char* len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length")) {
-      std::string_view sv{len};
-      unsigned long long n = 0;
-      auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), n);
-      if (ec == std::errc::result_out_of_range || (ec == std::errc{} && n > self->opts.max_body)) {
-        p->answered = true;
-        return send(c, status_response(error_with_code(413, "Request entity too large")));
-      }
+    if (net::http::declared_length_exceeds(c, self->opts.max_body)) {
+      p->answered = true;
+      return send(c, status_response(error_with_code(413, "Request entity too large")));
     }
     return MHD_YES;
   }
   if (*upload_size != 0) {
-    if (!p->too_large && !p->answered) {
-      if (p->req.body.size() + *upload_size > self->opts.max_body) {
-        p->too_large = true;
-        std::string{}.swap(p->req.body);
-      } else {
-        p->req.body.append(upload_data, *upload_size);
-      }
-    }
+    if (!p->too_large && !p->answered)
+      p->too_large =
+          !net::http::append_capped(p->req.body, {upload_data, *upload_size}, self->opts.max_body);
     *upload_size = 0;
     return MHD_YES;
   }
@@ -260,50 +250,38 @@ void api_listener::impl::resume_due(bool all) {
   delayed.erase(std::remove_if(delayed.begin(), delayed.end(), due), delayed.end());
 }
 
-std::string api_listener::impl::open(std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  auto port_text = std::to_string(port);
-  const char* host = addr.host.empty() ? nullptr : addr.host.c_str();
-  if (int rc = ::getaddrinfo(host, port_text.c_str(), &hints, &res); rc != 0) {
-    return "cannot resolve listen address '" + opts.listen + "': " + ::gai_strerror(rc);
-  }
-  sockaddr_storage ss{};
-  std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
-  bool v6 = res->ai_family == AF_INET6;
-  ::freeaddrinfo(res);
+net::result<void> api_listener::impl::open(std::uint16_t port) {
+  auto sa = net::http::resolve_listen(addr.host, port);
+  if (!sa)
+    return net::make_error("cannot resolve listen address '" + opts.listen +
+                           "': " + sa.err().message);
+  bool v6 = sa->storage.ss_family == AF_INET6;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                    MHD_USE_ERROR_LOG;
   if (v6) flags |= MHD_USE_IPv6;
   if (opts.tls) flags |= MHD_USE_TLS;
-  auto* sa = reinterpret_cast<const sockaddr*>(&ss);
-  MHD_Daemon* d = nullptr;
+  // The TLS material, when there is some, goes in as an option array.
+  std::vector<MHD_OptionItem> tls_items;
+  auto pem = [](const std::string& s) { return const_cast<char*>(s.c_str()); };
   if (opts.tls) {
-    d = MHD_start_daemon(
-        flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_HTTPS_MEM_KEY, opts.tls->key_pem.c_str(),
-        MHD_OPTION_HTTPS_MEM_CERT, opts.tls->cert_pem.c_str(), MHD_OPTION_HTTPS_MEM_TRUST,
-        opts.tls->ca_pem.c_str(), MHD_OPTION_END);
-  } else {
-    d = MHD_start_daemon(
-        flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
-        &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-        MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    tls_items = {{MHD_OPTION_HTTPS_MEM_KEY, 0, pem(opts.tls->key_pem)},
+                 {MHD_OPTION_HTTPS_MEM_CERT, 0, pem(opts.tls->cert_pem)},
+                 {MHD_OPTION_HTTPS_MEM_TRUST, 0, pem(opts.tls->ca_pem)}};
   }
+  tls_items.push_back({MHD_OPTION_END, 0, nullptr});
+  MHD_Daemon* d = MHD_start_daemon(
+      flags, port, nullptr, nullptr, &on_access, this, MHD_OPTION_EXTERNAL_LOGGER,
+      &net::http::log_to_spdlog, const_cast<char*>("apiserver http"), MHD_OPTION_SOCK_ADDR,
+      sa->get(), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT,
+      300u, MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_THREAD_POOL_SIZE, opts.threads,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_ARRAY, tls_items.data(), MHD_OPTION_END);
   if (d == nullptr)
-    return "cannot listen on " + opts.listen + " (address in use or TLS setup failed)";
+    return net::make_error("cannot listen on " + opts.listen +
+                           " (address in use or TLS setup failed)");
   const auto* info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   bound_port = info != nullptr ? info->port : port;
   daemon = d;
-  return {};
+  return net::ok();
 }
 
 void api_listener::impl::close() {
@@ -331,13 +309,15 @@ api_listener::~api_listener() {
   stop();
 }
 
-std::string api_listener::start() {
+net::result<void> api_listener::start() {
   std::lock_guard g{impl_->life_m};
-  if (impl_->daemon != nullptr) return "already running";
-  if (auto err = net::http::parse_listen_address(impl_->opts.listen, impl_->addr); !err.empty())
-    return err;
-  if (impl_->opts.tls && !tls_supported()) return "libmicrohttpd was built without TLS support";
-  if (auto err = impl_->open(impl_->addr.port); !err.empty()) return err;
+  if (impl_->daemon != nullptr) return net::make_error("already running");
+  auto addr = net::http::parse_listen_address(impl_->opts.listen);
+  if (!addr) return addr.err();
+  impl_->addr = *addr;
+  if (impl_->opts.tls && !tls_supported())
+    return net::make_error("libmicrohttpd was built without TLS support");
+  if (auto opened = impl_->open(impl_->addr.port); !opened) return opened;
   impl_->ticker_stop = false;
   impl_->ticker = std::thread([i = impl_.get()] {
     std::unique_lock lk{i->ticker_m};
@@ -346,7 +326,7 @@ std::string api_listener::start() {
       i->resume_due(false);
     }
   });
-  return {};
+  return net::ok();
 }
 
 void api_listener::stop() {
@@ -369,9 +349,9 @@ void api_listener::close_port() {
   if (impl_->daemon != nullptr) impl_->close();
 }
 
-std::string api_listener::reopen() {
+net::result<void> api_listener::reopen() {
   std::lock_guard g{impl_->life_m};
-  if (impl_->daemon != nullptr) return {};
+  if (impl_->daemon != nullptr) return net::ok();
   return impl_->open(impl_->bound_port);
 }
 

@@ -57,14 +57,14 @@ public:
   api_listener(const api_listener&) = delete;
   api_listener& operator=(const api_listener&) = delete;
 
-  /// Binds and serves. Returns an error message or empty. Never throws.
-  std::string start();
+  /// Binds and serves. Never throws.
+  net::result<void> start();
   /// Ends every stream and closes the port. Idempotent.
   void stop();
   /// Closes the port (connections are refused) but remembers it for reopen().
   void close_port();
-  /// Binds the same port again after close_port(). Error message or empty.
-  std::string reopen();
+  /// Binds the same port again after close_port().
+  net::result<void> reopen();
   /// True while the port is open.
   bool running() const;
   /// The bound port (after start).

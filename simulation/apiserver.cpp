@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include "net/file.hpp"
 #include "net/http/server.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/certs.hpp"
@@ -55,13 +56,13 @@ struct apiserver::impl {
     ctx.default_watch_timeout = opts.default_watch_timeout;
   }
 
-  std::string save() {
-    if (opts.snapshot.empty()) return {};
+  net::result<void> save() {
+    if (opts.snapshot.empty()) return net::ok();
     std::lock_guard g{snap_m};
     auto changes = st.changes();
-    auto err = write_file(opts.snapshot, json::serialize(st.snapshot()) + "\n");
-    if (err.empty()) saved_changes = changes;
-    return err;
+    auto written = net::write_file(opts.snapshot, json::serialize(st.snapshot()) + "\n");
+    if (written) saved_changes = changes;
+    return written;
   }
 
   void tick_loop() {
@@ -78,7 +79,8 @@ struct apiserver::impl {
           dirty = st.changes() != saved_changes;
         }
         if (dirty) {
-          if (auto err = save(); !err.empty()) spdlog::warn("apiserver: snapshot: {}", err);
+          if (auto saved = save(); !saved)
+            spdlog::warn("apiserver: snapshot: {}", saved.err().describe());
           last_save = now;
         }
       }
@@ -92,20 +94,22 @@ apiserver::~apiserver() {
   stop();
 }
 
-std::string apiserver::start() {
+net::result<void> apiserver::start() {
   auto& i = *impl_;
   std::lock_guard g{i.life_m};
-  if (i.started) return "already started";
+  if (i.started) return net::make_error("already started");
   if (!i.opts.snapshot.empty() && std::filesystem::exists(i.opts.snapshot)) {
-    std::string text;
-    if (!read_file(i.opts.snapshot, text)) return "cannot read snapshot " + i.opts.snapshot;
+    auto text = net::read_file(i.opts.snapshot);
+    if (!text) return text.err();
     boost::system::error_code ec;
-    auto v = json::parse(text, ec);
-    if (ec || !v.is_object()) return "snapshot " + i.opts.snapshot + " is not a JSON object";
+    auto v = json::parse(*text, ec);
+    if (ec || !v.is_object())
+      return net::make_error("snapshot " + i.opts.snapshot + " is not a JSON object");
     try {
-      if (auto err = i.st.load(v.as_object()); !err.empty()) return i.opts.snapshot + ": " + err;
+      if (auto loaded = i.st.load(v.as_object()); !loaded)
+        return net::make_error(i.opts.snapshot + ": " + loaded.err().message);
     } catch (const std::exception& e) {
-      return i.opts.snapshot + ": " + e.what();
+      return net::make_error(i.opts.snapshot + ": " + e.what());
     }
   }
   i.st.bootstrap();
@@ -116,20 +120,20 @@ std::string apiserver::start() {
   lo.threads = i.opts.threads;
   if (!i.opts.tls_dir.empty()) {
     if (i.opts.gen_certs) {
-      if (auto err = generate_certs(i.opts.tls_dir, i.opts.extra_sans); !err.empty()) return err;
+      if (auto made = generate_certs(i.opts.tls_dir, i.opts.extra_sans); !made) return made;
     }
     tls_material tls;
-    if (auto err = load_tls_dir(i.opts.tls_dir, tls, i.token); !err.empty()) return err;
+    if (auto loaded = load_tls_dir(i.opts.tls_dir, tls, i.token); !loaded) return loaded;
     lo.tls = std::move(tls);
     lo.tokens = {i.token};
   }
   i.listener = std::make_unique<api_listener>(
       lo, [&i](const net::http::request& req) { return handle_api(req, i.ctx); }, i.faults);
-  if (auto err = i.listener->start(); !err.empty()) return err;
+  if (auto started = i.listener->start(); !started) return started;
   auto url = i.listener->url();
   i.ctx.server_address = url.substr(url.find("://") + 3);
   if (!i.opts.tls_dir.empty()) {
-    if (auto err = write_kubeconfig(i.opts.tls_dir, url, i.token); !err.empty()) return err;
+    if (auto written = write_kubeconfig(i.opts.tls_dir, url, i.token); !written) return written;
     i.kubeconfig = std::filesystem::absolute(i.opts.tls_dir).string() + "/kubeconfig";
   }
   if (!i.opts.admin_listen.empty()) {
@@ -147,15 +151,15 @@ std::string apiserver::start() {
     };
     hooks.save_snapshot = [&i] { return i.save(); };
     install_admin_routes(*i.admin, i.faults, std::move(hooks));
-    if (auto err = i.admin->start(); !err.empty()) {
+    if (auto started = i.admin->start(); !started) {
       i.listener->stop();
-      return "admin: " + err;
+      return net::make_error("admin: " + started.err().describe());
     }
   }
   i.tick_stop = false;
   i.ticker = std::thread([&i] { i.tick_loop(); });
   i.started = true;
-  return {};
+  return net::ok();
 }
 
 void apiserver::stop() {
@@ -172,7 +176,8 @@ void apiserver::stop() {
   if (i.admin) i.admin->stop();
   i.st.hub().close_all();
   if (i.listener) i.listener->stop();
-  if (auto err = i.save(); !err.empty()) spdlog::warn("apiserver: snapshot: {}", err);
+  if (auto saved = i.save(); !saved)
+    spdlog::warn("apiserver: snapshot: {}", saved.err().describe());
 }
 
 std::string apiserver::url() const {
@@ -181,9 +186,8 @@ std::string apiserver::url() const {
 
 std::string apiserver::admin_url() const {
   if (!impl_->admin) return {};
-  net::http::listen_address a;
-  net::http::parse_listen_address(impl_->opts.admin_listen, a);
-  std::string host = a.host.empty() ? "127.0.0.1" : a.host;
+  auto a = net::http::parse_listen_address(impl_->opts.admin_listen);
+  std::string host = !a || a->host.empty() ? "127.0.0.1" : a->host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   return "http://" + host + ":" + std::to_string(impl_->admin->port());
 }
@@ -204,20 +208,20 @@ fault_state& apiserver::faults() {
   return impl_->faults;
 }
 
-std::string apiserver::set_outage(outage_mode m) {
+net::result<void> apiserver::set_outage(outage_mode m) {
   auto& i = *impl_;
   i.faults.outage = m;
   if (m != outage_mode::none) i.st.hub().close_all();
-  if (!i.listener) return {};
+  if (!i.listener) return net::ok();
   if (m == outage_mode::refuse) {
     i.listener->close_port();
   } else if (!i.listener->running()) {
     return i.listener->reopen();
   }
-  return {};
+  return net::ok();
 }
 
-std::string apiserver::save_snapshot() {
+net::result<void> apiserver::save_snapshot() {
   return impl_->save();
 }
 
@@ -234,8 +238,8 @@ int run_apiserver(const apiserver_options& opts) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   apiserver srv{opts};
-  if (auto err = srv.start(); !err.empty()) {
-    std::fprintf(stderr, "kvip apiserver: %s\n", err.c_str());
+  if (auto started = srv.start(); !started) {
+    std::fprintf(stderr, "kvip apiserver: %s\n", started.err().describe().c_str());
     return 1;
   }
   std::printf("kvip apiserver: serving on %s (Kubernetes v%s)\n", srv.url().c_str(),

@@ -41,8 +41,8 @@ public:
   apiserver& operator=(const apiserver&) = delete;
 
   /// Loads the snapshot, bootstraps, generates/loads TLS material, opens the ports.
-  /// Error message or empty.
-  std::string start();
+  /// Loads the snapshot, prepares TLS material and binds both ports.
+  net::result<void> start();
   /// Closes the ports, ends every watch, saves the snapshot. Idempotent.
   void stop();
 
@@ -58,10 +58,10 @@ public:
   store& objects();
   /// The fault switches.
   fault_state& faults();
-  /// Applies an outage mode (closing/reopening the port for refuse). Error or empty.
-  std::string set_outage(outage_mode m);
-  /// Writes the snapshot file now. Error or empty ("" also when none is configured).
-  std::string save_snapshot();
+  /// Applies an outage mode (closing/reopening the port for refuse).
+  net::result<void> set_outage(outage_mode m);
+  /// Writes the snapshot file now (nothing to do when none is configured).
+  net::result<void> save_snapshot();
 
 private:
   struct impl;

@@ -1,64 +1,20 @@
 #include "simulation/certs.hpp"
 
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
+#include "net/file.hpp"
+#include "simulation/lab_process.hpp"
 
 namespace kvip::sim {
 
 namespace fs = std::filesystem;
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
-std::string write_file(const std::string& path, const std::string& data) {
-  auto tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return "cannot write " + tmp;
-    out << data;
-    if (!out.flush()) return "cannot write " + tmp;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return "cannot rename " + tmp + ": " + ec.message();
-  return {};
-}
-
 namespace {
 
-/// Runs `args` (args[0] looked up in PATH) with output discarded; true on exit status 0.
+/// Runs `args` (args[0] looked up in PATH); true on exit status 0.
 bool run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return false;
-  int status = 0;
-  if (::waitpid(pid, &status, 0) < 0) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return run_command(args).ok();
 }
 
 bool is_ip(const std::string& s) {
@@ -79,7 +35,7 @@ std::string random_token() {
 bool issue(const std::string& dir, const std::string& name, const std::string& subject,
            const std::string& extensions) {
   auto p = [&](const std::string& f) { return dir + "/" + f; };
-  if (!write_file(p(name + ".ext"), extensions).empty()) return false;
+  if (!net::write_file(p(name + ".ext"), extensions)) return false;
   bool ok =
       run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
            "-keyout", p(name + ".key"), "-out", p(name + ".csr"), "-subj", subject}) &&
@@ -93,13 +49,15 @@ bool issue(const std::string& dir, const std::string& name, const std::string& s
 
 } // namespace
 
-std::string generate_certs(const std::string& dir, const std::vector<std::string>& extra_sans) {
+net::result<void> generate_certs(const std::string& dir,
+                                 const std::vector<std::string>& extra_sans) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return "cannot create " + dir + ": " + ec.message();
+  if (ec) return net::make_error("cannot create " + dir + ": " + ec.message());
   auto p = [&](const std::string& f) { return dir + "/" + f; };
-  if (fs::exists(p("ca.crt")) && fs::exists(p("server.crt")) && fs::exists(p("token"))) return {};
-  if (!run({"openssl", "version"})) return "the openssl command is not available";
+  if (fs::exists(p("ca.crt")) && fs::exists(p("server.crt")) && fs::exists(p("token")))
+    return net::ok();
+  if (!run({"openssl", "version"})) return net::make_error("the openssl command is not available");
   if (!run({"openssl",
             "req",
             "-x509",
@@ -120,7 +78,7 @@ std::string generate_certs(const std::string& dir, const std::vector<std::string
             "basicConstraints=critical,CA:TRUE",
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign"})) {
-    return "openssl failed to create the CA in " + dir;
+    return net::make_error("openssl failed to create the CA in " + dir);
   }
   std::string san = "IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default";
   for (const auto& s : extra_sans)
@@ -128,34 +86,36 @@ std::string generate_certs(const std::string& dir, const std::vector<std::string
   if (!issue(dir, "server", "/CN=kvip-apiserver",
              "subjectAltName=" + san +
                  "\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n")) {
-    return "openssl failed to create the server certificate in " + dir;
+    return net::make_error("openssl failed to create the server certificate in " + dir);
   }
   if (!issue(dir, "client", "/O=system:masters/CN=admin",
              "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n")) {
-    return "openssl failed to create the client certificate in " + dir;
+    return net::make_error("openssl failed to create the client certificate in " + dir);
   }
   fs::remove(p("ca.srl"));
   for (auto f : {"ca.key", "server.key", "client.key"})
     fs::permissions(p(f), fs::perms::owner_read | fs::perms::owner_write, ec);
-  if (auto err = write_file(p("token"), random_token()); !err.empty()) return err;
-  if (auto err = write_file(p("namespace"), "default"); !err.empty()) return err;
-  return {};
+  if (auto w = net::write_file(p("token"), random_token()); !w) return w;
+  return net::write_file(p("namespace"), "default");
 }
 
-std::string load_tls_dir(const std::string& dir, tls_material& tls, std::string& token) {
+net::result<void> load_tls_dir(const std::string& dir, tls_material& tls, std::string& token) {
   auto p = [&](const std::string& f) { return dir + "/" + f; };
-  if (!read_file(p("server.crt"), tls.cert_pem)) return "cannot read " + p("server.crt");
-  if (!read_file(p("server.key"), tls.key_pem)) return "cannot read " + p("server.key");
-  if (!read_file(p("ca.crt"), tls.ca_pem)) return "cannot read " + p("ca.crt");
-  if (!read_file(p("token"), token)) return "cannot read " + p("token");
+  for (auto [file, out] :
+       {std::pair{"server.crt", &tls.cert_pem}, std::pair{"server.key", &tls.key_pem},
+        std::pair{"ca.crt", &tls.ca_pem}, std::pair{"token", &token}}) {
+    auto text = net::read_file(p(file));
+    if (!text) return text.err();
+    *out = std::move(*text);
+  }
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
     token.pop_back();
-  if (token.empty()) return p("token") + " is empty";
-  return {};
+  if (token.empty()) return net::make_error(p("token") + " is empty");
+  return net::ok();
 }
 
-std::string write_kubeconfig(const std::string& dir, const std::string& url,
-                             const std::string& token) {
+net::result<void> write_kubeconfig(const std::string& dir, const std::string& url,
+                                   const std::string& token) {
   auto abs = fs::absolute(dir).string();
   auto p = [&](const std::string& f) { return abs + "/" + f; };
   std::string y;
@@ -170,7 +130,7 @@ std::string write_kubeconfig(const std::string& dir, const std::string& url,
   y += "- name: kvip-cert\n  context:\n    cluster: kvip\n    user: kvip-cert\n"
        "    namespace: default\n";
   y += "current-context: kvip\n";
-  return write_file(p("kubeconfig"), y);
+  return net::write_file(p("kubeconfig"), y);
 }
 
 } // namespace kvip::sim

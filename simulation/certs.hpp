@@ -11,26 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "net/result.hpp"
 #include "simulation/api_listener.hpp"
 
 namespace kvip::sim {
 
 /// Creates the certificates, keys and token in `dir` (created if missing) unless ca.crt is
-/// already there. `extra_sans` are IPs or DNS names added to the server certificate. Returns
-/// an error message or empty.
-std::string generate_certs(const std::string& dir, const std::vector<std::string>& extra_sans);
+/// already there. `extra_sans` are IPs or DNS names added to the server certificate.
+net::result<void> generate_certs(const std::string& dir,
+                                 const std::vector<std::string>& extra_sans);
 
-/// Reads server.crt, server.key, ca.crt and token from `dir`. Error message or empty.
-std::string load_tls_dir(const std::string& dir, tls_material& tls, std::string& token);
+/// Reads server.crt, server.key, ca.crt and token from `dir`.
+net::result<void> load_tls_dir(const std::string& dir, tls_material& tls, std::string& token);
 
 /// Writes `dir`/kubeconfig for `url`: context "kvip" (token) and "kvip-cert" (client cert),
-/// current context "kvip". Error message or empty.
-std::string write_kubeconfig(const std::string& dir, const std::string& url,
-                             const std::string& token);
-
-/// Reads a whole file; false if it cannot be read.
-bool read_file(const std::string& path, std::string& out);
-/// Writes a whole file atomically (temporary + rename). Error message or empty.
-std::string write_file(const std::string& path, const std::string& data);
+/// current context "kvip".
+net::result<void> write_kubeconfig(const std::string& dir, const std::string& url,
+                                   const std::string& token);
 
 } // namespace kvip::sim

@@ -1,5 +1,6 @@
 #include "simulation/cluster.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -16,31 +17,30 @@ constexpr int admin_port = 6444;
 
 } // namespace
 
-std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::string& err) {
+net::result<std::unique_ptr<cluster>> cluster::create(const cluster_options& opts) {
   std::unique_ptr<cluster> c{new cluster};
   c->opts_ = opts;
   c->workdir_ = opts.workdir;
   if (c->workdir_.empty()) {
     char tmpl[] = "/tmp/kvip-sim-XXXXXX";
-    if (!::mkdtemp(tmpl)) {
-      err = "cannot create a work directory in /tmp";
-      return nullptr;
-    }
+    if (!::mkdtemp(tmpl)) return net::make_error("cannot create a work directory in /tmp", errno);
     c->workdir_ = tmpl;
     c->own_workdir_ = true;
   }
-  c->lab_ = lab::create({.nodes = opts.nodes}, err);
-  if (!c->lab_) return nullptr;
+  auto built = lab::create({.nodes = opts.nodes});
+  if (!built) return built.err();
+  c->lab_ = std::move(*built);
 
   // The API server, plain HTTP on the bridge address, admin port beside it.
   auto& infra = c->lab_->infra();
-  c->api_proc_ =
+  auto api =
       c->lab_->start(infra,
                      {opts.kvip_binary, "apiserver", "--listen",
                       std::string{api_addr} + ":" + std::to_string(api_port), "--admin-listen",
                       std::string{api_addr} + ":" + std::to_string(admin_port)},
-                     {}, c->workdir_ + "/apiserver.log", err);
-  if (!err.empty()) return nullptr;
+                     {}, c->workdir_ + "/apiserver.log");
+  if (!api) return api.err();
+  c->api_proc_ = *api;
   auto url = "http://" + std::string{api_addr} + ":" + std::to_string(api_port);
   auto healthy = [&] {
     return c->lab_
@@ -50,8 +50,7 @@ std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::strin
   if (!net::eventually(healthy, std::chrono::seconds{15}, std::chrono::milliseconds{50})) {
     // The work directory goes with the cluster: quote the log in the error.
     auto log = run_command({"tail", "-n", "20", c->workdir_ + "/apiserver.log"}).output;
-    err = "the API server did not come up; its log:\n" + log;
-    return nullptr;
+    return net::make_error("the API server did not come up; its log:\n" + log);
   }
   c->kubeconfig_ = c->workdir_ + "/kubeconfig";
   std::ofstream kc{c->kubeconfig_};
@@ -64,10 +63,7 @@ std::unique_ptr<cluster> cluster::create(const cluster_options& opts, std::strin
 
   c->node_procs_.resize(static_cast<std::size_t>(opts.nodes));
   for (int i = 0; i < opts.nodes && opts.start_nodes; ++i)
-    if (auto e = c->start_node(i); !e.empty()) {
-      err = e;
-      return nullptr;
-    }
+    if (auto started = c->start_node(i); !started) return started.err();
   return c;
 }
 
@@ -81,10 +77,11 @@ cluster::~cluster() {
   if (own_workdir_ && std::getenv("KVIP_KEEP_SIM") == nullptr) run_command({"rm", "-rf", workdir_});
 }
 
-std::string cluster::start_node(int i, const std::map<std::string, std::string>& env) {
+net::result<void> cluster::start_node(int i, const std::map<std::string, std::string>& env) {
   auto& h = lab_->nodes().at(static_cast<std::size_t>(i));
   auto& slot = node_procs_.at(static_cast<std::size_t>(i));
-  if (slot && lab_->proc(*slot).running()) return "node " + h.name + " is already running";
+  if (slot && lab_->proc(*slot).running())
+    return net::make_error("node " + h.name + " is already running");
   std::string vips;
   for (auto& v : opts_.vips)
     vips += (vips.empty() ? "" : ",") + v;
@@ -104,9 +101,10 @@ std::string cluster::start_node(int i, const std::map<std::string, std::string>&
     e[k] = v;
   for (auto& [k, v] : env)
     e[k] = v;
-  std::string err;
-  slot = lab_->start(h, {opts_.kvip_binary, "manager"}, e, node_log(i), err);
-  return err;
+  auto started = lab_->start(h, {opts_.kvip_binary, "manager"}, e, node_log(i));
+  if (!started) return started.err();
+  slot = *started;
+  return net::ok();
 }
 
 bool cluster::signal_node(int i, int signo) {
@@ -140,25 +138,23 @@ int cluster::node_of(const net::mac_address& mac) const {
   return -1;
 }
 
-std::unique_ptr<prober> cluster::probe(const std::string& vip, std::string& err) {
+net::result<std::unique_ptr<prober>> cluster::probe(const std::string& vip) {
   auto ip = net::ip_address::parse(vip);
-  if (!ip) {
-    err = "not an IP address: " + vip;
-    return nullptr;
-  }
+  if (!ip) return net::make_error("not an IP address: " + vip);
   probe_options po;
   po.netns = lab_->client().netns;
   po.vip = *ip;
   po.src = ip->is_v4() ? lab_->client().ipv4 : lab_->client().ipv6;
   po.src_mac = lab_->client().mac;
-  return prober::start(po, err);
+  return prober::start(po);
 }
 
-std::string cluster::api_fault(const std::string& path) {
+net::result<void> cluster::api_fault(const std::string& path) {
   auto r = lab_->run(lab_->infra(), {"curl", "-sf", "--max-time", "5", "-X", "POST",
                                      "http://" + std::string{api_addr} + ":" +
                                          std::to_string(admin_port) + "/faults/" + path});
-  return r.ok() ? std::string{} : "admin " + path + ": " + r.output;
+  if (!r.ok()) return net::make_error("admin " + path + ": " + r.output);
+  return net::ok();
 }
 
 } // namespace kvip::sim

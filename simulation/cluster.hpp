@@ -30,8 +30,8 @@ struct cluster_options {
 
 class cluster {
 public:
-  /// Builds the lab, starts the API server and every node; nullptr + err on failure.
-  static std::unique_ptr<cluster> create(const cluster_options& opts, std::string& err);
+  /// Builds the lab, starts the API server and every node.
+  static net::result<std::unique_ptr<cluster>> create(const cluster_options& opts);
   ~cluster();
 
   sim::lab& lab() { return *lab_; }
@@ -40,7 +40,7 @@ public:
   const std::string& kubeconfig() const { return kubeconfig_; }
 
   /// Starts (or restarts) kvip on node i (0-based) with extra environment.
-  std::string start_node(int i, const std::map<std::string, std::string>& env = {});
+  net::result<void> start_node(int i, const std::map<std::string, std::string>& env = {});
   /// Sends a signal to node i's kvip (SIGKILL, SIGTERM, SIGSTOP, SIGCONT).
   bool signal_node(int i, int signo);
   /// Waits for node i's kvip to exit; its exit code or -1 on timeout.
@@ -54,10 +54,10 @@ public:
   int node_of(const net::mac_address& mac) const;
 
   /// Starts a prober for `vip` from the client namespace.
-  std::unique_ptr<prober> probe(const std::string& vip, std::string& err);
+  net::result<std::unique_ptr<prober>> probe(const std::string& vip);
 
   /// Asks the API server's admin port for a fault ("outage?mode=503" ...).
-  std::string api_fault(const std::string& path);
+  net::result<void> api_fault(const std::string& path);
 
 private:
   cluster() = default;

@@ -22,25 +22,13 @@ std::int64_t allocator::node_port() {
 
 namespace {
 
-json::object* child(json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
-const json::object* child(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
 /// Defaults a Service; `old` (may be null) supplies immutable allocations on update.
 std::optional<api_error> service_defaults(const resource_info& res, json::object& obj,
                                           const json::object* old, allocator& alloc) {
-  auto name = str_at(obj, "metadata", "name");
-  auto& spec_v = obj["spec"];
-  if (!spec_v.is_object()) spec_v = json::object{};
-  auto& spec = spec_v.as_object();
-  const json::object* old_spec = old != nullptr ? child(*old, "spec") : nullptr;
-  auto type = str_at(obj, "spec", "type");
+  auto name = jsonpath::str(obj, {"metadata", "name"});
+  auto& spec = jsonpath::ensure(obj, {"spec"});
+  const json::object* old_spec = old != nullptr ? jsonpath::object_at(*old, {"spec"}) : nullptr;
+  auto type = jsonpath::str(obj, {"spec", "type"});
   if (type.empty()) spec["type"] = type = "ClusterIP";
   if (type != "ClusterIP" && type != "NodePort" && type != "LoadBalancer" &&
       type != "ExternalName") {
@@ -49,12 +37,12 @@ std::optional<api_error> service_defaults(const resource_info& res, json::object
   }
   if (!spec.contains("sessionAffinity")) spec["sessionAffinity"] = "None";
   if (type != "ExternalName") {
-    auto ip = str_at(obj, "spec", "clusterIP");
+    auto ip = jsonpath::str(obj, {"spec", "clusterIP"});
     if (ip.empty() && old_spec != nullptr) {
       if (auto* v = old_spec->if_contains("clusterIP")) spec["clusterIP"] = *v;
       if (auto* v = old_spec->if_contains("clusterIPs")) spec["clusterIPs"] = *v;
     }
-    if (str_at(obj, "spec", "clusterIP").empty()) spec["clusterIP"] = alloc.cluster_ip();
+    if (jsonpath::str(obj, {"spec", "clusterIP"}).empty()) spec["clusterIP"] = alloc.cluster_ip();
     if (!spec.contains("clusterIPs")) spec["clusterIPs"] = json::array{spec["clusterIP"]};
     if (!spec.contains("ipFamilies")) spec["ipFamilies"] = json::array{"IPv4"};
     if (!spec.contains("ipFamilyPolicy")) spec["ipFamilyPolicy"] = "SingleStack";
@@ -76,7 +64,7 @@ std::optional<api_error> service_defaults(const resource_info& res, json::object
       auto* port = p.if_contains("port");
       if (port == nullptr || !port->is_int64() || port->as_int64() < 1 ||
           port->as_int64() > 65535) {
-        std::string shown = port == nullptr ? "0" : to_text(*port);
+        std::string shown = port == nullptr ? "0" : json::serialize(*port);
         return invalid(res, name, field + ".port",
                        "Invalid value: " + shown + ": must be between 1 and 65535, inclusive");
       }
@@ -100,19 +88,17 @@ std::optional<api_error> service_defaults(const resource_info& res, json::object
       }
     }
   }
-  if (type == "LoadBalancer" && str_at(obj, "spec", "externalTrafficPolicy") == "Local" &&
+  if (type == "LoadBalancer" && jsonpath::str(obj, {"spec", "externalTrafficPolicy"}) == "Local" &&
       !spec.contains("healthCheckNodePort")) {
     auto* keep = old_spec != nullptr ? old_spec->if_contains("healthCheckNodePort") : nullptr;
     spec["healthCheckNodePort"] = keep != nullptr ? *keep : json::value(alloc.node_port());
   }
   // status.loadBalancer.ingress[].ipMode defaults to VIP when an ip is given.
-  if (auto* st = child(obj, "status")) {
-    if (auto* lb = child(*st, "loadBalancer")) {
-      if (auto* ing = lb->if_contains("ingress"); ing != nullptr && ing->is_array()) {
-        for (auto& e : ing->as_array()) {
-          if (e.is_object() && e.as_object().contains("ip") && !e.as_object().contains("ipMode"))
-            e.as_object()["ipMode"] = "VIP";
-        }
+  if (auto* lb = jsonpath::object_at(obj, {"status", "loadBalancer"})) {
+    if (auto* ing = lb->if_contains("ingress"); ing != nullptr && ing->is_array()) {
+      for (auto& e : ing->as_array()) {
+        if (e.is_object() && e.as_object().contains("ip") && !e.as_object().contains("ipMode"))
+          e.as_object()["ipMode"] = "VIP";
       }
     }
   }
@@ -124,19 +110,18 @@ void secret_defaults(json::object& obj) {
   auto* sd = obj.if_contains("stringData");
   if (sd == nullptr) return;
   if (sd->is_object()) {
-    auto& data = obj["data"];
-    if (!data.is_object()) data = json::object{};
+    auto& data = jsonpath::ensure(obj, {"data"});
     for (auto& [k, v] : sd->as_object()) {
-      if (v.is_string()) data.as_object()[k] = to_base64(v.as_string());
+      if (v.is_string()) data[k] = k8s::base64_encode(v.as_string());
     }
   }
   obj.erase("stringData");
 }
 
 std::optional<api_error> common_checks(const resource_info& res, json::object& obj) {
-  auto name = str_at(obj, "metadata", "name");
+  auto name = jsonpath::str(obj, {"metadata", "name"});
   if (res.kind == "EndpointSlice") {
-    auto at = str_at(obj, "addressType");
+    auto at = jsonpath::str(obj, {"addressType"});
     if (at != "IPv4" && at != "IPv6" && at != "FQDN") {
       return invalid(res, name, "addressType",
                      at.empty() ? "Required value" : "Unsupported value: \"" + at + "\"",
@@ -144,27 +129,19 @@ std::optional<api_error> common_checks(const resource_info& res, json::object& o
     }
   }
   if (res.kind == "Lease") {
-    if (auto* spec = obj.if_contains("spec"); spec != nullptr && spec->is_object()) {
-      auto* d = spec->as_object().if_contains("leaseDurationSeconds");
-      if (d != nullptr && !d->is_null() && (!d->is_int64() || d->as_int64() <= 0)) {
-        return invalid(res, name, "spec.leaseDurationSeconds",
-                       "Invalid value: " + to_text(*d) + ": must be greater than 0");
-      }
+    auto* d = jsonpath::find(obj, {"spec", "leaseDurationSeconds"});
+    if (d != nullptr && !d->is_null() && (!d->is_int64() || d->as_int64() <= 0)) {
+      return invalid(res, name, "spec.leaseDurationSeconds",
+                     "Invalid value: " + json::serialize(*d) + ": must be greater than 0");
     }
   }
   if (res.kind == "Secret") secret_defaults(obj);
   if (res.kind == "Namespace") {
-    auto& m = meta(obj);
-    auto& l = m["labels"];
-    if (!l.is_object()) l = json::object{};
-    l.as_object()["kubernetes.io/metadata.name"] = str_at(obj, "metadata", "name");
-    auto& spec = obj["spec"];
-    if (!spec.is_object()) spec = json::object{};
-    if (!spec.as_object().contains("finalizers"))
-      spec.as_object()["finalizers"] = json::array{"kubernetes"};
-    auto& st = obj["status"];
-    if (!st.is_object()) st = json::object{};
-    if (!st.as_object().contains("phase")) st.as_object()["phase"] = "Active";
+    jsonpath::ensure(obj, {"metadata", "labels"})["kubernetes.io/metadata.name"] = name;
+    auto& spec = jsonpath::ensure(obj, {"spec"});
+    if (!spec.contains("finalizers")) spec["finalizers"] = json::array{"kubernetes"};
+    auto& st = jsonpath::ensure(obj, {"status"});
+    if (!st.contains("phase")) st["phase"] = "Active";
   }
   return std::nullopt;
 }
@@ -193,7 +170,7 @@ std::optional<api_error> prepare_update(const resource_info& res, const json::ob
         auto* b = obj.if_contains(key);
         bool same = (a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && *a == *b);
         if (!same) {
-          return invalid(res, str_at(obj, "metadata", "name"), key,
+          return invalid(res, jsonpath::str(obj, {"metadata", "name"}), key,
                          "Forbidden: field is immutable when `immutable` is set",
                          "FieldValueForbidden");
         }

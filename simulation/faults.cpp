@@ -1,7 +1,6 @@
 #include "simulation/faults.hpp"
 
-#include <charconv>
-
+#include "net/number.hpp"
 #include "simulation/resources.hpp"
 
 namespace kvip::sim {
@@ -71,11 +70,6 @@ net::http::response error_reply(const std::string& msg) {
   return json_reply(400, json::object{{"error", msg}});
 }
 
-bool parse_int(const std::string& s, int& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
-}
-
 } // namespace
 
 void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hooks hooks) {
@@ -86,10 +80,10 @@ void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hoo
   srv.route("GET", "/stats",
             [hooks](const net::http::request&) { return json_reply(200, hooks.stats()); });
   srv.route("POST", "/faults/latency", [&faults, state](const net::http::request& req) {
-    int ms = 0;
-    if (!parse_int(req.query_or("ms"), ms) || ms < 0 || ms > 600000)
+    auto ms = net::parse_integer<int>(req.query_or("ms"));
+    if (!ms || *ms < 0 || *ms > 600000)
       return error_reply("ms must be a number of milliseconds from 0 to 600000");
-    faults.latency_ms = ms;
+    faults.latency_ms = *ms;
     return state();
   });
   srv.route("POST", "/faults/outage", [&faults, hooks, state](const net::http::request& req) {
@@ -102,7 +96,7 @@ void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hoo
     } else if (mode != "none") {
       return error_reply("mode must be none, 503 or refuse");
     }
-    if (auto err = hooks.set_outage(m); !err.empty()) return error_reply(err);
+    if (auto set = hooks.set_outage(m); !set) return error_reply(set.err().describe());
     (void)faults;
     return state();
   });
@@ -121,22 +115,23 @@ void install_admin_routes(net::http::server& srv, fault_state& faults, admin_hoo
       known |= r.plural == plural;
     if (!known)
       return error_reply("unknown resource '" + plural + "' (use the plural, e.g. leases)");
-    int code = 0;
-    if (!parse_int(req.query_or("code"), code) || (code != 0 && (code < 400 || code > 599)))
+    auto code = net::parse_integer<int>(req.query_or("code"));
+    if (!code || (*code != 0 && (*code < 400 || *code > 599)))
       return error_reply("code must be 0 (clear) or an HTTP error code from 400 to 599");
-    int count = -1;
-    if (auto c = req.query_or("count"); !c.empty() && (!parse_int(c, count) || count <= 0))
+    auto c = req.query_or("count");
+    auto count = c.empty() ? std::optional<int>{-1} : net::parse_integer<int>(c);
+    if (!count || (!c.empty() && *count <= 0))
       return error_reply("count must be a positive number");
-    faults.set_write_fault(plural, code, count);
+    faults.set_write_fault(plural, *code, *count);
     return state();
   });
   srv.route("POST", "/faults/reset", [&faults, hooks, state](const net::http::request&) {
-    hooks.set_outage(outage_mode::none);
+    (void)hooks.set_outage(outage_mode::none);
     faults.reset();
     return state();
   });
   srv.route("POST", "/snapshot", [hooks](const net::http::request&) {
-    if (auto err = hooks.save_snapshot(); !err.empty()) return error_reply(err);
+    if (auto saved = hooks.save_snapshot(); !saved) return error_reply(saved.err().describe());
     return json_reply(200, json::object{{"saved", true}});
   });
 }

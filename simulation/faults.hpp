@@ -68,9 +68,9 @@ private:
 struct admin_hooks {
   std::function<void()> drop_watches;
   std::function<void()> compact;
-  std::function<std::string(outage_mode)> set_outage; ///< "" or an error
+  std::function<net::result<void>(outage_mode)> set_outage;
   std::function<boost::json::object()> stats;
-  std::function<std::string()> save_snapshot; ///< "" or an error
+  std::function<net::result<void>()> save_snapshot;
 };
 
 /// Registers the admin API on `srv`. `faults` and the hooks must outlive the server.

@@ -1,8 +1,7 @@
 // Read verbs: get, list (selectors, pagination), watch; plus the top-level dispatch.
 #include "simulation/handlers.hpp"
 
-#include <charconv>
-
+#include "net/number.hpp"
 #include "simulation/discovery.hpp"
 #include "simulation/object_util.hpp"
 
@@ -58,12 +57,9 @@ api_reply start_watch(const net::http::request& req, const resource_path& p, api
                       list_options& opts) {
   auto timeout = ctx.default_watch_timeout;
   if (auto t = req.query_or("timeoutSeconds"); !t.empty()) {
-    long secs = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), secs);
-    if (ec != std::errc{} || end != t.data() + t.size() || secs < 0) {
-      return error_reply(bad_request("invalid timeoutSeconds \"" + t + "\""));
-    }
-    if (secs > 0) timeout = std::chrono::seconds(secs);
+    auto secs = net::parse_integer<long>(t);
+    if (!secs || *secs < 0) return error_reply(bad_request("invalid timeoutSeconds \"" + t + "\""));
+    if (*secs > 0) timeout = std::chrono::seconds(*secs);
   }
   watch_filter f{p.res, p.ns, opts.labels, opts.fields};
   auto w = std::make_shared<watcher>(std::move(f), truthy(req.query_or("allowWatchBookmarks")),
@@ -83,17 +79,17 @@ api_reply start_watch(const net::http::request& req, const resource_path& p, api
 std::optional<api_error> parse_selectors(const net::http::request& req, const resource_info& res,
                                          list_options& opts) {
   if (auto ls = req.query_or("labelSelector"); !ls.empty()) {
-    std::string err;
-    opts.labels = label_selector::parse(ls, err);
-    if (!opts.labels) return bad_request(err);
+    auto parsed = label_selector::parse(ls);
+    if (!parsed) return bad_request(parsed.err().message);
+    opts.labels = std::move(*parsed);
   }
   if (auto fs = req.query_or("fieldSelector"); !fs.empty()) {
     std::vector<std::string> supported{"metadata.name"};
     if (res.namespaced) supported.emplace_back("metadata.namespace");
     supported.insert(supported.end(), res.fields.begin(), res.fields.end());
-    std::string err;
-    opts.fields = field_selector::parse(fs, supported, err);
-    if (!opts.fields) return bad_request(err);
+    auto parsed = field_selector::parse(fs, supported);
+    if (!parsed) return bad_request(parsed.err().message);
+    opts.fields = std::move(*parsed);
   }
   return std::nullopt;
 }
@@ -115,12 +111,9 @@ api_reply handle_read(const net::http::request& req, const resource_path& p, api
   if (auto e = parse_selectors(effective, *p.res, opts)) return error_reply(*e);
   if (watch) return start_watch(effective, p, ctx, opts);
   if (auto l = req.query_or("limit"); !l.empty()) {
-    long n = 0;
-    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), n);
-    if (ec != std::errc{} || end != l.data() + l.size() || n < 0) {
-      return error_reply(bad_request("invalid limit \"" + l + "\""));
-    }
-    opts.limit = static_cast<std::size_t>(n);
+    auto n = net::parse_integer<long>(l);
+    if (!n || *n < 0) return error_reply(bad_request("invalid limit \"" + l + "\""));
+    opts.limit = static_cast<std::size_t>(*n);
   }
   opts.continue_token = req.query_or("continue");
   list_result page;

@@ -66,7 +66,7 @@ api_reply patch_object(const net::http::request& req, const resource_path& p, ap
                        bool dry_run) {
   auto ct = media_type(req.header("content-type"));
   json::value patch;
-  std::function<std::string(json::value&)> apply;
+  std::function<net::result<void>(json::value&)> apply;
   int error_code = 422;
   if (ct == "application/merge-patch+json" || ct == "application/strategic-merge-patch+json" ||
       ct == "application/json-patch+json") {

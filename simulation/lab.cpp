@@ -58,27 +58,24 @@ std::string join_family(const std::vector<net::ip_address>& ips, bool v4) {
 
 } // namespace
 
-std::unique_ptr<lab> lab::create(const lab_options& opts, std::string& err) {
-  if (opts.nodes < 1 || opts.nodes > 150) {
-    err = "lab: nodes must be 1..150, got " + std::to_string(opts.nodes);
-    return nullptr;
-  }
+net::result<std::unique_ptr<lab>> lab::create(const lab_options& opts) {
+  if (opts.nodes < 1 || opts.nodes > 150)
+    return net::make_error("lab: nodes must be 1..150, got " + std::to_string(opts.nodes));
   cleanup_stale();
   std::unique_ptr<lab> l{new lab};
   char id[16];
   std::snprintf(id, sizeof id, "%x", static_cast<unsigned>(::getpid()));
   l->run_id_ = id;
-  err = l->build(opts);
-  if (!err.empty()) return nullptr; // the destructor removed what was made
+  if (auto built = l->build(opts); !built) return built.err(); // l's destructor cleans up
   return l;
 }
 
-std::string lab::build(const lab_options& opts) {
+net::result<void> lab::build(const lab_options& opts) {
   infra_ = make_host(run_id_, "br", 254);
   infra_.ifname = "br0";
   infra_.ipv6 = *net::ip_address::parse("fd99::fe");
   created_.push_back(infra_.netns);
-  if (auto e = run_checked({"ip", "netns", "add", infra_.netns}); !e.empty()) {
+  if (auto e = run_checked({"ip", "netns", "add", infra_.netns}); !e) {
     created_.pop_back();
     return e;
   }
@@ -88,24 +85,24 @@ std::string lab::build(const lab_options& opts) {
            {"ip", "-n", infra_.netns, "link", "set", "br0", "up"},
            {"ip", "-n", infra_.netns, "addr", "add", "10.99.0.254/24", "dev", "br0"},
            {"ip", "-n", infra_.netns, "addr", "add", "fd99::fe/64", "dev", "br0", "nodad"}})
-    if (auto e = run_checked(cmd); !e.empty()) return e;
+    if (auto e = run_checked(cmd); !e) return e;
   for (int i = 1; i <= opts.nodes; ++i) {
     nodes_.push_back(make_host(run_id_, "n" + std::to_string(i), i));
-    if (auto e = add_host(nodes_.back()); !e.empty()) return e;
+    if (auto e = add_host(nodes_.back()); !e) return e;
   }
   client_ = make_host(run_id_, "c", 200);
-  if (auto e = add_host(client_); !e.empty()) return e;
+  if (auto e = add_host(client_); !e) return e;
   if (opts.router) {
     router_ = make_host(run_id_, "r", 253);
     has_router_ = true;
-    if (auto e = add_host(router_); !e.empty()) return e;
+    if (auto e = add_host(router_); !e) return e;
   }
-  return {};
+  return net::ok();
 }
 
-std::string lab::add_host(lab_host& h) {
+net::result<void> lab::add_host(lab_host& h) {
   created_.push_back(h.netns);
-  if (auto e = run_checked({"ip", "netns", "add", h.netns}); !e.empty()) {
+  if (auto e = run_checked({"ip", "netns", "add", h.netns}); !e) {
     created_.pop_back();
     return e;
   }
@@ -120,8 +117,8 @@ std::string lab::add_host(lab_host& h) {
            {"ip", "-n", h.netns, "addr", "add", h.ipv4.to_string() + "/24", "dev", "eth0"},
            {"ip", "-n", h.netns, "addr", "add", h.ipv6.to_string() + "/64", "dev", "eth0",
             "nodad"}})
-    if (auto e = run_checked(cmd); !e.empty()) return e;
-  return {};
+    if (auto e = run_checked(cmd); !e) return e;
+  return net::ok();
 }
 
 lab::~lab() {
@@ -143,7 +140,7 @@ std::vector<std::string> lab::namespaces() const {
   return created_;
 }
 
-std::string lab::exec(const lab_host& h, std::vector<std::string> argv) const {
+net::result<void> lab::exec(const lab_host& h, std::vector<std::string> argv) const {
   return run_checked(in_ns(h.netns, std::move(argv)));
 }
 
@@ -151,22 +148,24 @@ command_result lab::run(const lab_host& h, std::vector<std::string> argv) const 
   return run_command(in_ns(h.netns, std::move(argv)));
 }
 
-std::size_t lab::start(const lab_host& h, std::vector<std::string> argv,
-                       const std::map<std::string, std::string>& env, const std::string& log_path,
-                       std::string& err) {
-  procs_.push_back(process::start(in_ns(h.netns, std::move(argv)), env, log_path, err));
+net::result<std::size_t> lab::start(const lab_host& h, std::vector<std::string> argv,
+                                    const std::map<std::string, std::string>& env,
+                                    const std::string& log_path) {
+  auto p = process::start(in_ns(h.netns, std::move(argv)), env, log_path);
+  if (!p) return p.err();
+  procs_.push_back(std::move(*p));
   return procs_.size() - 1;
 }
 
-std::string lab::set_link(const lab_host& h, bool up) const {
+net::result<void> lab::set_link(const lab_host& h, bool up) const {
   return run_checked({"ip", "-n", h.netns, "link", "set", h.ifname, up ? "up" : "down"});
 }
 
-std::string lab::isolate(const lab_host& h, const std::vector<net::ip_address>& peers,
-                         bool block) const {
+net::result<void> lab::isolate(const lab_host& h, const std::vector<net::ip_address>& peers,
+                               bool block) const {
   // One table per host; replacing it keeps the call idempotent.
   run_command(in_ns(h.netns, {"nft", "delete", "table", "inet", "kvip_lab"}));
-  if (!block || peers.empty()) return {};
+  if (!block || peers.empty()) return net::ok();
   auto v4 = join_family(peers, true);
   auto v6 = join_family(peers, false);
   std::string rules = "table inet kvip_lab {\n"

@@ -41,8 +41,8 @@ struct lab_options {
 
 class lab {
 public:
-  /// Builds the lab; nullptr with `err` set (and nothing left behind) on failure.
-  static std::unique_ptr<lab> create(const lab_options& opts, std::string& err);
+  /// Builds the lab; on failure nothing is left behind.
+  static net::result<std::unique_ptr<lab>> create(const lab_options& opts);
   ~lab();
   lab(const lab&) = delete;
   lab& operator=(const lab&) = delete;
@@ -55,24 +55,24 @@ public:
   /// Every namespace of the lab.
   std::vector<std::string> namespaces() const;
 
-  /// Runs a command inside a host's namespace to completion; "" or an error.
-  std::string exec(const lab_host& h, std::vector<std::string> argv) const;
+  /// Runs a command inside a host's namespace to completion.
+  net::result<void> exec(const lab_host& h, std::vector<std::string> argv) const;
   /// Runs a command inside a host's namespace and returns its output.
   command_result run(const lab_host& h, std::vector<std::string> argv) const;
   /// Starts a long-lived process inside a host's namespace; the lab kills it
-  /// on teardown. Returns its index for signal()/wait()/process().
-  std::size_t start(const lab_host& h, std::vector<std::string> argv,
-                    const std::map<std::string, std::string>& env, const std::string& log_path,
-                    std::string& err);
+  /// on teardown. Returns its index for proc().
+  net::result<std::size_t> start(const lab_host& h, std::vector<std::string> argv,
+                                 const std::map<std::string, std::string>& env,
+                                 const std::string& log_path);
   process& proc(std::size_t index) { return procs_.at(index); }
 
   // -- faults -----------------------------------------------------------------
   /// Takes a host's link down (or up).
-  std::string set_link(const lab_host& h, bool up) const;
+  net::result<void> set_link(const lab_host& h, bool up) const;
   /// Drops all traffic between `h` and `peer_ip` in both directions (nftables
   /// in h's namespace); `block` false removes the rule set again.
-  std::string isolate(const lab_host& h, const std::vector<net::ip_address>& peers,
-                      bool block) const;
+  net::result<void> isolate(const lab_host& h, const std::vector<net::ip_address>& peers,
+                            bool block) const;
 
   /// Removes namespaces named kvl-<pid>-* whose process is gone. Returns how
   /// many were removed.
@@ -80,8 +80,8 @@ public:
 
 private:
   lab() = default;
-  std::string build(const lab_options& opts);
-  std::string add_host(lab_host& h);
+  net::result<void> build(const lab_options& opts);
+  net::result<void> add_host(lab_host& h);
   void teardown();
 
   std::string run_id_;

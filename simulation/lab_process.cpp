@@ -69,18 +69,19 @@ command_result run_command(const std::vector<std::string>& argv) {
   return res;
 }
 
-std::string run_checked(const std::vector<std::string>& argv) {
+net::result<void> run_checked(const std::vector<std::string>& argv) {
   auto r = run_command(argv);
-  if (r.ok()) return {};
+  if (r.ok()) return net::ok();
   auto out = r.output;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
     out.pop_back();
-  return joined(argv) + ": " + (out.empty() ? "exit " + std::to_string(r.exit_code) : out);
+  return net::make_error(joined(argv) + ": " +
+                         (out.empty() ? "exit " + std::to_string(r.exit_code) : out));
 }
 
-process process::start(const std::vector<std::string>& argv,
-                       const std::map<std::string, std::string>& env, const std::string& log_path,
-                       std::string& err) {
+net::result<process> process::start(const std::vector<std::string>& argv,
+                                    const std::map<std::string, std::string>& env,
+                                    const std::string& log_path) {
   process p;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -97,8 +98,8 @@ process process::start(const std::vector<std::string>& argv,
   int rc = posix_spawnp(&p.pid_, args[0], &fa, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
-    err = joined(argv) + ": " + std::strerror(rc);
-    p.pid_ = -1;
+    p.pid_ = -1; // nothing to kill or reap
+    return net::make_error(joined(argv), rc);
   }
   return p;
 }

@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include "net/result.hpp"
+
 namespace kvip::sim {
 
 /// Result of a command that ran to completion.
@@ -23,8 +25,8 @@ struct command_result {
 /// Runs argv[0] (looked up on PATH) with `argv`, waits, captures output.
 command_result run_command(const std::vector<std::string>& argv);
 
-/// Runs a command and returns "" on success, else "cmd ...: output".
-std::string run_checked(const std::vector<std::string>& argv);
+/// Runs a command to completion; the error is "cmd ...: output".
+net::result<void> run_checked(const std::vector<std::string>& argv);
 
 /// A started background process; killed (SIGKILL) and reaped on destruction
 /// unless already waited for.
@@ -33,9 +35,9 @@ public:
   process() = default;
   /// Starts argv with extra environment `env` (added to a minimal PATH-only
   /// environment), stdout+stderr appended to `log_path` ("" = /dev/null).
-  static process start(const std::vector<std::string>& argv,
-                       const std::map<std::string, std::string>& env, const std::string& log_path,
-                       std::string& err);
+  static net::result<process> start(const std::vector<std::string>& argv,
+                                    const std::map<std::string, std::string>& env,
+                                    const std::string& log_path);
   ~process();
   process(process&& other) noexcept;
   process& operator=(process&& other) noexcept;

@@ -99,13 +99,14 @@ void merge(json::value& target, const json::value& patch) {
 
 } // namespace
 
-std::string apply_merge_patch(json::value& target, const json::value& patch) {
+net::result<void> apply_merge_patch(json::value& target, const json::value& patch) {
   try {
-    if (json_deeper_than(patch, max_patch_depth)) return "merge patch is nested too deeply";
+    if (json_deeper_than(patch, max_patch_depth))
+      return net::make_error("merge patch is nested too deeply");
     merge(target, patch);
-    return {};
+    return net::ok();
   } catch (const std::exception& e) {
-    return std::string{"merge patch failed: "} + e.what();
+    return net::make_error(std::string{"merge patch failed: "} + e.what());
   }
 }
 
@@ -116,13 +117,10 @@ namespace {
 using tokens = std::vector<std::string>;
 
 /// Parses an RFC 6901 pointer; "" is the whole document.
-std::optional<tokens> parse_pointer(std::string_view text, std::string& error) {
+net::result<tokens> parse_pointer(std::string_view text) {
   tokens out;
   if (text.empty()) return out;
-  if (text.front() != '/') {
-    error = "pointer must be empty or start with '/'";
-    return std::nullopt;
-  }
+  if (text.front() != '/') return net::make_error("pointer must be empty or start with '/'");
   std::string cur;
   for (std::size_t i = 1; i <= text.size(); ++i) {
     if (i == text.size() || text[i] == '/') {
@@ -139,8 +137,7 @@ std::optional<tokens> parse_pointer(std::string_view text, std::string& error) {
       ++i;
       continue;
     }
-    error = "pointer has an invalid escape ('~' must be followed by '0' or '1')";
-    return std::nullopt;
+    return net::make_error("pointer has an invalid escape ('~' must be followed by '0' or '1')");
   }
   return out;
 }
@@ -173,49 +170,49 @@ json::value* locate(json::value& root, const tokens& path, std::size_t count) {
   return cur;
 }
 
-std::string op_add(json::value& doc, const tokens& path, json::value v) {
+net::result<void> op_add(json::value& doc, const tokens& path, json::value v) {
   if (path.empty()) {
     doc = std::move(v);
-    return {};
+    return net::ok();
   }
   auto* parent = locate(doc, path, path.size() - 1);
-  if (parent == nullptr) return "parent of the path does not exist";
+  if (parent == nullptr) return net::make_error("parent of the path does not exist");
   auto& last = path.back();
   if (auto* obj = parent->if_object()) {
     (*obj)[last] = std::move(v);
-    return {};
+    return net::ok();
   }
   if (auto* arr = parent->if_array()) {
     if (last == "-") {
       arr->push_back(std::move(v));
-      return {};
+      return net::ok();
     }
     auto idx = parse_index(last);
-    if (!idx) return "invalid array index '" + last + "'";
-    if (*idx > arr->size()) return "array index " + last + " out of range";
+    if (!idx) return net::make_error("invalid array index '" + last + "'");
+    if (*idx > arr->size()) return net::make_error("array index " + last + " out of range");
     arr->insert(arr->begin() + static_cast<std::ptrdiff_t>(*idx), std::move(v));
-    return {};
+    return net::ok();
   }
-  return "parent of the path is not an object or array";
+  return net::make_error("parent of the path is not an object or array");
 }
 
-std::string op_remove(json::value& doc, const tokens& path) {
-  if (path.empty()) return "cannot remove the whole document";
+net::result<void> op_remove(json::value& doc, const tokens& path) {
+  if (path.empty()) return net::make_error("cannot remove the whole document");
   auto* parent = locate(doc, path, path.size() - 1);
-  if (parent == nullptr) return "path does not exist";
+  if (parent == nullptr) return net::make_error("path does not exist");
   auto& last = path.back();
   if (auto* obj = parent->if_object()) {
-    if (obj->erase(last) == 0) return "path does not exist";
-    return {};
+    if (obj->erase(last) == 0) return net::make_error("path does not exist");
+    return net::ok();
   }
   if (auto* arr = parent->if_array()) {
     auto idx = parse_index(last);
-    if (!idx) return "invalid array index '" + last + "'";
-    if (*idx >= arr->size()) return "array index " + last + " out of range";
+    if (!idx) return net::make_error("invalid array index '" + last + "'");
+    if (*idx >= arr->size()) return net::make_error("array index " + last + " out of range");
     arr->erase(arr->begin() + static_cast<std::ptrdiff_t>(*idx));
-    return {};
+    return net::ok();
   }
-  return "path does not exist";
+  return net::make_error("path does not exist");
 }
 
 /// Reads a string member of an operation; nullptr when missing or not a string.
@@ -224,66 +221,68 @@ const json::string* string_member(const json::object& op, std::string_view name)
   return v != nullptr ? v->if_string() : nullptr;
 }
 
-/// Applies one operation to `doc`; returns "" or the reason it failed.
-std::string apply_op(json::value& doc, const json::object& op) {
+/// Applies one operation to `doc`; the error is the reason it failed.
+net::result<void> apply_op(json::value& doc, const json::object& op) {
   auto* name = string_member(op, "op");
-  if (name == nullptr) return "missing or non-string \"op\"";
+  if (name == nullptr) return net::make_error("missing or non-string \"op\"");
   auto* path_text = string_member(op, "path");
-  if (path_text == nullptr) return "missing or non-string \"path\"";
-  std::string error;
-  auto path = parse_pointer(*path_text, error);
-  if (!path) return "path: " + error;
+  if (path_text == nullptr) return net::make_error("missing or non-string \"path\"");
+  auto path = parse_pointer(*path_text);
+  if (!path) return net::make_error("path: " + path.err().message);
   auto* value = op.if_contains("value");
-  std::optional<tokens> from;
+  net::result<tokens> from = tokens{};
   if (*name == "move" || *name == "copy") {
     auto* from_text = string_member(op, "from");
-    if (from_text == nullptr) return "missing or non-string \"from\"";
-    from = parse_pointer(*from_text, error);
-    if (!from) return "from: " + error;
+    if (from_text == nullptr) return net::make_error("missing or non-string \"from\"");
+    from = parse_pointer(*from_text);
+    if (!from) return net::make_error("from: " + from.err().message);
   }
   if ((*name == "add" || *name == "replace" || *name == "test") && value == nullptr)
-    return "missing \"value\"";
+    return net::make_error("missing \"value\"");
   if (*name == "add") return op_add(doc, *path, *value);
   if (*name == "remove") return op_remove(doc, *path);
   if (*name == "replace") {
     auto* target = locate(doc, *path, path->size());
-    if (target == nullptr) return "path does not exist";
+    if (target == nullptr) return net::make_error("path does not exist");
     *target = *value;
-    return {};
+    return net::ok();
   }
   if (*name == "test") {
     auto* target = locate(doc, *path, path->size());
-    if (target == nullptr) return "path does not exist";
-    if (!json_equal(*target, *value)) return "test failed: value is " + json::serialize(*target);
-    return {};
+    if (target == nullptr) return net::make_error("path does not exist");
+    if (!json_equal(*target, *value))
+      return net::make_error("test failed: value is " + json::serialize(*target));
+    return net::ok();
   }
   if (*name == "move" || *name == "copy") {
     auto* source = locate(doc, *from, from->size());
-    if (source == nullptr) return "from path does not exist";
+    if (source == nullptr) return net::make_error("from path does not exist");
     json::value v = *source;
     if (*name == "copy") return op_add(doc, *path, std::move(v));
-    if (*from == *path) return {};
+    if (*from == *path) return net::ok();
     bool into_child =
         from->size() < path->size() && std::equal(from->begin(), from->end(), path->begin());
-    if (into_child) return "cannot move a value into one of its children";
-    if (auto e = op_remove(doc, *from); !e.empty()) return e;
+    if (into_child) return net::make_error("cannot move a value into one of its children");
+    if (auto removed = op_remove(doc, *from); !removed) return removed;
     return op_add(doc, *path, std::move(v));
   }
-  return "unknown operation \"" + std::string{*name} + "\"";
+  return net::make_error("unknown operation \"" + std::string{*name} + "\"");
 }
 
 } // namespace
 
-std::string apply_json_patch(json::value& target, const json::value& patch) {
+net::result<void> apply_json_patch(json::value& target, const json::value& patch) {
   try {
     auto* ops = patch.if_array();
-    if (ops == nullptr) return "json patch must be an array of operations";
-    if (json_deeper_than(patch, max_patch_depth)) return "json patch is nested too deeply";
+    if (ops == nullptr) return net::make_error("json patch must be an array of operations");
+    if (json_deeper_than(patch, max_patch_depth))
+      return net::make_error("json patch is nested too deeply");
     json::value work = target;
     for (std::size_t i = 0; i < ops->size(); ++i) {
       auto* op = (*ops)[i].if_object();
-      std::string error = op == nullptr ? "operation is not an object" : apply_op(work, *op);
-      if (error.empty()) continue;
+      auto applied =
+          op == nullptr ? net::make_error("operation is not an object") : apply_op(work, *op);
+      if (applied) continue;
       std::string where = "json patch operation " + std::to_string(i);
       if (op != nullptr) {
         auto* name = string_member(*op, "op");
@@ -292,12 +291,12 @@ std::string apply_json_patch(json::value& target, const json::value& patch) {
         if (name != nullptr && path != nullptr) where += " \"" + std::string{*path} + "\"";
         if (name != nullptr) where += ")";
       }
-      return where + ": " + error;
+      return net::make_error(where + ": " + applied.err().message);
     }
     target = std::move(work);
-    return {};
+    return net::ok();
   } catch (const std::exception& e) {
-    return std::string{"json patch failed: "} + e.what();
+    return net::make_error(std::string{"json patch failed: "} + e.what());
   }
 }
 

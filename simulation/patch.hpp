@@ -12,8 +12,8 @@
 //   Implemented in strategic_merge.cpp, which documents the exact semantics and the table.
 // * `application/json-patch+json` -> apply_json_patch (RFC 6902, pointers per RFC 6901).
 //
-// Every function returns "" on success or a human-readable error (the server answers 422 for
-// JSON patch and 400/422 for the others). None of them throws. Strategic merge and JSON patch
+// Every function returns ok or a human-readable error (the server answers 422 for JSON patch
+// and 400/422 for the others). None of them throws. Strategic merge and JSON patch
 // are atomic: on error `target` is left unchanged. Patches nested deeper than `max_patch_depth`
 // are refused (never a stack overflow).
 #pragma once
@@ -22,6 +22,8 @@
 
 #include <string>
 #include <string_view>
+
+#include "net/result.hpp"
 
 namespace kvip::sim {
 
@@ -34,17 +36,18 @@ bool json_equal(const boost::json::value& a, const boost::json::value& b);
 /// True when `v` nests deeper than `limit` levels (scalars have depth 0).
 bool json_deeper_than(const boost::json::value& v, int limit);
 
-/// RFC 7386 JSON merge patch applied to `target` in place; returns "" or an error message.
-std::string apply_merge_patch(boost::json::value& target, const boost::json::value& patch);
+/// RFC 7386 JSON merge patch applied to `target` in place.
+net::result<void> apply_merge_patch(boost::json::value& target, const boost::json::value& patch);
 
 /// Kubernetes strategic merge patch (subset kubectl's client-side apply and kubectl patch use) for
 /// the object kind `kind` ("Service", "ConfigMap", "Lease", "EndpointSlice", "Node", "Endpoints",
-/// "Pod", "Secret", "Namespace", "Event"); returns "" or an error. Atomic.
-std::string apply_strategic_merge_patch(boost::json::value& target, const boost::json::value& patch,
-                                        std::string_view kind);
+/// "Pod", "Secret", "Namespace", "Event"). Atomic.
+net::result<void> apply_strategic_merge_patch(boost::json::value& target,
+                                              const boost::json::value& patch,
+                                              std::string_view kind);
 
 /// RFC 6902 JSON patch (add, remove, replace, move, copy, test; RFC 6901 pointers with ~0 ~1);
 /// atomic: on error `target` is unchanged.
-std::string apply_json_patch(boost::json::value& target, const boost::json::value& patch);
+net::result<void> apply_json_patch(boost::json::value& target, const boost::json::value& patch);
 
 } // namespace kvip::sim

@@ -18,22 +18,20 @@
 
 namespace kvip::sim {
 
-std::unique_ptr<prober> prober::start(const probe_options& opts, std::string& err) {
+net::result<std::unique_ptr<prober>> prober::start(const probe_options& opts) {
   if (opts.vip.family != opts.src.family) {
-    err = "prober: vip " + opts.vip.to_string() + " and source " + opts.src.to_string() +
-          " are of different families";
-    return nullptr;
+    return net::make_error("prober: vip " + opts.vip.to_string() + " and source " +
+                           opts.src.to_string() + " are of different families");
   }
   std::unique_ptr<prober> p{new prober{opts}};
   std::atomic<int> ready{0};
-  std::string start_err;
-  p->thread_ = std::thread{[raw = p.get(), &start_err, &ready] { raw->loop(&start_err, &ready); }};
+  net::result<void> started;
+  p->thread_ = std::thread{[raw = p.get(), &started, &ready] { raw->loop(&started, &ready); }};
   while (ready.load() == 0)
     std::this_thread::sleep_for(std::chrono::milliseconds{1});
   if (ready.load() < 0) {
-    err = start_err;
     p->thread_.join();
-    return nullptr;
+    return started.err();
   }
   return p;
 }
@@ -66,9 +64,9 @@ std::vector<probe_sample> prober::samples_since(std::int64_t since_us) const {
   return out;
 }
 
-void prober::loop(std::string* start_err, std::atomic<int>* ready) {
+void prober::loop(net::result<void>* started, std::atomic<int>* ready) {
   auto fail = [&](std::string e) {
-    *start_err = std::move(e);
+    *started = net::make_error(std::move(e));
     ready->store(-1);
   };
   std::string path = "/run/netns/" + opts_.netns;

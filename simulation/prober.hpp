@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "net/ip.hpp"
+#include "net/result.hpp"
 
 namespace kvip::sim {
 
@@ -50,9 +51,9 @@ struct probe_options {
 
 class prober {
 public:
-  /// Starts probing; nullptr with `err` set if the namespace, interface or
-  /// socket cannot be opened (the thread reports that before returning).
-  static std::unique_ptr<prober> start(const probe_options& opts, std::string& err);
+  /// Starts probing; an error if the namespace, interface or socket cannot be
+  /// opened (the thread reports that before returning).
+  static net::result<std::unique_ptr<prober>> start(const probe_options& opts);
   ~prober();
   prober(const prober&) = delete;
   prober& operator=(const prober&) = delete;
@@ -68,7 +69,7 @@ public:
 
 private:
   explicit prober(probe_options o) : opts_(std::move(o)) {}
-  void loop(std::string* start_err, std::atomic<int>* ready);
+  void loop(net::result<void>* started, std::atomic<int>* ready);
   void loop_l3(int sock_fd);
   void record(probe_sample s);
 

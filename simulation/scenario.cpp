@@ -1,6 +1,7 @@
 #include "simulation/scenario.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -47,9 +48,15 @@ void say(const scenario_options& o, const std::string& line) {
   if (o.verbose) std::printf("simulate: %s\n", line.c_str()), std::fflush(stdout);
 }
 
+/// A round's measurements, and whether the killed node could be started again.
+struct round_outcome {
+  round_result round;
+  net::result<void> restarted;
+};
+
 /// One fault round against the current owner `owner`.
-round_result fault_round(cluster& c, prober& p, int owner, int signo, const scenario_options& o,
-                         const volatile bool* stop, std::string& err) {
+round_outcome fault_round(cluster& c, prober& p, int owner, int signo, const scenario_options& o,
+                          const volatile bool* stop) {
   static std::mt19937 rng{std::random_device{}()};
   auto jitter = std::uniform_int_distribution<long>{
       0, std::max(0L, static_cast<long>(o.fault_jitter.count()))}(rng);
@@ -74,14 +81,14 @@ round_result fault_round(cluster& c, prober& p, int owner, int signo, const scen
   // VIP at start-up, which ends any dual-MAC window of a SIGKILL.
   c.wait_node(owner, signo == SIGKILL ? 2000ms : 10000ms);
   std::this_thread::sleep_for(o.restart_delay);
-  if (auto e = c.start_node(owner); !e.empty()) err = e;
+  auto restarted = c.start_node(owner);
   wait_single_owner(c, p, 1000ms, o.switch_budget, stop);
   auto f = analyse_failover(p.samples(), fault_us, p.now_us());
   if (f.switch_us) r.switch_ms = static_cast<double>(*f.switch_us) / 1000.0;
   r.silence_ms = static_cast<double>(f.longest_silence_us) / 1000.0;
   r.dual_mac_probes = f.dual_mac_probes;
   r.dual_ms = f.dual_mac_probes * 10.0;
-  return r;
+  return {std::move(r), std::move(restarted)};
 }
 
 std::string json_str(const std::string& s) {
@@ -104,24 +111,25 @@ double percentile(std::vector<double> v, double q) {
 
 scenario_result run_scenario(const scenario_options& o, const volatile bool* stop) {
   scenario_result res;
-  std::string err;
   say(o, "building a " + std::to_string(o.cluster.nodes) +
              "-node lab (network namespaces), the embedded API server and kvip on every node");
-  auto c = cluster::create(o.cluster, err);
-  if (!c) {
-    res.error = err;
+  auto made = cluster::create(o.cluster);
+  if (!made) {
+    res.error = made.err().describe();
     return res;
   }
+  auto& c = *made;
   for (auto& n : c->lab().nodes()) {
     res.node_names.push_back(n.name);
     res.node_macs.push_back(n.mac);
   }
   say(o, "lab " + c->lab().run_id() + " up; logs in " + c->workdir());
-  auto p = c->probe(o.cluster.vips.front(), err);
-  if (!p) {
-    res.error = err;
+  auto probing = c->probe(o.cluster.vips.front());
+  if (!probing) {
+    res.error = probing.err().describe();
     return res;
   }
+  auto& p = *probing;
   say(o, "probing " + o.cluster.vips.front() + " from the client every 10 ms");
   int owner = wait_single_owner(*c, *p, 1000ms, 30000ms, stop);
   if (owner < 0) {
@@ -134,7 +142,7 @@ scenario_result run_scenario(const scenario_options& o, const volatile bool* sto
   auto rounds = std::vector<int>(static_cast<std::size_t>(o.kills), SIGKILL);
   rounds.insert(rounds.end(), static_cast<std::size_t>(o.terms), SIGTERM);
   for (std::size_t i = 0; i < rounds.size() && !(stop && *stop); ++i) {
-    auto r = fault_round(*c, *p, owner, rounds[i], o, stop, err);
+    auto [r, restarted] = fault_round(*c, *p, owner, rounds[i], o, stop);
     char line[256];
     std::snprintf(line, sizeof line,
                   "round %zu/%zu: %s %s -> %s: switch %.0f ms, longest silence %.0f ms, "
@@ -144,8 +152,8 @@ scenario_result run_scenario(const scenario_options& o, const volatile bool* sto
                   r.dual_mac_probes);
     say(o, line);
     res.rounds.push_back(r);
-    if (!err.empty()) {
-      res.error = err;
+    if (!restarted) {
+      res.error = restarted.err().describe();
       break;
     }
     owner = wait_single_owner(*c, *p, 500ms, o.switch_budget, stop);
@@ -182,10 +190,10 @@ void print_summary(const scenario_result& r) {
   }
 }
 
-std::string write_json(const scenario_result& r, const scenario_options& o,
-                       const std::string& path) {
+net::result<void> write_json(const scenario_result& r, const scenario_options& o,
+                             const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return "cannot write " + path;
+  if (!f) return net::make_error("cannot write " + path, errno);
   std::fprintf(f, "{\n  \"nodes\": %d,\n  \"vip\": %s,\n  \"lease\": [%d, %d, %d],\n",
                o.cluster.nodes, json_str(o.cluster.vips.front()).c_str(),
                o.cluster.lease_duration_s, o.cluster.renew_deadline_s, o.cluster.retry_period_s);
@@ -219,13 +227,14 @@ std::string write_json(const scenario_result& r, const scenario_options& o,
     first = false;
   }
   std::fprintf(f, "\n  }\n}\n");
-  return std::fclose(f) == 0 ? std::string{} : "cannot write " + path;
+  if (std::fclose(f) != 0) return net::make_error("cannot write " + path, errno);
+  return net::ok();
 }
 
-std::string write_svg(const scenario_result& r, const std::string& path) {
-  if (r.samples.empty()) return "no samples to draw";
+net::result<void> write_svg(const scenario_result& r, const std::string& path) {
+  if (r.samples.empty()) return net::make_error("no samples to draw");
   FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return "cannot write " + path;
+  if (!f) return net::make_error("cannot write " + path, errno);
   const double width = 1000, row = 28, left = 60, top = 30;
   auto t_end = static_cast<double>(r.samples.back().t_us) / 1e6;
   auto x = [&](double t) { return left + (width - left - 10) * t / std::max(t_end, 0.001); };
@@ -274,7 +283,8 @@ std::string write_svg(const scenario_result& r, const std::string& path) {
                "<text x=\"%.0f\" y=\"%.0f\">0 s</text><text x=\"%.0f\" y=\"%.0f\">%.1f s</text>\n",
                left, height - 4, width - 60, height - 4, t_end);
   std::fprintf(f, "</svg>\n");
-  return std::fclose(f) == 0 ? std::string{} : "cannot write " + path;
+  if (std::fclose(f) != 0) return net::make_error("cannot write " + path, errno);
+  return net::ok();
 }
 
 } // namespace kvip::sim

@@ -53,13 +53,13 @@ scenario_result run_scenario(const scenario_options& opts, const volatile bool* 
 /// Prints the per-round table and the summary (p50/p95/p99/max) to stdout.
 void print_summary(const scenario_result& r);
 
-/// Writes the JSON report; "" or an error.
-std::string write_json(const scenario_result& r, const scenario_options& o,
-                       const std::string& path);
+/// Writes the JSON report.
+net::result<void> write_json(const scenario_result& r, const scenario_options& o,
+                             const std::string& path);
 
 /// Writes an SVG timeline: one row per node, coloured while its MAC answered,
-/// faults marked; "" or an error.
-std::string write_svg(const scenario_result& r, const std::string& path);
+/// faults marked.
+net::result<void> write_svg(const scenario_result& r, const std::string& path);
 
 /// Value at quantile q (0..1) of `v` (nearest rank); 0 for an empty vector.
 double percentile(std::vector<double> v, double q);

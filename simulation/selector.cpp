@@ -1,10 +1,12 @@
 // Label and field selector parsing and matching (grammar in selector.hpp).
 #include "simulation/selector.hpp"
 
+#include "k8s/object_view.hpp"
+#include "net/number.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <exception>
 
@@ -49,32 +51,36 @@ bool is_dns_subdomain(std::string_view s) {
 
 } // namespace
 
-std::string validate_label_key(std::string_view key) {
+net::result<void> validate_label_key(std::string_view key) {
   auto slash = key.find('/');
   std::string_view name = key;
   if (slash != std::string_view::npos) {
     if (key.find('/', slash + 1) != std::string_view::npos)
-      return "a qualified name " + std::string{name_chars_msg} +
-             " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
+      return net::make_error(
+          "a qualified name " + std::string{name_chars_msg} +
+          " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
     auto prefix = key.substr(0, slash);
     name = key.substr(slash + 1);
-    if (prefix.empty()) return "prefix part must be non-empty";
-    if (prefix.size() > 253) return "prefix part must be no more than 253 characters";
+    if (prefix.empty()) return net::make_error("prefix part must be non-empty");
+    if (prefix.size() > 253)
+      return net::make_error("prefix part must be no more than 253 characters");
     if (!is_dns_subdomain(prefix))
-      return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-             "characters, '-' or '.', and must start and end with an alphanumeric character";
+      return net::make_error(
+          "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+          "characters, '-' or '.', and must start and end with an alphanumeric character");
   }
-  if (name.empty()) return "name part must be non-empty";
-  if (name.size() > 63) return "name part must be no more than 63 characters";
-  if (!is_name(name)) return "name part " + std::string{name_chars_msg};
-  return {};
+  if (name.empty()) return net::make_error("name part must be non-empty");
+  if (name.size() > 63) return net::make_error("name part must be no more than 63 characters");
+  if (!is_name(name)) return net::make_error("name part " + std::string{name_chars_msg});
+  return net::ok();
 }
 
-std::string validate_label_value(std::string_view value) {
-  if (value.size() > 63) return "must be no more than 63 characters";
+net::result<void> validate_label_value(std::string_view value) {
+  if (value.size() > 63) return net::make_error("must be no more than 63 characters");
   if (!value.empty() && !is_name(value))
-    return "a valid label must be an empty string or " + std::string{name_chars_msg};
-  return {};
+    return net::make_error("a valid label must be an empty string or " +
+                           std::string{name_chars_msg});
+  return net::ok();
 }
 
 // -- label selector lexer and parser ----------------------------------------------
@@ -177,7 +183,8 @@ private:
     auto& key = next();
     if (key.type != tok::ident) return fail(key, negated ? "identifier" : "!, identifier");
     r.key = key.text;
-    if (auto why = validate_label_key(r.key); !why.empty()) return invalid("key", r.key, why);
+    if (auto valid = validate_label_key(r.key); !valid)
+      return invalid("key", r.key, valid.err().message);
     if (negated) {
       r.operation = op::not_exists;
       return true;
@@ -217,13 +224,11 @@ private:
     else if (peek().type != tok::end && peek().type != tok::comma)
       return fail(peek(), "identifier");
     if (r.operation == op::greater || r.operation == op::less) {
-      std::int64_t n = 0;
-      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc{} || p != value.data() + value.size())
+      if (!net::parse_integer<std::int64_t>(value))
         return invalid("values[0][" + r.key + "]", value,
                        "for 'Gt', 'Lt' operators, the value must be an integer");
-    } else if (auto why = validate_label_value(value); !why.empty()) {
-      return invalid("values[0][" + r.key + "]", value, why);
+    } else if (auto valid = validate_label_value(value); !valid) {
+      return invalid("values[0][" + r.key + "]", value, valid.err().message);
     }
     r.values.push_back(std::move(value));
     return true;
@@ -241,9 +246,9 @@ private:
         value = next().text;
       else if (peek().type != tok::comma && peek().type != tok::close)
         return fail(peek(), "',', ')' or identifier");
-      if (auto why = validate_label_value(value); !why.empty())
+      if (auto valid = validate_label_value(value); !valid)
         return invalid("values[" + std::to_string(r.values.size()) + "][" + r.key + "]", value,
-                       why);
+                       valid.err().message);
       r.values.push_back(std::move(value));
       auto& t = next();
       if (t.type == tok::close) return true;
@@ -265,18 +270,14 @@ std::string as_text(const json::value& v) {
 
 } // namespace
 
-std::optional<label_selector> label_selector::parse(std::string_view text, std::string& error) {
+net::result<label_selector> label_selector::parse(std::string_view text) {
   try {
     label_parser p{text};
     label_selector out;
-    if (!p.parse(out.requirements_)) {
-      error = p.error_;
-      return std::nullopt;
-    }
+    if (!p.parse(out.requirements_)) return net::make_error(p.error_);
     return out;
   } catch (const std::exception& e) {
-    error = std::string{"unable to parse requirement: "} + e.what();
-    return std::nullopt;
+    return net::make_error(std::string{"unable to parse requirement: "} + e.what());
   }
 }
 
@@ -304,13 +305,9 @@ bool label_selector::matches(const json::object& labels) const {
       break;
     case op::greater:
     case op::less: {
-      std::int64_t label = 0;
-      std::int64_t bound = 0;
-      auto [p, ec] = std::from_chars(have.data(), have.data() + have.size(), label);
-      bool parsed =
-          v != nullptr && !have.empty() && ec == std::errc{} && p == have.data() + have.size();
-      std::from_chars(r.values[0].data(), r.values[0].data() + r.values[0].size(), bound);
-      ok = parsed && (r.operation == op::greater ? label > bound : label < bound);
+      auto label = v != nullptr ? net::parse_integer<std::int64_t>(have) : std::nullopt;
+      auto bound = net::parse_integer<std::int64_t>(r.values[0]).value_or(0);
+      ok = label && (r.operation == op::greater ? *label > bound : *label < bound);
       break;
     }
     }
@@ -380,9 +377,8 @@ std::vector<std::string> field_path(std::string_view field) {
 
 } // namespace
 
-std::optional<field_selector> field_selector::parse(std::string_view text,
-                                                    const std::vector<std::string>& supported,
-                                                    std::string& error) {
+net::result<field_selector> field_selector::parse(std::string_view text,
+                                                  const std::vector<std::string>& supported) {
   try {
     field_selector out;
     if (trim(text).empty()) return out;
@@ -404,40 +400,31 @@ std::optional<field_selector> field_selector::parse(std::string_view text,
         }
       }
       if (at == std::string_view::npos) {
-        error = "invalid selector: '" + std::string{text} + "'; can't understand '" +
-                std::string{term} + "'";
-        return std::nullopt;
+        return net::make_error("invalid selector: '" + std::string{text} + "'; can't understand '" +
+                               std::string{term} + "'");
       }
       requirement r;
       r.negated = term[at] == '!';
       if (!unescape(trim(term.substr(0, at)), r.field) ||
           !unescape(trim(term.substr(at + len)), r.value)) {
-        error = "invalid field selector: invalid escape sequence in '" + std::string{term} + "'";
-        return std::nullopt;
+        return net::make_error("invalid field selector: invalid escape sequence in '" +
+                               std::string{term} + "'");
       }
       if (std::find(supported.begin(), supported.end(), r.field) == supported.end()) {
-        error = "field label not supported: " + r.field;
-        return std::nullopt;
+        return net::make_error("field label not supported: " + r.field);
       }
       r.path = field_path(r.field);
       out.requirements_.push_back(std::move(r));
     }
     return out;
   } catch (const std::exception& e) {
-    error = std::string{"invalid field selector: "} + e.what();
-    return std::nullopt;
+    return net::make_error(std::string{"invalid field selector: "} + e.what());
   }
 }
 
 bool field_selector::matches(const json::object& obj) const {
   for (auto& r : requirements_) {
-    const json::object* cur = &obj;
-    const json::value* v = nullptr;
-    for (auto& part : r.path) {
-      v = cur != nullptr ? cur->if_contains(part) : nullptr;
-      if (v == nullptr) break;
-      cur = v->if_object();
-    }
+    const json::value* v = k8s::jsonpath::find(obj, r.path);
     std::string have = v != nullptr ? as_text(*v) : std::string{};
     if ((v == nullptr || v->is_null()) && is_bool_field(r.field)) have = "false";
     if ((have == r.value) == r.negated) return false;

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/result.hpp"
+
 namespace kvip::sim {
 
 /// A parsed Kubernetes label selector; matches a `metadata.labels` object.
@@ -41,8 +43,8 @@ public:
 
   // -- construction ---------------------------------------------------------------
 
-  /// Parses `text`; on a syntax or validation error returns nullopt and sets `error`.
-  static std::optional<label_selector> parse(std::string_view text, std::string& error);
+  /// Parses `text`; the error says what is wrong with it (the API server's wording).
+  static net::result<label_selector> parse(std::string_view text);
 
   // -- observers ------------------------------------------------------------------
 
@@ -72,8 +74,8 @@ public:
 
   /// `supported` lists the field paths allowed for the kind (e.g. "metadata.name", "spec.type");
   /// an unknown field is an error "field label not supported: <f>".
-  static std::optional<field_selector>
-  parse(std::string_view text, const std::vector<std::string>& supported, std::string& error);
+  static net::result<field_selector> parse(std::string_view text,
+                                           const std::vector<std::string>& supported);
 
   /// True when every requirement holds for `obj`.
   bool matches(const boost::json::object& obj) const;
@@ -92,10 +94,10 @@ private:
 /// unknown kind gets `metadata.name` and `metadata.namespace`.
 const std::vector<std::string>& supported_fields(std::string_view kind);
 
-/// Checks a label key; returns "" or why it is invalid.
-std::string validate_label_key(std::string_view key);
+/// Checks a label key; the error says why it is invalid.
+net::result<void> validate_label_key(std::string_view key);
 
-/// Checks a label value; returns "" or why it is invalid.
-std::string validate_label_value(std::string_view value);
+/// Checks a label value; the error says why it is invalid.
+net::result<void> validate_label_value(std::string_view value);
 
 } // namespace kvip::sim

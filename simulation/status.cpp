@@ -26,14 +26,16 @@ std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
+/// A metav1.Status with `status` ("Success" or "Failure") and nothing else yet.
+json::object status_object(const char* status) {
+  return json::object{
+      {"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}}, {"status", status}};
+}
+
 } // namespace
 
 json::object api_error::to_status() const {
-  json::object s;
-  s["kind"] = "Status";
-  s["apiVersion"] = "v1";
-  s["metadata"] = json::object{};
-  s["status"] = "Failure";
+  auto s = status_object("Failure");
   s["message"] = message;
   if (!reason.empty()) s["reason"] = reason;
   if (!details.empty()) s["details"] = details;
@@ -169,11 +171,7 @@ api_error error_with_code(int code, std::string message) {
 }
 
 json::object delete_success(const resource_info& res, std::string_view name, std::string_view uid) {
-  json::object s;
-  s["kind"] = "Status";
-  s["apiVersion"] = "v1";
-  s["metadata"] = json::object{};
-  s["status"] = "Success";
+  auto s = status_object("Success");
   auto d = object_details(res, name);
   d["uid"] = uid;
   s["details"] = std::move(d);

@@ -3,8 +3,8 @@
 #include "simulation/store.hpp"
 
 #include <algorithm>
-#include <charconv>
 
+#include "net/number.hpp"
 #include "simulation/object_util.hpp"
 
 namespace kvip::sim {
@@ -77,6 +77,13 @@ const store::bucket* store::find_bucket(const resource_info& res) const {
   return it == objects_.end() ? nullptr : &it->second;
 }
 
+object_ptr store::find_locked(const resource_info& res, const std::string& k) const {
+  auto* b = find_bucket(res);
+  if (b == nullptr) return nullptr;
+  auto it = b->find(k);
+  return it == b->end() ? nullptr : it->second;
+}
+
 bool store::namespace_exists(const std::string& ns) const {
   auto* nsres = find_resource("", "v1", "namespaces");
   auto* b = find_bucket(*nsres);
@@ -87,7 +94,7 @@ object_ptr store::commit(const resource_info& res, const std::string& k, json::o
                          event_type type, const object_ptr& old) {
   auto rv = ++rv_;
   ++changes_;
-  meta(obj)["resourceVersion"] = std::to_string(rv);
+  jsonpath::ensure(obj, {"metadata"})["resourceVersion"] = std::to_string(rv);
   auto ptr = make_stored(std::move(obj), rv);
   auto& b = objects_[&res];
   if (type == event_type::deleted) {
@@ -131,13 +138,8 @@ write_result store::get(const resource_info& res, const std::string& ns,
                         const std::string& name) const {
   std::lock_guard g{m_};
   write_result r;
-  auto* b = find_bucket(res);
-  auto it = b == nullptr ? bucket::const_iterator{} : b->find(key(ns, name));
-  if (b == nullptr || it == b->end()) {
-    r.error = not_found(res, name);
-    return r;
-  }
-  r.obj = it->second;
+  r.obj = find_locked(res, key(ns, name));
+  if (!r.obj) r.error = not_found(res, name);
   return r;
 }
 
@@ -158,19 +160,17 @@ std::optional<api_error> store::list_locked(const resource_info& res, const list
     // nothing that changed between pages; once compacted past it, 410 like the real one.
     auto decoded = hex_decode(opts.continue_token);
     auto colon = decoded ? decoded->find(':') : std::string::npos;
-    std::uint64_t token_rv = 0;
-    bool valid = colon != std::string::npos && colon > 0;
-    if (valid) {
-      auto r = std::from_chars(decoded->data(), decoded->data() + colon, token_rv);
-      valid = r.ec == std::errc{} && r.ptr == decoded->data() + colon;
-    }
-    if (!valid) return bad_request("invalid continue token");
-    if (token_rv < oldest_rv_) {
+    auto token_rv =
+        colon == std::string::npos
+            ? std::nullopt
+            : net::parse_integer<std::uint64_t>(std::string_view{*decoded}.substr(0, colon));
+    if (!token_rv) return bad_request("invalid continue token");
+    if (*token_rv < oldest_rv_) {
       return error_with_code(410, "The provided continue parameter is too old to display a "
                                   "consistent list result. You can start a new list without "
                                   "the continue parameter.");
     }
-    out.rv = token_rv;
+    out.rv = *token_rv;
     start = decoded->substr(colon + 1);
   }
   auto* b = find_bucket(res);
@@ -206,7 +206,7 @@ std::optional<api_error> store::watch(const std::shared_ptr<watcher>& w, const s
     hub_.add(w);
     return std::nullopt;
   }
-  auto n = parse_rv(rv);
+  auto n = net::parse_integer<std::uint64_t>(rv);
   if (!n) return bad_request("invalid resource version \"" + rv + "\"");
   if (*n > rv_) {
     auto e = error_with_code(504, "Too large resource version: " + std::to_string(*n) +
@@ -249,23 +249,27 @@ json::object store::snapshot() const {
                       {"objects", std::move(items)}};
 }
 
-std::string store::load(const json::object& snap) {
+net::result<void> store::load(const json::object& snap) {
   std::map<const resource_info*, bucket> objects;
   auto* rvv = snap.if_contains("resourceVersion");
-  auto rv = rvv != nullptr && rvv->is_string() ? parse_rv(rvv->as_string()) : std::nullopt;
-  if (!rv) return "snapshot has no resourceVersion";
+  auto rv = rvv != nullptr && rvv->is_string() ? net::parse_integer<std::uint64_t>(rvv->as_string())
+                                               : std::nullopt;
+  if (!rv) return net::make_error("snapshot has no resourceVersion");
   auto* items = snap.if_contains("objects");
-  if (items == nullptr || !items->is_array()) return "snapshot has no objects array";
+  if (items == nullptr || !items->is_array())
+    return net::make_error("snapshot has no objects array");
   for (const auto& v : items->as_array()) {
-    if (!v.is_object()) return "snapshot object is not a JSON object";
+    if (!v.is_object()) return net::make_error("snapshot object is not a JSON object");
     const auto& o = v.as_object();
-    auto* res = find_kind(str_at(o, "apiVersion"), str_at(o, "kind"));
+    auto* res = find_kind(jsonpath::str(o, {"apiVersion"}), jsonpath::str(o, {"kind"}));
     if (res == nullptr) {
-      return "snapshot object of unknown kind " + str_at(o, "apiVersion") + " " + str_at(o, "kind");
+      return net::make_error("snapshot object of unknown kind " + jsonpath::str(o, {"apiVersion"}) +
+                             " " + jsonpath::str(o, {"kind"}));
     }
-    auto orv = parse_rv(str_at(o, "metadata", "resourceVersion")).value_or(0);
-    objects[res][key(str_at(o, "metadata", "namespace"), str_at(o, "metadata", "name"))] =
-        make_stored(o, orv);
+    auto orv = net::parse_integer<std::uint64_t>(jsonpath::str(o, {"metadata", "resourceVersion"}))
+                   .value_or(0);
+    objects[res][key(jsonpath::str(o, {"metadata", "namespace"}),
+                     jsonpath::str(o, {"metadata", "name"}))] = make_stored(o, orv);
   }
   std::lock_guard g{m_};
   objects_ = std::move(objects);
@@ -276,7 +280,7 @@ std::string store::load(const json::object& snap) {
     alloc_.next_ip = static_cast<std::uint32_t>(v->to_number<std::uint64_t>());
   if (auto* v = snap.if_contains("nextNodePort"); v != nullptr && v->is_number())
     alloc_.next_node_port = static_cast<std::uint32_t>(v->to_number<std::uint64_t>());
-  return {};
+  return net::ok();
 }
 
 } // namespace kvip::sim

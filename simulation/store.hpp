@@ -20,6 +20,7 @@
 
 #include <boost/json.hpp>
 
+#include "net/result.hpp"
 #include "simulation/defaults.hpp"
 #include "simulation/resources.hpp"
 #include "simulation/status.hpp"
@@ -86,11 +87,11 @@ public:
   /// PUT on the object (or its /status when `status`).
   write_result update(const resource_info& res, const std::string& ns, const std::string& name,
                       boost::json::object body, bool status = false, bool dry_run = false);
-  /// PATCH: `apply` mutates a copy of the current object and returns "" or an error, answered
-  /// with `error_code` (400 or 422).
+  /// PATCH: `apply` mutates a copy of the current object; its error is answered with
+  /// `error_code` (400 or 422).
   write_result patch(const resource_info& res, const std::string& ns, const std::string& name,
-                     const std::function<std::string(boost::json::value&)>& apply, int error_code,
-                     bool status = false, bool dry_run = false);
+                     const std::function<net::result<void>(boost::json::value&)>& apply,
+                     int error_code, bool status = false, bool dry_run = false);
   /// DELETE one object (finalizers honoured; namespaces cascade to their contents).
   write_result remove(const resource_info& res, const std::string& ns, const std::string& name,
                       const delete_preconditions& pre = {}, bool dry_run = false);
@@ -110,13 +111,15 @@ public:
 
   /// Everything needed to restart: RV counter, allocator state and all objects.
   boost::json::object snapshot() const;
-  /// Replaces the contents with a snapshot; returns an error message or empty.
-  std::string load(const boost::json::object& snap);
+  /// Replaces the contents with a snapshot.
+  net::result<void> load(const boost::json::object& snap);
 
 private:
   using bucket = std::map<std::string, object_ptr>; // key "ns/name"
   static std::string key(const std::string& ns, const std::string& name);
   const bucket* find_bucket(const resource_info& res) const;
+  /// The stored object under key `k`, or nullptr.
+  object_ptr find_locked(const resource_info& res, const std::string& k) const;
   bool namespace_exists(const std::string& ns) const;
   object_ptr commit(const resource_info& res, const std::string& k, boost::json::object obj,
                     event_type type, const object_ptr& old);

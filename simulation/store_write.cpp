@@ -25,9 +25,7 @@ json::object spec_part(const json::object& obj) {
 }
 
 bool has_finalizers(const json::object& obj) {
-  auto* m = obj.if_contains("metadata");
-  if (m == nullptr || !m->is_object()) return false;
-  auto* f = m->as_object().if_contains("finalizers");
+  auto* f = jsonpath::find(obj, {"metadata", "finalizers"});
   return f != nullptr && f->is_array() && !f->as_array().empty();
 }
 
@@ -38,8 +36,8 @@ const resource_info& namespaces() {
 } // namespace
 
 std::optional<api_error> check_kind(const resource_info& res, json::object& body) {
-  auto api_version = str_at(body, "apiVersion");
-  auto kind = str_at(body, "kind");
+  auto api_version = jsonpath::str(body, {"apiVersion"});
+  auto kind = jsonpath::str(body, {"kind"});
   if (!api_version.empty() && api_version != res.api_version()) {
     return bad_request("the API version in the data (" + api_version +
                        ") does not match the expected API version (" + res.api_version() + ")");
@@ -62,8 +60,8 @@ write_result store::create(const resource_info& res, const std::string& ns, json
 write_result store::create_locked(const resource_info& res, const std::string& ns,
                                   json::object body, bool dry_run) {
   if (auto e = check_kind(res, body)) return fail(*e);
-  auto& m = meta(body);
-  auto body_ns = str_at(body, "metadata", "namespace");
+  auto& m = jsonpath::ensure(body, {"metadata"});
+  auto body_ns = jsonpath::str(body, {"metadata", "namespace"});
   if (res.namespaced) {
     if (!body_ns.empty() && body_ns != ns) {
       return fail(bad_request("the namespace of the provided object does not match the "
@@ -73,11 +71,11 @@ write_result store::create_locked(const resource_info& res, const std::string& n
   } else {
     m.erase("namespace");
   }
-  if (!str_at(body, "metadata", "resourceVersion").empty()) {
+  if (!jsonpath::str(body, {"metadata", "resourceVersion"}).empty()) {
     return fail(internal_error("resourceVersion should not be set on objects to be created"));
   }
-  auto name = str_at(body, "metadata", "name");
-  auto generate = str_at(body, "metadata", "generateName");
+  auto name = jsonpath::str(body, {"metadata", "name"});
+  auto generate = jsonpath::str(body, {"metadata", "generateName"});
   if (name.empty() && generate.empty()) {
     return fail(invalid(res, "", "metadata.name",
                         "Required value: name or generateName is required", "FieldValueRequired"));
@@ -90,8 +88,9 @@ write_result store::create_locked(const resource_info& res, const std::string& n
     }
     m["name"] = name;
   }
-  if (auto why = check_object_name(name); !why.empty()) {
-    return fail(invalid(res, name, "metadata.name", "Invalid value: \"" + name + "\": " + why));
+  if (auto valid = check_object_name(name); !valid) {
+    return fail(invalid(res, name, "metadata.name",
+                        "Invalid value: \"" + name + "\": " + valid.err().message));
   }
   if (res.namespaced && !namespace_exists(ns)) return fail(not_found(namespaces(), ns));
   auto k = key(res.namespaced ? ns : "", name);
@@ -100,7 +99,7 @@ write_result store::create_locked(const resource_info& res, const std::string& n
                  "generation", "selfLink", "managedFields"})
     m.erase(f);
   m["uid"] = new_uid();
-  m["creationTimestamp"] = now_rfc3339();
+  m["creationTimestamp"] = k8s::format_time(std::chrono::system_clock::now());
   if (res.has_generation) m["generation"] = 1;
   if (auto e = prepare_create(res, body, alloc_)) return fail(*e);
   write_result r;
@@ -114,26 +113,24 @@ write_result store::update(const resource_info& res, const std::string& ns, cons
                            json::object body, bool status, bool dry_run) {
   std::lock_guard g{m_};
   if (auto e = check_kind(res, body)) return fail(*e);
-  auto body_name = str_at(body, "metadata", "name");
+  auto body_name = jsonpath::str(body, {"metadata", "name"});
   if (body_name != name) {
     return fail(bad_request("the name of the object (" + body_name +
                             ") does not match the name on the URL (" + name + ")"));
   }
-  auto body_ns = str_at(body, "metadata", "namespace");
+  auto body_ns = jsonpath::str(body, {"metadata", "namespace"});
   if (res.namespaced && !body_ns.empty() && body_ns != ns) {
     return fail(bad_request("the namespace of the provided object does not match the "
                             "namespace sent on the request"));
   }
   auto k = key(res.namespaced ? ns : "", name);
-  auto& b = objects_[&res];
-  auto it = b.find(k);
-  auto body_rv = str_at(body, "metadata", "resourceVersion");
-  if (it == b.end()) {
+  auto old = find_locked(res, k);
+  auto body_rv = jsonpath::str(body, {"metadata", "resourceVersion"});
+  if (!old) {
     if (!res.create_on_update || status) return fail(not_found(res, name));
     if (!body_rv.empty()) return fail(conflict(res, name, "object not found"));
     return create_locked(res, ns, std::move(body), dry_run);
   }
-  auto old = it->second;
   if (body_rv.empty()) {
     if (!res.unconditional_update) {
       return fail(invalid(res, name, "metadata.resourceVersion",
@@ -149,7 +146,7 @@ write_result store::update_locked(const resource_info& res, const std::string& k
                                   const object_ptr& old, json::object obj, bool status,
                                   bool dry_run) {
   const auto& before = old->obj;
-  auto& m = meta(obj);
+  auto& m = jsonpath::ensure(obj, {"metadata"});
   auto* old_meta = before.if_contains("metadata");
   for (auto f : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
                  "generation", "name", "namespace"}) {
@@ -188,26 +185,25 @@ write_result store::update_locked(const resource_info& res, const std::string& k
 }
 
 write_result store::patch(const resource_info& res, const std::string& ns, const std::string& name,
-                          const std::function<std::string(json::value&)>& apply, int error_code,
-                          bool status, bool dry_run) {
+                          const std::function<net::result<void>(json::value&)>& apply,
+                          int error_code, bool status, bool dry_run) {
   std::lock_guard g{m_};
   auto k = key(res.namespaced ? ns : "", name);
-  auto& b = objects_[&res];
-  auto it = b.find(k);
-  if (it == b.end()) return fail(not_found(res, name));
-  auto old = it->second;
+  auto old = find_locked(res, k);
+  if (!old) return fail(not_found(res, name));
   json::value target = old->obj;
-  if (auto err = apply(target); !err.empty()) return fail(error_with_code(error_code, err));
+  if (auto applied = apply(target); !applied)
+    return fail(error_with_code(error_code, applied.err().message));
   if (!target.is_object()) return fail(bad_request("the patch result is not a JSON object"));
   auto& obj = target.as_object();
-  auto patched_rv = str_at(obj, "metadata", "resourceVersion");
+  auto patched_rv = jsonpath::str(obj, {"metadata", "resourceVersion"});
   if (!patched_rv.empty() && patched_rv != std::to_string(old->rv)) {
     return fail(conflict(res, name));
   }
-  if (str_at(obj, "metadata", "name") != name) {
-    return fail(
-        invalid(res, name, "metadata.name",
-                "Invalid value: \"" + str_at(obj, "metadata", "name") + "\": field is immutable"));
+  if (jsonpath::str(obj, {"metadata", "name"}) != name) {
+    return fail(invalid(res, name, "metadata.name",
+                        "Invalid value: \"" + jsonpath::str(obj, {"metadata", "name"}) +
+                            "\": field is immutable"));
   }
   if (auto e = check_kind(res, obj)) return fail(*e);
   return update_locked(res, k, old, std::move(obj), status, dry_run);
@@ -217,11 +213,9 @@ write_result store::remove(const resource_info& res, const std::string& ns, cons
                            const delete_preconditions& pre, bool dry_run) {
   std::lock_guard g{m_};
   auto k = key(res.namespaced ? ns : "", name);
-  auto& b = objects_[&res];
-  auto it = b.find(k);
-  if (it == b.end()) return fail(not_found(res, name));
-  auto old = it->second;
-  auto uid = str_at(old->obj, "metadata", "uid");
+  auto old = find_locked(res, k);
+  if (!old) return fail(not_found(res, name));
+  auto uid = jsonpath::str(old->obj, {"metadata", "uid"});
   if (pre.uid && *pre.uid != uid) {
     return fail(conflict(res, name,
                          "Precondition failed: UID in precondition: " + *pre.uid +
@@ -246,12 +240,13 @@ write_result store::remove(const resource_info& res, const std::string& ns, cons
 write_result store::remove_locked(const resource_info& res, const std::string& k,
                                   const object_ptr& old, bool dry_run) {
   write_result r;
-  auto name = str_at(old->obj, "metadata", "name");
+  auto name = jsonpath::str(old->obj, {"metadata", "name"});
   if (has_finalizers(old->obj)) { // mark for deletion, keep until the finalizers are gone
-    if (str_at(old->obj, "metadata", "deletionTimestamp").empty() && !dry_run) {
+    if (jsonpath::str(old->obj, {"metadata", "deletionTimestamp"}).empty() && !dry_run) {
       auto obj = old->obj;
-      meta(obj)["deletionTimestamp"] = now_rfc3339();
-      meta(obj)["deletionGracePeriodSeconds"] = 0;
+      jsonpath::ensure(obj, {"metadata"})["deletionTimestamp"] =
+          k8s::format_time(std::chrono::system_clock::now());
+      jsonpath::ensure(obj, {"metadata"})["deletionGracePeriodSeconds"] = 0;
       r.obj = commit(res, k, std::move(obj), event_type::modified, old);
     } else {
       r.obj = old;
@@ -274,7 +269,7 @@ write_result store::remove_locked(const resource_info& res, const std::string& k
   }
   r.obj = dry_run ? old : commit(res, k, old->obj, event_type::deleted, old);
   if (!res.delete_returns_object) {
-    r.body = delete_success(res, name, str_at(old->obj, "metadata", "uid"));
+    r.body = delete_success(res, name, jsonpath::str(old->obj, {"metadata", "uid"}));
   }
   return r;
 }
@@ -289,8 +284,8 @@ std::vector<object_ptr> store::remove_collection(const resource_info& res, const
   list_locked(res, all, page);
   std::vector<object_ptr> out;
   for (const auto& obj : page.items) {
-    auto k = key(res.namespaced ? str_at(obj->obj, "metadata", "namespace") : "",
-                 str_at(obj->obj, "metadata", "name"));
+    auto k = key(res.namespaced ? jsonpath::str(obj->obj, {"metadata", "namespace"}) : "",
+                 jsonpath::str(obj->obj, {"metadata", "name"}));
     auto r = remove_locked(res, k, obj, dry_run);
     if (r.obj) out.push_back(r.obj);
   }

@@ -338,21 +338,21 @@ private:
 
 } // namespace
 
-std::string apply_strategic_merge_patch(json::value& target, const json::value& patch,
-                                        std::string_view kind) {
+net::result<void> apply_strategic_merge_patch(json::value& target, const json::value& patch,
+                                              std::string_view kind) {
   try {
     auto* p = patch.if_object();
-    if (p == nullptr) return "strategic merge patch must be a JSON object";
+    if (p == nullptr) return net::make_error("strategic merge patch must be a JSON object");
     if (json_deeper_than(patch, max_patch_depth))
-      return "strategic merge patch is nested too deeply";
+      return net::make_error("strategic merge patch is nested too deeply");
     json::value work = target;
     if (!work.is_object()) work.emplace_object();
     merger m{kind};
-    if (!m.merge_map(work.get_object(), *p, "")) return m.error();
+    if (!m.merge_map(work.get_object(), *p, "")) return net::make_error(m.error());
     target = std::move(work);
-    return {};
+    return net::ok();
   } catch (const std::exception& e) {
-    return std::string{"strategic merge patch failed: "} + e.what();
+    return net::make_error(std::string{"strategic merge patch failed: "} + e.what());
   }
 }
 

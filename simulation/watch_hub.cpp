@@ -18,8 +18,12 @@ object_ptr make_stored(json::object obj, std::uint64_t rv) {
 }
 
 bool watch_filter::matches(const json::object& obj) const {
-  if (!ns.empty() && str_at(obj, "metadata", "namespace") != ns) return false;
-  if (labels && !labels->matches(labels_of(obj))) return false;
+  if (!ns.empty() && jsonpath::str(obj, {"metadata", "namespace"}) != ns) return false;
+  if (labels) {
+    static const json::object none;
+    const auto* l = jsonpath::object_at(obj, {"metadata", "labels"});
+    if (!labels->matches(l != nullptr ? *l : none)) return false;
+  }
   if (fields && !fields->matches(obj)) return false;
   return true;
 }
@@ -144,7 +148,7 @@ void watch_hub::deliver(watcher& w, const store_event& ev) {
       w.push("ADDED", ev.obj->text);
     } else if (before) { // stopped matching: previous content with this event's RV
       auto copy = ev.old->obj;
-      meta(copy)["resourceVersion"] = std::to_string(ev.rv);
+      jsonpath::ensure(copy, {"metadata"})["resourceVersion"] = std::to_string(ev.rv);
       w.push("DELETED", std::make_shared<const std::string>(json::serialize(copy)));
     }
     return;

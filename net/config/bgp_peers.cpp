@@ -9,6 +9,8 @@
 #include <limits>
 #include <optional>
 
+#include "net/result.hpp"
+
 namespace kvip::net::config::detail {
 
 namespace {
@@ -32,23 +34,24 @@ std::optional<mpbgp_nexthop> parse_nexthop(std::string_view s) {
   return std::nullopt;
 }
 
-// Parses fields[1..] (AS onwards) into `p`; returns "" or what is wrong.
-std::string parse_peer_fields(const std::vector<std::string>& f, bgp_peer& p) {
+// Parses fields[1..] (AS onwards) into `p`; the error says what is wrong.
+net::result<void> parse_peer_fields(const std::vector<std::string>& f, bgp_peer& p) {
   auto got = [](const std::string& v) { return " (got \"" + v + "\")"; };
-  if (f.size() < 2) return "AS field missing: " + std::string{peer_syntax};
-  if (f.size() > 7) return "at most 7 ':'-separated fields: " + std::string{peer_syntax};
+  if (f.size() < 2) return net::make_error("AS field missing: " + std::string{peer_syntax});
+  if (f.size() > 7)
+    return net::make_error("at most 7 ':'-separated fields: " + std::string{peer_syntax});
   auto asn = parse_int(f[1], 1, max_u32);
-  if (!asn) return "AS field: an integer 1..4294967295" + got(f[1]);
+  if (!asn) return net::make_error("AS field: an integer 1..4294967295" + got(f[1]));
   p.asn = static_cast<std::uint32_t>(*asn);
   if (f.size() > 2) p.password = f[2];
   if (f.size() > 3 && !f[3].empty()) {
     auto mh = parse_bool(f[3]);
-    if (!mh) return "multihop field: a boolean (true/false)" + got(f[3]);
+    if (!mh) return net::make_error("multihop field: a boolean (true/false)" + got(f[3]));
     p.multihop = *mh;
   }
   if (f.size() > 4 && !f[4].empty()) {
     auto port = parse_int(f[4], 1, 65535);
-    if (!port) return "port field: an integer 1..65535" + got(f[4]);
+    if (!port) return net::make_error("port field: an integer 1..65535" + got(f[4]));
     p.port = static_cast<std::uint16_t>(*port);
   }
   if (f.size() > 5 && !f[5].empty()) {
@@ -57,45 +60,47 @@ std::string parse_peer_fields(const std::vector<std::string>& f, bgp_peer& p) {
       auto eq = kv.find('=');
       auto k = kv.substr(0, eq);
       auto v = eq == std::string::npos ? std::string{} : unbracket(kv.substr(eq + 1));
-      if (eq == std::string::npos) return "mpbgp field: key=value pairs separated by ';'" + got(kv);
+      if (eq == std::string::npos)
+        return net::make_error("mpbgp field: key=value pairs separated by ';'" + got(kv));
       if (k == "mpbgp_nexthop") {
         auto nh = parse_nexthop(v);
         if (!nh)
-          return "mpbgp field: mpbgp_nexthop one of fixed, auto_sourceip, auto_sourceif" + got(v);
+          return net::make_error(
+              "mpbgp field: mpbgp_nexthop one of fixed, auto_sourceip, auto_sourceif" + got(v));
         p.mpbgp.nexthop = *nh;
       } else if (k == "mpbgp_ipv4") {
         if (!v.empty() && ip_family(v) != 4)
-          return "mpbgp field: mpbgp_ipv4 an IPv4 address" + got(v);
+          return net::make_error("mpbgp field: mpbgp_ipv4 an IPv4 address" + got(v));
         p.mpbgp.ipv4 = v;
       } else if (k == "mpbgp_ipv6") {
         if (!v.empty() && ip_family(v) != 6)
-          return "mpbgp field: mpbgp_ipv6 an IPv6 address" + got(v);
+          return net::make_error("mpbgp field: mpbgp_ipv6 an IPv6 address" + got(v));
         p.mpbgp.ipv6 = v;
       } else {
-        return "mpbgp field: keys mpbgp_nexthop, mpbgp_ipv4, mpbgp_ipv6" + got(k);
+        return net::make_error("mpbgp field: keys mpbgp_nexthop, mpbgp_ipv4, mpbgp_ipv6" + got(k));
       }
     }
   }
   if (f.size() > 6 && !f[6].empty()) {
     auto b = split(f[6], ';');
     const std::string bfd_form = "bfd field: enabled;rx_ms;tx_ms;multiplier";
-    if (b.size() != 4) return bfd_form + got(f[6]);
+    if (b.size() != 4) return net::make_error(bfd_form + got(f[6]));
     auto en = parse_bool(b[0]);
-    if (!en) return bfd_form + ", enabled a boolean" + got(b[0]);
+    if (!en) return net::make_error(bfd_form + ", enabled a boolean" + got(b[0]));
     p.bfd.enabled = *en;
     for (int i = 1; i <= 2; ++i) {
       if (b[i].empty()) continue;
       auto v = parse_int(b[i], 1, max_u32);
-      if (!v) return bfd_form + ", intervals 1..4294967295 ms" + got(b[i]);
+      if (!v) return net::make_error(bfd_form + ", intervals 1..4294967295 ms" + got(b[i]));
       (i == 1 ? p.bfd.rx : p.bfd.tx) = std::chrono::milliseconds{*v};
     }
     if (!b[3].empty()) {
       auto m = parse_int(b[3], 1, 255);
-      if (!m) return bfd_form + ", multiplier 1..255" + got(b[3]);
+      if (!m) return net::make_error(bfd_form + ", multiplier 1..255" + got(b[3]));
       p.bfd.multiplier = static_cast<int>(*m);
     }
   }
-  return {};
+  return net::ok();
 }
 
 // Splits on ':' outside [...]; nullopt when a '[' is never closed.
@@ -116,29 +121,34 @@ std::optional<std::vector<std::string>> split_fields(std::string_view s) {
   return out;
 }
 
-// One peer entry; returns "" or what is wrong.
-std::string parse_peer(const std::string& entry, bgp_peer& p) {
+// One peer entry; the error says what is wrong.
+net::result<bgp_peer> parse_peer(const std::string& entry) {
+  bgp_peer p;
   auto fields = split_fields(entry);
-  if (!fields) return "address: an IPv6 address in [], missing ']'";
+  if (!fields) return net::make_error("address: an IPv6 address in [], missing ']'");
   auto& f = *fields;
   if (f[0] == "unnumbered") {
     f.erase(f.begin());
     p.interface = f.empty() ? std::string{} : f[0];
     if (!is_ifname(p.interface))
-      return "unnumbered interface: an interface name (1-15 bytes, no '/', ':' or space) (got \"" +
-             p.interface + "\")";
+      return net::make_error(
+          "unnumbered interface: an interface name (1-15 bytes, no '/', ':' or space) (got \"" +
+          p.interface + "\")");
   } else if (!f[0].empty() && f[0].front() == '[') {
-    if (f[0].back() != ']') return "address: [IPv6] followed by ':AS' (got \"" + f[0] + "\")";
+    if (f[0].back() != ']')
+      return net::make_error("address: [IPv6] followed by ':AS' (got \"" + f[0] + "\")");
     p.address = unbracket(f[0]);
     if (ip_family(p.address) != 6)
-      return "address: an IPv6 address inside [] (got \"" + p.address + "\")";
+      return net::make_error("address: an IPv6 address inside [] (got \"" + p.address + "\")");
   } else {
     p.address = f[0];
     if (ip_family(p.address) != 4)
-      return "address: an IPv4 address, an IPv6 address in [], or unnumbered:<iface> (got \"" +
-             p.address + "\")";
+      return net::make_error(
+          "address: an IPv4 address, an IPv6 address in [], or unnumbered:<iface> (got \"" +
+          p.address + "\")");
   }
-  return parse_peer_fields(f, p);
+  if (auto fields_ok = parse_peer_fields(f, p); !fields_ok) return fields_ok.err();
+  return p;
 }
 
 } // namespace
@@ -148,12 +158,11 @@ std::vector<bgp_peer> parse_bgp_peers(const std::string& value, error_sink& erro
   size_t index = 0; // among non-empty entries
   for (auto& entry : split(value, ',')) {
     if (entry.empty()) continue; // "a,,b" or a trailing comma: nothing to configure
-    bgp_peer p;
-    auto what = parse_peer(entry, p);
-    if (what.empty())
-      peers.push_back(std::move(p));
+    auto peer = parse_peer(entry);
+    if (peer)
+      peers.push_back(std::move(*peer));
     else
-      errors.fail_part("[" + std::to_string(index) + "]", entry, what);
+      errors.fail_part("[" + std::to_string(index) + "]", entry, peer.err().message);
     ++index;
   }
   return peers;

@@ -4,6 +4,7 @@
 // `bgp_peers` grammar is in config_bgp_peers.cpp. Pure functions; the knob
 // table (config_knobs.cpp) binds them to settings fields.
 #include "net/config/detail.hpp"
+#include "net/number.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <limits>
 
 namespace kvip::net::config::detail {
@@ -28,10 +28,9 @@ std::optional<bool> parse_bool(std::string_view s) {
 
 std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty() || s.front() == '+') return std::nullopt;
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
-  if (ec != std::errc{} || end != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+  if (!s.empty() && s.front() == '+') return std::nullopt;
+  auto v = net::parse_integer<std::int64_t>(s);
+  if (!v || *v < lo || *v > hi) return std::nullopt;
   return v;
 }
 

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <exception>
@@ -15,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "net/http/glue.hpp"
+#include "net/number.hpp"
 #include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
@@ -57,9 +57,10 @@ int open_listener(const sockaddr* sa, socklen_t len, int& fd) {
 }
 
 /// Binds `addr`: all addresses (dual-stack, IPv4 fallback) or the first resolution of host.
-/// Returns an error message or empty.
-std::string bind_address(const listen_address& addr, const std::string& spec, int& fd) {
+/// Returns the listening descriptor.
+net::result<int> bind_address(const listen_address& addr, const std::string& spec) {
   int err = 0;
+  int fd = -1;
   if (addr.host.empty()) {
     sockaddr_in6 six{};
     six.sin6_family = AF_INET6;
@@ -75,20 +76,15 @@ std::string bind_address(const listen_address& addr, const std::string& spec, in
       err = open_listener(reinterpret_cast<const sockaddr*>(&four), sizeof four, fd);
     }
   } else {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    auto port = std::to_string(addr.port);
-    if (int rc = ::getaddrinfo(addr.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-      return "cannot resolve host '" + addr.host + "' in listen address '" + spec +
-             "': " + ::gai_strerror(rc);
+    auto sa = net::http::resolve_listen(addr.host, addr.port);
+    if (!sa) {
+      return net::make_error("cannot resolve host '" + addr.host + "' in listen address '" + spec +
+                             "': " + sa.err().message);
     }
-    err = open_listener(res->ai_addr, res->ai_addrlen, fd);
-    ::freeaddrinfo(res);
+    err = open_listener(sa->get(), sa->length, fd);
   }
-  return err == 0 ? std::string{} : errno_text(err) + ": " + spec;
+  if (err != 0) return net::make_error(errno_text(err) + ": " + spec);
+  return fd;
 }
 
 uint16_t local_port(int fd) {
@@ -151,9 +147,10 @@ response response::text(int status, std::string body) {
 
 // -- listen address ------------------------------------------------------------------
 
-std::string parse_listen_address(std::string_view spec, listen_address& out) {
+net::result<listen_address> parse_listen_address(std::string_view spec) {
   auto bad = [&](std::string_view why) {
-    return "invalid listen address '" + std::string(spec) + "': " + std::string(why);
+    return net::make_error("invalid listen address '" + std::string(spec) +
+                           "': " + std::string(why));
   };
   std::string_view host;
   std::string_view port;
@@ -175,14 +172,9 @@ std::string parse_listen_address(std::string_view spec, listen_address& out) {
     if (host.find_first_of("[]") != std::string_view::npos) return bad("unexpected bracket");
     port = spec.substr(colon + 1);
   }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) {
-    return bad("port must be a number from 0 to 65535");
-  }
-  out.host = std::string(host);
-  out.port = static_cast<uint16_t>(value);
-  return {};
+  auto value = net::parse_integer<unsigned>(port);
+  if (!value || *value > 65535) return bad("port must be a number from 0 to 65535");
+  return listen_address{std::string(host), static_cast<uint16_t>(*value)};
 }
 
 // -- server --------------------------------------------------------------------------
@@ -250,27 +242,16 @@ MHD_Result server::impl::on_access(void* cls, MHD_Connection* c, const char* url
     *con_cls = p;
     p->req.method = method;
     p->req.path = url;
-    const char* length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    if (length != nullptr) {
-      std::string_view sv{length};
-      unsigned long long n = 0;
-      auto [end, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), n);
-      if (ec == std::errc::result_out_of_range || (ec == std::errc{} && n > max_body_size)) {
-        p->answered = true; // refuse before reading the body
-        return send(c, response::text(413, "413 request body too large\n"));
-      }
+    if (net::http::declared_length_exceeds(c, max_body_size)) {
+      p->answered = true; // refuse before reading the body
+      return send(c, response::text(413, "413 request body too large\n"));
     }
     return MHD_YES;
   }
   if (*upload_size != 0) {
-    if (!p->too_large && !p->answered) {
-      if (p->req.body.size() + *upload_size > max_body_size) {
-        p->too_large = true;
-        std::string{}.swap(p->req.body);
-      } else {
-        p->req.body.append(upload_data, *upload_size);
-      }
-    }
+    if (!p->too_large && !p->answered)
+      p->too_large =
+          !net::http::append_capped(p->req.body, {upload_data, *upload_size}, max_body_size);
     *upload_size = 0;
     return MHD_YES;
   }
@@ -295,31 +276,32 @@ void server::route(std::string method, std::string path, handler h) {
   impl_->routes[std::move(path)][std::move(method)] = std::make_shared<const handler>(std::move(h));
 }
 
-std::string server::start() {
+net::result<void> server::start() {
   try {
     std::lock_guard guard{impl_->life_mutex};
-    if (impl_->daemon != nullptr) return "http server on " + spec_ + " is already running";
-    listen_address addr;
-    if (auto err = parse_listen_address(spec_, addr); !err.empty()) return err;
-    int fd = -1;
-    if (auto err = bind_address(addr, spec_, fd); !err.empty()) return err;
-    fd_guard own{fd};
+    if (impl_->daemon != nullptr)
+      return net::make_error("http server on " + spec_ + " is already running");
+    auto addr = parse_listen_address(spec_);
+    if (!addr) return addr.err();
+    auto fd = bind_address(*addr, spec_);
+    if (!fd) return fd.err();
+    fd_guard own{*fd};
     // libmicrohttpd owns (and closes) the descriptor it is given; hand it a duplicate so
     // that a failed start can never close the same descriptor twice.
-    int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return errno_text(errno) + ": " + spec_;
+    int dup = ::fcntl(*fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return net::make_error(errno_text(errno) + ": " + spec_);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     auto* d = MHD_start_daemon(
         flags, 0, nullptr, nullptr, &impl::on_access, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER,
         &net::http::log_to_spdlog, const_cast<char*>("http"), MHD_OPTION_LISTEN_SOCKET, dup,
         MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
-    if (d == nullptr) return "cannot start http server on " + spec_;
+    if (d == nullptr) return net::make_error("cannot start http server on " + spec_);
     impl_->daemon = d;
-    impl_->bound_port = local_port(fd);
-    return {};
+    impl_->bound_port = local_port(*fd);
+    return net::ok();
   } catch (const std::exception& e) {
-    return "cannot start http server on " + spec_ + ": " + e.what();
+    return net::make_error("cannot start http server on " + spec_ + ": " + e.what());
   }
 }
 
@@ -339,9 +321,8 @@ bool server::running() const {
 
 uint16_t server::port() const {
   if (running()) return impl_->bound_port.load();
-  listen_address addr;
-  if (parse_listen_address(spec_, addr).empty()) return addr.port;
-  return 0;
+  auto addr = parse_listen_address(spec_);
+  return addr ? addr->port : 0;
 }
 
 } // namespace kvip::net::http

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/result.hpp"
+
 namespace kvip::net::http {
 
 /// Largest request body accepted; bigger requests get 413.
@@ -56,9 +58,9 @@ struct listen_address {
   uint16_t port = 0; ///< 0 = ephemeral
 };
 
-/// Parses ":2112", "127.0.0.1:0", "[::1]:2112", "localhost:8080". Returns an error
-/// message, or empty on success (then `out` is filled).
-std::string parse_listen_address(std::string_view spec, listen_address& out);
+/// Parses ":2112", "127.0.0.1:0", "[::1]:2112", "localhost:8080"; the error names the spec
+/// and what is wrong with it.
+net::result<listen_address> parse_listen_address(std::string_view spec);
 
 /// An HTTP server bound to one listen address.
 class server {
@@ -74,9 +76,9 @@ public:
   /// earlier handler for the same pair. May be called before or after start().
   void route(std::string method, std::string path, handler h);
 
-  /// Binds and starts serving. Returns an error message (e.g. "address already in use:
-  /// :2112"), or empty on success. Never throws.
-  std::string start();
+  /// Binds and starts serving; the error says why not (e.g. "address already in use:
+  /// :2112"). Never throws.
+  net::result<void> start();
   /// Stops serving and closes the socket; waits for a running handler. Idempotent.
   void stop();
 

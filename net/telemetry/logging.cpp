@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "net/rfc3339.hpp"
 #include "net/telemetry/trace_sink.hpp"
 
 namespace kvip::net::telemetry {
@@ -21,18 +22,8 @@ namespace {
 class json_formatter final : public spdlog::formatter {
 public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    using namespace std::chrono;
-    auto t = msg.time;
-    auto secs = system_clock::to_time_t(t);
-    auto us = duration_cast<microseconds>(t.time_since_epoch()).count() % 1000000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char ts[64];
-    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<long long>(us));
     std::string line = "{\"time\":\"";
-    line += ts;
+    line += net::format_rfc3339(std::chrono::floor<std::chrono::microseconds>(msg.time));
     line += "\",\"level\":\"";
     auto lv = spdlog::level::to_string_view(msg.level);
     line.append(lv.data(), lv.size());

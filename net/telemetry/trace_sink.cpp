@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/rfc3339.hpp"
+
 namespace kvip::net::telemetry {
 
 std::string cause_to_string(cause_id id) {
@@ -141,17 +143,8 @@ void append_json_escaped(std::string& out, std::string_view s) {
 }
 
 std::string wall_time_now() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-            1000000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(us));
-  return buf;
+  return net::format_rfc3339(
+      std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
 }
 
 void trace_sink::write(const trace_record& r) {

@@ -82,7 +82,7 @@ protected:
   }
 
   double counter(const char* name, const std::string& vip) {
-    return reg_.counter_family(name, "", {"node", "vip"}).with({"n1", vip}).value();
+    return reg_.counter_family(name, "", {"node", "vip"}).with({"n1", vip}).Value();
   }
 
   kvip::net::telemetry::registry reg_; // outlives the actor system

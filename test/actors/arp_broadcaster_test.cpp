@@ -123,11 +123,11 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   double counter(const char* name, const std::string& vip_text) {
-    return reg.counter_family(name, "", {"node", "vip"}).with({"n1", vip_text}).value();
+    return reg.counter_family(name, "", {"node", "vip"}).with({"n1", vip_text}).Value();
   }
 
   double active(const std::string& vip_text) {
-    return reg.gauge_family("kvip_vip_active", "", {"node", "vip"}).with({"n1", vip_text}).value();
+    return reg.gauge_family("kvip_vip_active", "", {"node", "vip"}).with({"n1", vip_text}).Value();
   }
 
   /// Index of the first recorded call starting with `prefix` (size() if none).

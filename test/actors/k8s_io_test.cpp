@@ -34,7 +34,7 @@ struct fixture {
     kvip::sim::apiserver_options o;
     o.listen = "127.0.0.1:0";
     api = std::make_unique<kvip::sim::apiserver>(o);
-    CAF_REQUIRE_EQUAL(api->start(), "");
+    CAF_REQUIRE(api->start().ok());
     k8s::connection_config c;
     c.server = api->url();
     k8s::client_options opts;
@@ -174,9 +174,9 @@ CAF_TEST(a server slower than the client timeout gives the timeout error) {
 }
 
 CAF_TEST(an unavailable server gives its http status) {
-  CAF_REQUIRE_EQUAL(api->set_outage(kvip::sim::outage_mode::unavailable), "");
+  CAF_REQUIRE(api->set_outage(kvip::sim::outage_mode::unavailable).ok());
   auto r = get();
-  CAF_REQUIRE_EQUAL(api->set_outage(kvip::sim::outage_mode::none), "");
+  CAF_REQUIRE(api->set_outage(kvip::sim::outage_mode::none).ok());
   CAF_CHECK(!r.ok);
   CAF_CHECK_EQUAL(r.http_status, 503);
   CAF_CHECK(!r.error_text.empty());

@@ -162,7 +162,7 @@ struct fixture : test_coordinator_fixture<> {
   double is_leader(const std::string& id) {
     return reg.gauge_family("kube_vip_is_leader", "", {"node", "lease_name"})
         .with({id, "plndr-cp-lock"})
-        .value();
+        .Value();
   }
 };
 

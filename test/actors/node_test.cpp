@@ -105,7 +105,7 @@ struct fixture : test_coordinator_fixture<> {
   double restarts(const std::string& child) {
     return reg.counter_family("kvip_supervisor_restarts_total", "", {"child"})
         .with({child})
-        .value();
+        .Value();
   }
 
   void crash(const caf::actor& a) {

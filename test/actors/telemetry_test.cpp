@@ -92,7 +92,7 @@ CAF_TEST_FIXTURE_SCOPE(telemetry_tests, fixture)
 CAF_TEST(healthz answers while the process lives and metrics serves the registry) {
   reg.counter_family("kvip_telemetry_test_total", "A counter only this test writes.", {})
       .with({})
-      .add(3.0);
+      .Increment(3.0);
   start();
   auto h = http_get(port, "/healthz");
   CAF_REQUIRE_EQUAL(h.code, CURLE_OK);

@@ -23,7 +23,7 @@ check "/readyz becomes 200 once every actor is up" poll 5 curl -sf "$URL/readyz"
 curl -sf "$URL/metrics" >"$TMP/metrics"
 check "/metrics has kube_vip_build_info for the node" grep -q 'kube_vip_build_info{.*node="it-node".*} 1' "$TMP/metrics"
 check "/metrics has the supervisor's children gauge" grep -q '^kvip_supervisor_children_up [1-9]' "$TMP/metrics"
-check "the only node becomes leader" poll 10 sh -c "curl -sf '$URL/metrics' | grep -q 'kube_vip_is_leader{node=\"it-node\",lease_name=\"plndr-cp-lock\"} 1'"
+check "the only node becomes leader" poll 10 sh -c "curl -sf '$URL/metrics' | grep '^kube_vip_is_leader{' | grep '[{,]node=\"it-node\"' | grep 'lease_name=\"plndr-cp-lock\"' | grep -q '} 1$'"
 check "the leader holds the VIP on eth0" poll 5 sh -c "ip -o addr show dev eth0 | grep -q '10.98.0.100/32'"
 if command -v promtool >/dev/null; then
   check "promtool check metrics accepts /metrics" sh -c "promtool check metrics <'$TMP/metrics'"

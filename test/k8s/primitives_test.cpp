@@ -120,6 +120,14 @@ TEST(K8sBase64, RoundTripAndErrors) {
   EXPECT_FALSE(base64_decode("cz=j"));
 }
 
+TEST(K8sBase64, EncodesWithPadding) {
+  // Secret data and kubeconfig *-data fields are padded standard base64.
+  EXPECT_EQ(base64_encode("a"), "YQ==");
+  EXPECT_EQ(base64_encode("ab"), "YWI=");
+  EXPECT_EQ(base64_encode("abc"), "YWJj");
+  EXPECT_EQ(base64_encode(std::string("\xfb\xff", 2)), "+/8=");
+}
+
 TEST(K8sResource, Paths) {
   EXPECT_EQ(collection_path(resources::services, "default"), "/api/v1/namespaces/default/services");
   EXPECT_EQ(collection_path(resources::services, ""), "/api/v1/services");

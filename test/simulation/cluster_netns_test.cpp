@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "net/wait.hpp"
+#include "test/net/result_assert.hpp"
 
 namespace {
 
@@ -17,6 +18,7 @@ using namespace std::chrono_literals;
 using kvip::net::always;
 using kvip::net::eventually;
 using kvip::net::mac_address;
+using kvip::test::ok;
 
 std::string slurp(const std::string& path) {
   std::ifstream in{path};
@@ -42,9 +44,9 @@ class NetnsCluster : public ::testing::Test {
 protected:
   void start(kvip::sim::cluster_options o = {}) {
     o.kvip_binary = KVIP_BINARY;
-    std::string err;
-    c_ = kvip::sim::cluster::create(o, err);
-    ASSERT_TRUE(c_) << err;
+    auto made = kvip::sim::cluster::create(o);
+    ASSERT_TRUE(ok(made));
+    c_ = std::move(*made);
   }
 
   void TearDown() override {
@@ -68,9 +70,9 @@ protected:
 
   /// Probes 10.99.0.100 into p_ and waits for its single owner, first_.
   void find_leader() {
-    std::string err;
-    p_ = c_->probe("10.99.0.100", err);
-    ASSERT_TRUE(p_) << err;
+    auto probing = c_->probe("10.99.0.100");
+    ASSERT_TRUE(ok(probing));
+    p_ = std::move(*probing);
     first_ = leader(*p_);
     ASSERT_GE(first_, 0) << "no single MAC answered for the VIP";
   }
@@ -82,14 +84,16 @@ protected:
 
 TEST_F(NetnsCluster, OneLeaderAnswersAndSigkillMovesTheVip) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
+  auto p_r = c_->probe("10.99.0.100");
+  ASSERT_TRUE(ok(p_r));
+  auto& p = *p_r;
   int first = leader(*p);
   ASSERT_GE(first, 0) << "no single MAC answered for the VIP";
-  EXPECT_NE(
-      c_->node_metrics(first).find("kube_vip_is_leader{node=\"" + c_->lab().nodes()[first].name),
-      std::string::npos);
+  auto m = c_->node_metrics(first); // labels in any order: find the is_leader line
+  auto at = m.find("\nkube_vip_is_leader{");
+  auto line = at == std::string::npos ? std::string{} : m.substr(at, m.find('\n', at + 1) - at);
+  EXPECT_NE(line.find("node=\"" + c_->lab().nodes()[first].name + "\""), std::string::npos) << m;
+  EXPECT_TRUE(line.ends_with("} 1")) << m;
   // Exactly one MAC for a while.
   auto steady_from = p->now_us();
   EXPECT_TRUE(always([&] { return at_most_one_mac_since(*p, steady_from); }, 1s));
@@ -145,11 +149,12 @@ TEST_F(NetnsCluster, DualStackVipAnswersOnBothFamiliesFromOneNode) {
   kvip::sim::cluster_options o;
   o.vips = {"10.99.0.100", "fd99::100"};
   start(o);
-  std::string err;
-  auto p4 = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p4) << err;
-  auto p6 = c_->probe("fd99::100", err);
-  ASSERT_TRUE(p6) << err;
+  auto p4_r = c_->probe("10.99.0.100");
+  ASSERT_TRUE(ok(p4_r));
+  auto& p4 = *p4_r;
+  auto p6_r = c_->probe("fd99::100");
+  ASSERT_TRUE(ok(p6_r));
+  auto& p6 = *p6_r;
   int l4 = leader(*p4);
   int l6 = leader(*p6);
   ASSERT_GE(l4, 0);
@@ -180,12 +185,12 @@ TEST_F(NetnsCluster, Ipv6OnlyVipOnTheInterfaceChosenByItsSubnet) {
           {"ip", "addr", "add", "fd98::" + id + "/64", "dev", "eth1", "nodad"},
           {"ip", "route", "replace", "default", "dev", "eth1"},
           {"ip", "-6", "route", "replace", "default", "dev", "eth1"}})
-      ASSERT_EQ(lab.exec(n, cmd), "") << n.name;
-    ASSERT_EQ(c_->start_node(static_cast<int>(i)), "");
+      ASSERT_TRUE(ok(lab.exec(n, cmd))) << n.name;
+    ASSERT_TRUE(ok(c_->start_node(static_cast<int>(i))));
   }
-  std::string err;
-  auto p = c_->probe("fd99::100", err);
-  ASSERT_TRUE(p) << err;
+  auto p_r = c_->probe("fd99::100");
+  ASSERT_TRUE(ok(p_r));
+  auto& p = *p_r;
   int l = leader(*p);
   ASSERT_GE(l, 0);
   auto& node = lab.nodes()[static_cast<std::size_t>(l)];
@@ -197,9 +202,9 @@ TEST_F(NetnsCluster, Ipv6OnlyVipOnTheInterfaceChosenByItsSubnet) {
 
 TEST_F(NetnsCluster, ConflictingClaimFromTheClientRaisesTheConflictMetric) {
   start();
-  std::string err;
-  auto p = c_->probe("10.99.0.100", err);
-  ASSERT_TRUE(p) << err;
+  auto p_r = c_->probe("10.99.0.100");
+  ASSERT_TRUE(ok(p_r));
+  auto& p = *p_r;
   int l = leader(*p);
   ASSERT_GE(l, 0);
   // The client announces the VIP as its own (gratuitous ARP from its MAC).
@@ -249,14 +254,14 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
   start(o);
   // Each node's "control plane" is a tiny HTTP server on its loopback.
   auto www = c_->workdir() + "/www";
-  ASSERT_EQ(kvip::sim::run_checked({"mkdir", "-p", www}), "");
+  ASSERT_TRUE(ok(kvip::sim::run_checked({"mkdir", "-p", www})));
   std::ofstream{www + "/index.html"} << "ok\n";
   std::vector<std::size_t> servers;
   for (auto& n : c_->lab().nodes()) {
-    std::string err;
-    servers.push_back(c_->lab().start(
-        n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "", err));
-    ASSERT_EQ(err, "");
+    auto server =
+        c_->lab().start(n, {"busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www}, {}, "");
+    ASSERT_TRUE(ok(server));
+    servers.push_back(*server);
     ASSERT_TRUE(eventually(
         [&] {
           return c_->lab()
@@ -267,7 +272,7 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
         5s));
   }
   for (int i = 0; i < o.nodes; ++i)
-    ASSERT_EQ(c_->start_node(i), "");
+    ASSERT_TRUE(ok(c_->start_node(i)));
   ASSERT_NO_FATAL_FAILURE(find_leader());
   auto& p = p_;
   int first = first_;
@@ -301,8 +306,8 @@ TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver
   int first = first_;
   auto& lab = c_->lab();
   auto fault = p->now_us();
-  ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {lab.infra().ipv4}, true),
-            "");
+  ASSERT_TRUE(
+      ok(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {lab.infra().ipv4}, true)));
   int next = -1;
   EXPECT_TRUE(eventually([&] { return (next = new_owner(*c_, *p, first)) >= 0; }, 15s));
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
@@ -312,7 +317,7 @@ TEST_F(NetnsCluster, LeaderCutOffFromTheApiServerStepsDownBeforeAnotherTakesOver
   EXPECT_GT(r.longest_silence_us, 500'000);
   EXPECT_NE(slurp(c_->node_log(first)).find("stopped leading"), std::string::npos);
   // Healed, the old leader follows the new one: only the new owner answers.
-  ASSERT_EQ(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {}, false), "");
+  ASSERT_TRUE(ok(lab.isolate(lab.nodes()[static_cast<std::size_t>(first)], {}, false)));
   auto healed = p->now_us();
   const std::vector<mac_address> owner{lab.nodes()[static_cast<std::size_t>(next)].mac};
   EXPECT_TRUE(always(
@@ -349,14 +354,14 @@ TEST_F(NetnsCluster, LeaderLinkDownMovesTheVipAndNoOverlapWhenItReturns) {
   auto& p = p_;
   int first = first_;
   auto& node = c_->lab().nodes()[static_cast<std::size_t>(first)];
-  ASSERT_EQ(c_->lab().set_link(node, false), "");
+  ASSERT_TRUE(ok(c_->lab().set_link(node, false)));
   int next = -1;
   EXPECT_TRUE(eventually([&] { return (next = new_owner(*c_, *p, first)) >= 0; }, 15s));
   // The old leader steps down at its renew deadline (it cannot reach the API).
   EXPECT_TRUE(eventually(
       [&] { return slurp(c_->node_log(first)).find("stopped leading") != std::string::npos; },
       10s));
-  ASSERT_EQ(c_->lab().set_link(node, true), "");
+  ASSERT_TRUE(ok(c_->lab().set_link(node, true)));
   auto back = p->now_us();
   EXPECT_TRUE(always([&] { return at_most_one_mac_since(*p, back); }, 3s));
   EXPECT_EQ(current(*p),
@@ -381,11 +386,10 @@ TEST_F(NetnsCluster, AdminConfNamingTheVipBootstrapsThroughKubernetesHost) {
       << "users:\n- name: lab\n  user: {}\n"
       << "contexts:\n- name: lab\n  context:\n    cluster: lab\n    user: lab\n"
       << "current-context: lab\n";
-  ASSERT_EQ(c_->start_node(0, {{"k8s_config_file", admin},
-                               {"kvip_admin_conf", admin},
-                               {"kvip_kubernetes_host", "10.99.0.254"},
-                               {"port", "6443"}}),
-            "");
+  ASSERT_TRUE(ok(c_->start_node(0, {{"k8s_config_file", admin},
+                                    {"kvip_admin_conf", admin},
+                                    {"kvip_kubernetes_host", "10.99.0.254"},
+                                    {"port", "6443"}})));
   ASSERT_NO_FATAL_FAILURE(find_leader());
   EXPECT_EQ(first_, 0);
   auto log = slurp(c_->node_log(0));

@@ -10,6 +10,7 @@
 
 #include "net/wait.hpp"
 #include "simulation/prober.hpp"
+#include "test/net/result_assert.hpp"
 #include "test/support/netns_fixture.hpp"
 
 namespace {
@@ -17,6 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using kvip::net::always;
 using kvip::net::eventually;
+using kvip::test::ok;
 using kvip::test::sh_out;
 
 bool netns_exists(const std::string& name) {
@@ -24,62 +26,63 @@ bool netns_exists(const std::string& name) {
 }
 
 TEST(NetnsLab, BuildsConnectedHostsAndTearsEverythingDown) {
-  std::string err;
   std::vector<std::string> names;
   {
-    auto lab = kvip::sim::lab::create({.nodes = 2, .router = true}, err);
-    ASSERT_TRUE(lab) << err;
+    auto made = kvip::sim::lab::create({.nodes = 2, .router = true});
+    ASSERT_TRUE(ok(made));
+    auto& lab = *made;
     names = lab->namespaces();
     EXPECT_EQ(names.size(), 5u); // infra, 2 nodes, client, router
     for (auto& n : names)
       EXPECT_TRUE(netns_exists(n)) << n;
     // Every host reaches the API address on the bridge, over IPv4 and IPv6.
     for (auto& h : lab->nodes()) {
-      EXPECT_EQ(lab->exec(h, {"busybox", "ping", "-c1", "-W2", "10.99.0.254"}), "");
-      EXPECT_EQ(lab->exec(h, {"busybox", "ping", "-6", "-c1", "-W2", "fd99::fe"}), "");
+      EXPECT_TRUE(ok(lab->exec(h, {"busybox", "ping", "-c1", "-W2", "10.99.0.254"})));
+      EXPECT_TRUE(ok(lab->exec(h, {"busybox", "ping", "-6", "-c1", "-W2", "fd99::fe"})));
     }
-    EXPECT_EQ(lab->exec(lab->client(), {"busybox", "ping", "-c1", "-W2", "10.99.0.1"}), "");
+    EXPECT_TRUE(ok(lab->exec(lab->client(), {"busybox", "ping", "-c1", "-W2", "10.99.0.1"})));
     // A node cut off from the client cannot reach it; unblocking restores it.
     auto& n1 = lab->nodes()[0];
-    ASSERT_EQ(lab->isolate(n1, {lab->client().ipv4}, true), "");
-    EXPECT_NE(lab->exec(n1, {"busybox", "ping", "-c1", "-W1", "10.99.0.200"}), "");
-    ASSERT_EQ(lab->isolate(n1, {lab->client().ipv4}, false), "");
-    EXPECT_EQ(lab->exec(n1, {"busybox", "ping", "-c1", "-W2", "10.99.0.200"}), "");
+    ASSERT_TRUE(ok(lab->isolate(n1, {lab->client().ipv4}, true)));
+    EXPECT_FALSE(lab->exec(n1, {"busybox", "ping", "-c1", "-W1", "10.99.0.200"}).ok());
+    ASSERT_TRUE(ok(lab->isolate(n1, {lab->client().ipv4}, false)));
+    EXPECT_TRUE(ok(lab->exec(n1, {"busybox", "ping", "-c1", "-W2", "10.99.0.200"})));
     // A started process is killed at teardown.
-    auto idx = lab->start(n1, {"sleep", "600"}, {}, "", err);
-    ASSERT_EQ(err, "");
-    EXPECT_TRUE(lab->proc(idx).running());
+    auto idx = lab->start(n1, {"sleep", "600"}, {}, "");
+    ASSERT_TRUE(ok(idx));
+    EXPECT_TRUE(lab->proc(*idx).running());
   }
   for (auto& n : names)
     EXPECT_FALSE(netns_exists(n)) << n << " left behind";
 }
 
 TEST(NetnsLab, ProberSeesWhoAnswersForTheVip) {
-  std::string err;
-  auto lab = kvip::sim::lab::create({.nodes = 2}, err);
-  ASSERT_TRUE(lab) << err;
+  auto made = kvip::sim::lab::create({.nodes = 2});
+  ASSERT_TRUE(ok(made));
+  auto& lab = *made;
   auto& n1 = lab->nodes()[0];
   auto& n2 = lab->nodes()[1];
   auto vip = *kvip::net::ip_address::parse("10.99.0.100");
-  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
+  ASSERT_TRUE(ok(lab->exec(n1, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"})));
   kvip::sim::probe_options po;
   po.netns = lab->client().netns;
   po.vip = vip;
   po.src = lab->client().ipv4;
   po.src_mac = lab->client().mac;
-  auto p = kvip::sim::prober::start(po, err);
-  ASSERT_TRUE(p) << err;
+  auto started = kvip::sim::prober::start(po);
+  ASSERT_TRUE(ok(started));
+  auto& p = *started;
   auto last_macs = [&] {
     auto s = p->samples();
     return s.size() < 2 ? std::vector<kvip::net::mac_address>{} : s[s.size() - 2].macs;
   };
   ASSERT_TRUE(eventually([&] { return last_macs() == std::vector{n1.mac}; }, 3s));
   // Both nodes hold it: the client sees two MACs.
-  ASSERT_EQ(lab->exec(n2, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
+  ASSERT_TRUE(ok(lab->exec(n2, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"})));
   EXPECT_TRUE(eventually([&] { return last_macs().size() == 2; }, 3s));
   // Move it: n1 lets go.
   auto fault = p->now_us();
-  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"}), "");
+  ASSERT_TRUE(ok(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"})));
   EXPECT_TRUE(eventually([&] { return last_macs() == std::vector{n2.mac}; }, 3s));
   auto enough = p->samples().size() + 15;
   ASSERT_TRUE(eventually([&] { return p->samples().size() >= enough; }, 3s));
@@ -95,19 +98,19 @@ TEST(NetnsLab, ProberSeesWhoAnswersForTheVip) {
 }
 
 TEST(NetnsLab, ProberWorksForIpv6) {
-  std::string err;
-  auto lab = kvip::sim::lab::create({.nodes = 1}, err);
-  ASSERT_TRUE(lab) << err;
-  ASSERT_EQ(
-      lab->exec(lab->nodes()[0], {"ip", "addr", "add", "fd99::100/128", "dev", "eth0", "nodad"}),
-      "");
+  auto made = kvip::sim::lab::create({.nodes = 1});
+  ASSERT_TRUE(ok(made));
+  auto& lab = *made;
+  ASSERT_TRUE(ok(
+      lab->exec(lab->nodes()[0], {"ip", "addr", "add", "fd99::100/128", "dev", "eth0", "nodad"})));
   kvip::sim::probe_options po;
   po.netns = lab->client().netns;
   po.vip = *kvip::net::ip_address::parse("fd99::100");
   po.src = lab->client().ipv6;
   po.src_mac = lab->client().mac;
-  auto p = kvip::sim::prober::start(po, err);
-  ASSERT_TRUE(p) << err;
+  auto started = kvip::sim::prober::start(po);
+  ASSERT_TRUE(ok(started));
+  auto& p = *started;
   EXPECT_TRUE(eventually(
       [&] {
         for (auto& smp : p->samples())
@@ -132,11 +135,11 @@ TEST(NetnsLab, StaleNamespacesOfDeadRunsAreRemoved) {
 namespace {
 
 TEST(NetnsLab, Layer3ProbesSeeReachabilityByIcmpAndTcp) {
-  std::string err;
-  auto lab = kvip::sim::lab::create({.nodes = 1}, err);
-  ASSERT_TRUE(lab) << err;
+  auto made = kvip::sim::lab::create({.nodes = 1});
+  ASSERT_TRUE(ok(made));
+  auto& lab = *made;
   auto& n1 = lab->nodes()[0];
-  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"}), "");
+  ASSERT_TRUE(ok(lab->exec(n1, {"ip", "addr", "add", "10.99.0.100/32", "dev", "eth0"})));
   for (auto kind : {kvip::sim::probe_kind::icmp, kvip::sim::probe_kind::tcp}) {
     kvip::sim::probe_options po;
     po.netns = lab->client().netns;
@@ -145,8 +148,9 @@ TEST(NetnsLab, Layer3ProbesSeeReachabilityByIcmpAndTcp) {
     po.src_mac = lab->client().mac;
     po.kind = kind;
     po.tcp_port = 6443; // nothing listens: a refusal still proves reachability
-    auto p = kvip::sim::prober::start(po, err);
-    ASSERT_TRUE(p) << err;
+    auto started = kvip::sim::prober::start(po);
+    ASSERT_TRUE(ok(started));
+    auto& p = *started;
     auto answered = [&] {
       auto s = p->samples();
       return s.size() >= 3 && s[s.size() - 2].answered;
@@ -155,14 +159,15 @@ TEST(NetnsLab, Layer3ProbesSeeReachabilityByIcmpAndTcp) {
     p->stop();
   }
   // Without the VIP nobody answers.
-  ASSERT_EQ(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"}), "");
+  ASSERT_TRUE(ok(lab->exec(n1, {"ip", "addr", "del", "10.99.0.100/32", "dev", "eth0"})));
   kvip::sim::probe_options po;
   po.netns = lab->client().netns;
   po.vip = *kvip::net::ip_address::parse("10.99.0.100");
   po.src = lab->client().ipv4;
   po.kind = kvip::sim::probe_kind::icmp;
-  auto p = kvip::sim::prober::start(po, err);
-  ASSERT_TRUE(p) << err;
+  auto started = kvip::sim::prober::start(po);
+  ASSERT_TRUE(ok(started));
+  auto& p = *started;
   auto none_answered = [&] {
     auto s = p->samples();
     for (std::size_t i = 5; i < s.size(); ++i)

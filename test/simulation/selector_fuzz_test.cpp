@@ -22,16 +22,14 @@ TEST(SelectorFuzz, SelectorsFromApiClients) {
   boost::json::object obj{{"metadata", boost::json::object{{"name", "web"}}}};
   for (int i = 0; i < 50000; ++i) {
     auto text = random_bytes(rng, 40, chars);
-    std::string err;
-    if (auto l = kvip::sim::label_selector::parse(text, err))
+    if (auto l = kvip::sim::label_selector::parse(text))
       (void)l->matches(labels);
     else
-      EXPECT_FALSE(err.empty()) << text;
-    err.clear();
-    if (auto f = kvip::sim::field_selector::parse(text, supported, err))
+      EXPECT_FALSE(l.err().message.empty()) << text;
+    if (auto f = kvip::sim::field_selector::parse(text, supported))
       (void)f->matches(obj);
     else
-      EXPECT_FALSE(err.empty()) << text;
+      EXPECT_FALSE(f.err().message.empty()) << text;
   }
 }
 

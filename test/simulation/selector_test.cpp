@@ -29,18 +29,17 @@ struct error_case {
 
 void check_labels(const std::vector<match_case>& cases) {
   for (auto& c : cases) {
-    std::string error;
-    auto s = label_selector::parse(c.selector, error);
-    ASSERT_TRUE(s.has_value()) << c.name << ": " << error;
+    auto s = label_selector::parse(c.selector);
+    ASSERT_TRUE(s.ok()) << c.name << ": " << s.err().message;
     EXPECT_EQ(s->matches(json::parse(c.object).as_object()), c.matches) << c.name;
   }
 }
 
 void check_label_errors(const std::vector<error_case>& cases) {
   for (auto& c : cases) {
-    std::string error;
-    auto s = label_selector::parse(c.selector, error);
-    EXPECT_FALSE(s.has_value()) << c.name << ": parsed";
+    auto s = label_selector::parse(c.selector);
+    ASSERT_FALSE(s.ok()) << c.name << ": parsed";
+    const auto& error = s.err().message;
     EXPECT_NE(error.find(c.error), std::string::npos)
         << c.name << ": error \"" << error << "\" lacks \"" << c.error << "\"";
   }
@@ -48,9 +47,8 @@ void check_label_errors(const std::vector<error_case>& cases) {
 
 void check_fields(std::string_view kind, const std::vector<match_case>& cases) {
   for (auto& c : cases) {
-    std::string error;
-    auto s = field_selector::parse(c.selector, supported_fields(kind), error);
-    ASSERT_TRUE(s.has_value()) << c.name << ": " << error;
+    auto s = field_selector::parse(c.selector, supported_fields(kind));
+    ASSERT_TRUE(s.ok()) << c.name << ": " << s.err().message;
     EXPECT_EQ(s->matches(json::parse(c.object).as_object()), c.matches) << c.name;
   }
 }
@@ -147,23 +145,23 @@ TEST(SimSelectorLabel, InvalidKeysAndValues) {
       {"bad value in a set", "k in (ok, -bad)", "values[1][k]"},
       {"bad key with exists", "!Bad_", "name part must consist"},
   });
-  std::string error;
-  EXPECT_TRUE(label_selector::parse(ok63, error).has_value()) << error;
-  EXPECT_EQ(validate_label_key("example.com/My_Name-1.x"), "");
-  EXPECT_EQ(validate_label_value(""), "");
+  EXPECT_TRUE(label_selector::parse(ok63).ok());
+  EXPECT_TRUE(validate_label_key("example.com/My_Name-1.x").ok());
+  EXPECT_TRUE(validate_label_value("").ok());
+  EXPECT_FALSE(validate_label_key("a/b/c").ok());
+  EXPECT_FALSE(validate_label_value("-bad").ok());
 }
 
 TEST(SimSelectorLabel, ObservesRequirements) {
-  std::string error;
-  auto s = label_selector::parse("a in (x, y), !b", error);
-  ASSERT_TRUE(s.has_value()) << error;
+  auto s = label_selector::parse("a in (x, y), !b");
+  ASSERT_TRUE(s.ok()) << s.err().message;
   ASSERT_EQ(s->requirements().size(), 2u);
   EXPECT_EQ(s->requirements()[0].key, "a");
   EXPECT_EQ(s->requirements()[0].operation, label_selector::op::in);
   EXPECT_EQ(s->requirements()[0].values, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(s->requirements()[1].operation, label_selector::op::not_exists);
   EXPECT_FALSE(s->empty());
-  EXPECT_TRUE(label_selector::parse("", error)->empty());
+  EXPECT_TRUE(label_selector::parse("")->empty());
 }
 
 // -- field selectors ----------------------------------------------------------------
@@ -235,9 +233,9 @@ TEST(SimSelectorField, Errors) {
            {"label syntax is not field syntax", "Service", "metadata.name in (a)",
             "can't understand"},
        }) {
-    std::string error;
-    auto s = field_selector::parse(r.selector, supported_fields(r.kind), error);
-    EXPECT_FALSE(s.has_value()) << r.name;
+    auto s = field_selector::parse(r.selector, supported_fields(r.kind));
+    ASSERT_FALSE(s.ok()) << r.name;
+    const auto& error = s.err().message;
     EXPECT_NE(error.find(r.error), std::string::npos)
         << r.name << ": error \"" << error << "\" lacks \"" << r.error << "\"";
   }

@@ -150,7 +150,7 @@ struct server_fixture {
     o.listen = "127.0.0.1:0";
     o.admin_listen = "127.0.0.1:0";
     srv = std::make_unique<apiserver>(o);
-    start_error = srv->start();
+    if (auto started = srv->start(); !started) start_error = started.err().describe();
     url = srv->url();
     admin = srv->admin_url();
   }

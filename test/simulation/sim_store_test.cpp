@@ -5,6 +5,7 @@
 #include "simulation/patch.hpp"
 #include "simulation/routing.hpp"
 #include "simulation/store.hpp"
+#include "watch_events.hpp"
 
 namespace kvip::sim {
 namespace {
@@ -22,33 +23,13 @@ json::object cm(const char* name, const char* value = "v") {
 
 /// Drains a watcher into "TYPE name" strings.
 std::vector<std::string> drain(watcher& w) {
-  std::string buf(1 << 20, '\0');
-  std::string all;
-  for (;;) {
-    auto n = w.read(buf.data(), buf.size(), [] {});
-    if (n <= 0) break;
-    all.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < all.size()) {
-    auto nl = all.find('\n', pos);
-    auto ev = json::parse(all.substr(pos, nl - pos)).as_object();
-    pos = nl + 1;
-    auto& md = ev["object"].as_object()["metadata"].as_object();
-    std::string name = md.contains("name") ? std::string(md["name"].as_string()) : "";
-    out.push_back(std::string(ev["type"].as_string()) + " " + name);
-  }
-  return out;
+  return test::types_and_names(test::drain(w));
 }
 
 std::shared_ptr<watcher> make_watcher(const resource_info& res, const std::string& ns = "",
                                       const std::string& labels = "") {
   watch_filter f{&res, ns, std::nullopt, std::nullopt};
-  if (!labels.empty()) {
-    std::string err;
-    f.labels = label_selector::parse(labels, err);
-  }
+  if (!labels.empty()) f.labels = *label_selector::parse(labels);
   return std::make_shared<watcher>(f, true, watcher::clock::now() + std::chrono::hours(1));
 }
 
@@ -63,12 +44,12 @@ TEST_F(SimStore, CreateSetsServerFieldsAndBumpsRv) {
   ASSERT_FALSE(r.error) << r.error->message;
   EXPECT_EQ(r.code, 201);
   const auto& o = r.obj->obj;
-  EXPECT_EQ(str_at(o, "kind"), "ConfigMap");
-  EXPECT_EQ(str_at(o, "apiVersion"), "v1");
-  EXPECT_EQ(str_at(o, "metadata", "namespace"), "default");
-  EXPECT_EQ(str_at(o, "metadata", "uid").size(), 36u);
-  EXPECT_EQ(str_at(o, "metadata", "creationTimestamp").back(), 'Z');
-  EXPECT_EQ(str_at(o, "metadata", "resourceVersion"), std::to_string(before + 1));
+  EXPECT_EQ(jsonpath::str(o, {"kind"}), "ConfigMap");
+  EXPECT_EQ(jsonpath::str(o, {"apiVersion"}), "v1");
+  EXPECT_EQ(jsonpath::str(o, {"metadata", "namespace"}), "default");
+  EXPECT_EQ(jsonpath::str(o, {"metadata", "uid"}).size(), 36u);
+  EXPECT_EQ(jsonpath::str(o, {"metadata", "creationTimestamp"}).back(), 'Z');
+  EXPECT_EQ(jsonpath::str(o, {"metadata", "resourceVersion"}), std::to_string(before + 1));
   EXPECT_EQ(st.current_rv(), before + 1);
 }
 
@@ -96,7 +77,7 @@ TEST_F(SimStore, GenerateName) {
   json::object o{{"metadata", json::object{{"generateName", "web-"}}}};
   auto r = st.create(R("", "configmaps"), "default", o);
   ASSERT_FALSE(r.error);
-  auto name = str_at(r.obj->obj, "metadata", "name");
+  auto name = jsonpath::str(r.obj->obj, {"metadata", "name"});
   EXPECT_EQ(name.size(), 9u);
   EXPECT_EQ(name.rfind("web-", 0), 0u);
 }
@@ -147,7 +128,7 @@ TEST_F(SimStore, StatusSubresourceSplit) {
                  {"status", json::object{{"loadBalancer", json::object{{"ingress", "x"}}}}}};
   auto created = st.create(svcs, "default", s).obj;
   EXPECT_EQ(json::serialize(created->obj.at("status")), R"({"loadBalancer":{}})");
-  EXPECT_EQ(str_at(created->obj, "spec", "clusterIP").rfind("10.96.", 0), 0u);
+  EXPECT_EQ(jsonpath::str(created->obj, {"spec", "clusterIP"}).rfind("10.96.", 0), 0u);
   // Main resource PUT cannot change status.
   auto body = created->obj;
   body["status"] = json::parse(R"({"loadBalancer":{"ingress":[{"ip":"1.2.3.4"}]}})");
@@ -160,7 +141,7 @@ TEST_F(SimStore, StatusSubresourceSplit) {
   body["spec"].as_object()["type"] = "ClusterIP";
   auto st_r = st.update(svcs, "default", "web", body, true);
   ASSERT_FALSE(st_r.error);
-  EXPECT_EQ(str_at(st_r.obj->obj, "spec", "type"), "LoadBalancer");
+  EXPECT_EQ(jsonpath::str(st_r.obj->obj, {"spec", "type"}), "LoadBalancer");
   EXPECT_EQ(json::serialize(st_r.obj->obj.at("status")),
             R"({"loadBalancer":{"ingress":[{"ip":"1.2.3.4","ipMode":"VIP"}]}})");
 }
@@ -182,7 +163,7 @@ TEST_F(SimStore, DeleteShapesAndFinalizers) {
   st.create(cms, "default", cm("c1"));
   auto r = st.remove(cms, "default", "c1");
   ASSERT_TRUE(r.body);
-  EXPECT_EQ(str_at(*r.body, "status"), "Success");
+  EXPECT_EQ(jsonpath::str(*r.body, {"status"}), "Success");
   EXPECT_EQ(st.get(cms, "default", "c1").error->code, 404);
 
   auto fin = cm("held");
@@ -190,7 +171,7 @@ TEST_F(SimStore, DeleteShapesAndFinalizers) {
   st.create(cms, "default", fin);
   auto held = st.remove(cms, "default", "held");
   ASSERT_FALSE(held.error);
-  EXPECT_FALSE(str_at(held.obj->obj, "metadata", "deletionTimestamp").empty());
+  EXPECT_FALSE(jsonpath::str(held.obj->obj, {"metadata", "deletionTimestamp"}).empty());
   EXPECT_FALSE(st.get(cms, "default", "held").error);
   auto w = make_watcher(cms);
   ASSERT_FALSE(st.watch(w, std::to_string(st.current_rv())));
@@ -224,15 +205,14 @@ TEST_F(SimStore, ListPaginationAndSelectors) {
     ASSERT_FALSE(st.list(cms, opts, out));
     EXPECT_EQ(out.rv, st.current_rv());
     for (auto& o : out.items)
-      names.push_back(str_at(o->obj, "metadata", "name"));
+      names.push_back(jsonpath::str(o->obj, {"metadata", "name"}));
     if (out.continue_token.empty()) break;
     EXPECT_EQ(out.remaining, static_cast<std::int64_t>(5 - names.size()));
     opts.continue_token = out.continue_token;
   }
   EXPECT_EQ(names, (std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"}));
   list_options sel;
-  std::string err;
-  sel.labels = label_selector::parse("app=odd", err);
+  sel.labels = *label_selector::parse("app=odd");
   list_result out;
   ASSERT_FALSE(st.list(cms, sel, out));
   EXPECT_EQ(out.items.size(), 2u);
@@ -254,12 +234,12 @@ TEST_F(SimStore, SnapshotRoundTrip) {
   st.create(R("", "configmaps"), "default", cm("keep"));
   auto snap = st.snapshot();
   store other{100, 1};
-  ASSERT_EQ(other.load(snap), "");
+  ASSERT_TRUE(other.load(snap).ok());
   EXPECT_EQ(other.current_rv(), st.current_rv());
   auto r = other.get(R("", "configmaps"), "default", "keep");
   ASSERT_FALSE(r.error);
   EXPECT_EQ(*r.obj->text, *st.get(R("", "configmaps"), "default", "keep").obj->text);
-  EXPECT_NE(other.load(json::object{{"objects", json::array{}}}), "");
+  EXPECT_FALSE(other.load(json::object{{"objects", json::array{}}}).ok());
 }
 
 TEST(SimRouting, UrlGrammar) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "net/file.hpp"
 #include "sim_http_client.hpp"
 #include "simulation/api_listener.hpp"
 #include "simulation/certs.hpp"
@@ -35,9 +36,9 @@ TEST(SimTls, TokenAndClientCertificateAuth) {
   for (auto file : {"ca.crt", "server.crt", "server.key", "client.crt", "client.key", "token",
                     "namespace", "kubeconfig"})
     EXPECT_TRUE(fs::exists(dir / file)) << file;
-  std::string kc;
-  ASSERT_TRUE(read_file((dir / "kubeconfig").string(), kc));
-  EXPECT_NE(kc.find("server: " + f.url), std::string::npos);
+  auto kc = kvip::net::read_file((dir / "kubeconfig").string());
+  ASSERT_TRUE(kc.ok());
+  EXPECT_NE(kc->find("server: " + f.url), std::string::npos);
 
   tls_client anon{(dir / "ca.crt").string(), "", "", ""};
   auto r = http("GET", f.url + "/api/v1/namespaces", {}, {}, &anon);

@@ -4,6 +4,7 @@
 
 #include "simulation/object_util.hpp"
 #include "simulation/store.hpp"
+#include "watch_events.hpp"
 
 namespace kvip::sim {
 namespace {
@@ -20,46 +21,14 @@ json::object cm(const std::string& name, const std::string& app = "") {
   return json::object{{"metadata", md}, {"data", json::object{{"k", "v"}}}};
 }
 
-struct event_view {
-  std::string type;
-  std::string name;
-  std::string rv;
-};
-
-std::vector<event_view> drain(watcher& w, bool* ended = nullptr) {
-  std::string buf(1 << 16, '\0');
-  std::string all;
-  long n = 0;
-  while ((n = w.read(buf.data(), buf.size(), [] {})) > 0)
-    all.append(buf.data(), static_cast<std::size_t>(n));
-  if (ended != nullptr) *ended = n < 0;
-  std::vector<event_view> out;
-  std::size_t pos = 0;
-  while (pos < all.size()) {
-    auto nl = all.find('\n', pos);
-    auto ev = json::parse(all.substr(pos, nl - pos)).as_object();
-    pos = nl + 1;
-    auto& obj = ev["object"].as_object();
-    out.push_back({std::string(ev["type"].as_string()), str_at(obj, "metadata", "name"),
-                   str_at(obj, "metadata", "resourceVersion")});
-  }
-  return out;
-}
-
-std::vector<std::string> types_and_names(const std::vector<event_view>& evs) {
-  std::vector<std::string> out;
-  for (const auto& e : evs)
-    out.push_back(e.type + (e.name.empty() ? "" : " " + e.name));
-  return out;
-}
+using test::drain;
+using test::event_view;
+using test::types_and_names;
 
 std::shared_ptr<watcher> watch_of(const std::string& labels = "", bool bookmarks = false,
                                   std::chrono::milliseconds life = std::chrono::hours(1)) {
   watch_filter f{&cms(), "default", std::nullopt, std::nullopt};
-  if (!labels.empty()) {
-    std::string err;
-    f.labels = label_selector::parse(labels, err);
-  }
+  if (!labels.empty()) f.labels = *label_selector::parse(labels);
   return std::make_shared<watcher>(f, bookmarks, watcher::clock::now() + life);
 }
 

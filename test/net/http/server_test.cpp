@@ -133,7 +133,7 @@ protected:
     });
     srv_.route("GET", "/throws",
                [](const request&) -> response { throw std::runtime_error("boom"); });
-    ASSERT_EQ(srv_.start(), "");
+    ASSERT_TRUE(srv_.start().ok());
     ASSERT_TRUE(srv_.running());
     ASSERT_NE(srv_.port(), 0);
   }
@@ -144,45 +144,47 @@ protected:
 } // namespace
 
 TEST(HttpListenAddress, Parses) {
-  listen_address a;
-  EXPECT_EQ(parse_listen_address(":2112", a), "");
-  EXPECT_EQ(a.host, "");
-  EXPECT_EQ(a.port, 2112);
-  EXPECT_EQ(parse_listen_address("127.0.0.1:0", a), "");
-  EXPECT_EQ(a.host, "127.0.0.1");
-  EXPECT_EQ(a.port, 0);
-  EXPECT_EQ(parse_listen_address("[::1]:2112", a), "");
-  EXPECT_EQ(a.host, "::1");
-  EXPECT_EQ(a.port, 2112);
-  EXPECT_EQ(parse_listen_address("localhost:65535", a), "");
-  EXPECT_EQ(a.host, "localhost");
-  EXPECT_EQ(a.port, 65535);
+  struct row {
+    const char* spec;
+    const char* host;
+    uint16_t port;
+  };
+  for (auto r : {row{":2112", "", 2112}, row{"127.0.0.1:0", "127.0.0.1", 0},
+                 row{"[::1]:2112", "::1", 2112}, row{"localhost:65535", "localhost", 65535}}) {
+    auto a = parse_listen_address(r.spec);
+    ASSERT_TRUE(a.ok()) << r.spec << ": " << a.err().message;
+    EXPECT_EQ(a->host, r.host) << r.spec;
+    EXPECT_EQ(a->port, r.port) << r.spec;
+  }
 }
 
 TEST(HttpListenAddress, RejectsBadSpecs) {
-  listen_address a;
-  EXPECT_NE(parse_listen_address(":99999", a).find("port must be a number from 0 to 65535"),
-            std::string::npos);
-  EXPECT_NE(parse_listen_address("abc", a).find("missing port"), std::string::npos);
-  EXPECT_NE(parse_listen_address("[::1", a).find("missing ']'"), std::string::npos);
-  EXPECT_NE(parse_listen_address("::1:80", a).find("too many colons"), std::string::npos);
-  EXPECT_NE(parse_listen_address("", a), "");
-  EXPECT_NE(parse_listen_address(":", a), "");
-  EXPECT_NE(parse_listen_address(":-1", a), "");
-  EXPECT_NE(parse_listen_address(":80x", a), "");
-  EXPECT_NE(parse_listen_address("[::1]80", a), "");
+  auto why = [](std::string_view spec) {
+    auto a = parse_listen_address(spec);
+    return a ? std::string{"(accepted)"} : a.err().message;
+  };
+  EXPECT_NE(why(":99999").find("port must be a number from 0 to 65535"), std::string::npos);
+  EXPECT_NE(why("abc").find("missing port"), std::string::npos);
+  EXPECT_NE(why("[::1").find("missing ']'"), std::string::npos);
+  EXPECT_NE(why("::1:80").find("too many colons"), std::string::npos);
+  for (const char* bad : {"", ":", ":-1", ":80x", "[::1]80"})
+    EXPECT_FALSE(parse_listen_address(bad).ok()) << bad;
 }
 
 TEST(HttpServer, BadListenSpecsFailStartWithClearErrors) {
   for (const char* spec : {":99999", "abc", "[::1"}) {
     server s{spec};
-    auto err = s.start();
-    EXPECT_NE(err.find(std::string("invalid listen address '") + spec + "'"), std::string::npos)
-        << err;
+    auto started = s.start();
+    ASSERT_FALSE(started.ok()) << spec;
+    EXPECT_NE(started.err().message.find(std::string("invalid listen address '") + spec + "'"),
+              std::string::npos)
+        << started.err().message;
     EXPECT_FALSE(s.running());
   }
   server unresolvable{"no-such-host.invalid:80"};
-  EXPECT_NE(unresolvable.start().find("cannot resolve host"), std::string::npos);
+  auto started = unresolvable.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.err().message.find("cannot resolve host"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, GetRoute) {
@@ -267,14 +269,18 @@ TEST_F(HttpServerTest, RoutesCanBeAddedWhileRunning) {
 
 TEST_F(HttpServerTest, SecondServerOnSamePortFails) {
   server other{"127.0.0.1:" + std::to_string(srv_.port())};
-  auto err = other.start();
-  EXPECT_EQ(err, "address already in use: 127.0.0.1:" + std::to_string(srv_.port()));
+  auto started = other.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.err().message,
+            "address already in use: 127.0.0.1:" + std::to_string(srv_.port()));
   EXPECT_FALSE(other.running());
   EXPECT_EQ(fetch(base(srv_) + "/hello").status, 200);
 }
 
 TEST_F(HttpServerTest, StartTwiceIsAnError) {
-  EXPECT_NE(srv_.start().find("already running"), std::string::npos);
+  auto again = srv_.start();
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.err().message.find("already running"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, StopIsIdempotentAndRestartable) {
@@ -283,14 +289,14 @@ TEST_F(HttpServerTest, StopIsIdempotentAndRestartable) {
   EXPECT_FALSE(srv_.running());
   srv_.stop();
   EXPECT_NE(fetch("http://127.0.0.1:" + std::to_string(port) + "/hello").code, CURLE_OK);
-  ASSERT_EQ(srv_.start(), "");
+  ASSERT_TRUE(srv_.start().ok());
   EXPECT_EQ(fetch(base(srv_) + "/hello").status, 200);
 }
 
 TEST(HttpServer, AllAddressesIsDualStack) {
   server s{":0"};
   s.route("GET", "/", [](const request&) { return response::text(200, "ok"); });
-  ASSERT_EQ(s.start(), "");
+  ASSERT_TRUE(s.start().ok());
   auto port = std::to_string(s.port());
   EXPECT_EQ(fetch("http://127.0.0.1:" + port + "/").body, "ok");
   // The IPv6 half is half the claim: no ::1 here is a failure, not a pass.
@@ -302,6 +308,6 @@ TEST(HttpServer, Ipv6Loopback) {
   ASSERT_TRUE(ipv6_loopback_available()) << "no IPv6 loopback: cannot check an IPv6 listener";
   server s{"[::1]:0"};
   s.route("GET", "/", [](const request& req) { return response::text(200, req.method); });
-  ASSERT_EQ(s.start(), "");
+  ASSERT_TRUE(s.start().ok());
   EXPECT_EQ(fetch("http://[::1]:" + std::to_string(s.port()) + "/").body, "GET");
 }
