@@ -107,11 +107,11 @@ load_settings(const std::map<std::string, std::string>& flags) {
   auto& sink = kvip::net::telemetry::trace_sink::instance();
   sink.set_node(cfg.node_name);
   if (!cfg.trace_path.empty()) {
-    if (auto err = sink.set_path(cfg.trace_path); !err.empty()) {
-      std::fprintf(stderr, "kvip: %s\n", err.c_str());
+    if (auto opened = sink.set_path(cfg.trace_path); !opened) {
+      std::fprintf(stderr, "kvip: %s\n", opened.err().describe().c_str());
       return std::nullopt;
     }
-    sink.set_enabled(true);
+    (void)sink.set_enabled(true); // a path is set
   }
   return cfg;
 }

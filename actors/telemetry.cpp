@@ -86,8 +86,8 @@ void add_routes(net::http::server& srv, std::shared_ptr<readiness> ready,
       on = false;
     else
       return net::http::response::text(400, "expected enabled=true|false, got \"" + v + "\"\n");
-    if (auto err = net::telemetry::trace_sink::instance().set_enabled(on); !err.empty())
-      return net::http::response::text(409, err + "\n");
+    if (auto set = net::telemetry::trace_sink::instance().set_enabled(on); !set)
+      return net::http::response::text(409, set.err().describe() + "\n");
     spdlog::info("message tracing turned {} over HTTP", on ? "on" : "off");
     return trace_state();
   });

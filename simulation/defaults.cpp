@@ -22,6 +22,64 @@ std::int64_t allocator::node_port() {
 
 namespace {
 
+/// The nodePort an update keeps for `port` (0 when the old spec had none).
+std::int64_t kept_node_port(const json::object* old_spec, const json::value& port) {
+  if (old_spec == nullptr) return 0;
+  auto* ops = old_spec->if_contains("ports");
+  if (ops == nullptr || !ops->is_array()) return 0;
+  std::int64_t np = 0;
+  for (auto& op : ops->as_array()) {
+    if (!op.is_object()) continue;
+    auto* opp = op.as_object().if_contains("port");
+    auto* onp = op.as_object().if_contains("nodePort");
+    if (opp != nullptr && *opp == port && onp != nullptr && onp->is_int64()) np = onp->as_int64();
+  }
+  return np;
+}
+
+/// Defaults and checks spec.ports: protocol, targetPort and (for NodePort and
+/// LoadBalancer) a nodePort, kept from `old_spec` on update.
+std::optional<api_error> default_ports(const resource_info& res, const std::string& name,
+                                       json::object& spec, const json::object* old_spec,
+                                       bool node_ports, allocator& alloc) {
+  auto* ports = spec.if_contains("ports");
+  if (ports == nullptr || !ports->is_array()) return std::nullopt;
+  std::size_t i = 0;
+  for (auto& pv : ports->as_array()) {
+    auto field = "spec.ports[" + std::to_string(i++) + "]";
+    if (!pv.is_object()) return invalid(res, name, field, "must be an object");
+    auto& p = pv.as_object();
+    auto* port = p.if_contains("port");
+    if (port == nullptr || !port->is_int64() || port->as_int64() < 1 || port->as_int64() > 65535) {
+      std::string shown = port == nullptr ? "0" : json::serialize(*port);
+      return invalid(res, name, field + ".port",
+                     "Invalid value: " + shown + ": must be between 1 and 65535, inclusive");
+    }
+    if (!p.contains("protocol")) p["protocol"] = "TCP";
+    if (!p.contains("targetPort")) p["targetPort"] = *port;
+    if (node_ports && !p.contains("nodePort")) {
+      auto np = kept_node_port(old_spec, *port);
+      p["nodePort"] = np != 0 ? np : alloc.node_port();
+    }
+  }
+  return std::nullopt;
+}
+
+/// Cluster IPs and the IP-family fields, kept from `old_spec` on update.
+void default_cluster_ip(json::object& obj, json::object& spec, const json::object* old_spec,
+                        allocator& alloc) {
+  auto ip = jsonpath::str(obj, {"spec", "clusterIP"});
+  if (ip.empty() && old_spec != nullptr) {
+    if (auto* v = old_spec->if_contains("clusterIP")) spec["clusterIP"] = *v;
+    if (auto* v = old_spec->if_contains("clusterIPs")) spec["clusterIPs"] = *v;
+  }
+  if (jsonpath::str(obj, {"spec", "clusterIP"}).empty()) spec["clusterIP"] = alloc.cluster_ip();
+  if (!spec.contains("clusterIPs")) spec["clusterIPs"] = json::array{spec["clusterIP"]};
+  if (!spec.contains("ipFamilies")) spec["ipFamilies"] = json::array{"IPv4"};
+  if (!spec.contains("ipFamilyPolicy")) spec["ipFamilyPolicy"] = "SingleStack";
+  if (!spec.contains("internalTrafficPolicy")) spec["internalTrafficPolicy"] = "Cluster";
+}
+
 /// Defaults a Service; `old` (may be null) supplies immutable allocations on update.
 std::optional<api_error> service_defaults(const resource_info& res, json::object& obj,
                                           const json::object* old, allocator& alloc) {
@@ -36,18 +94,7 @@ std::optional<api_error> service_defaults(const resource_info& res, json::object
                    "FieldValueNotSupported");
   }
   if (!spec.contains("sessionAffinity")) spec["sessionAffinity"] = "None";
-  if (type != "ExternalName") {
-    auto ip = jsonpath::str(obj, {"spec", "clusterIP"});
-    if (ip.empty() && old_spec != nullptr) {
-      if (auto* v = old_spec->if_contains("clusterIP")) spec["clusterIP"] = *v;
-      if (auto* v = old_spec->if_contains("clusterIPs")) spec["clusterIPs"] = *v;
-    }
-    if (jsonpath::str(obj, {"spec", "clusterIP"}).empty()) spec["clusterIP"] = alloc.cluster_ip();
-    if (!spec.contains("clusterIPs")) spec["clusterIPs"] = json::array{spec["clusterIP"]};
-    if (!spec.contains("ipFamilies")) spec["ipFamilies"] = json::array{"IPv4"};
-    if (!spec.contains("ipFamilyPolicy")) spec["ipFamilyPolicy"] = "SingleStack";
-    if (!spec.contains("internalTrafficPolicy")) spec["internalTrafficPolicy"] = "Cluster";
-  }
+  if (type != "ExternalName") default_cluster_ip(obj, spec, old_spec, alloc);
   bool node_ports = type == "NodePort" || type == "LoadBalancer";
   if (type == "LoadBalancer" && !spec.contains("allocateLoadBalancerNodePorts")) {
     spec["allocateLoadBalancerNodePorts"] = true;
@@ -55,39 +102,7 @@ std::optional<api_error> service_defaults(const resource_info& res, json::object
   if (node_ports && !spec.contains("externalTrafficPolicy")) {
     spec["externalTrafficPolicy"] = "Cluster";
   }
-  if (auto* ports = spec.if_contains("ports"); ports != nullptr && ports->is_array()) {
-    std::size_t i = 0;
-    for (auto& pv : ports->as_array()) {
-      auto field = "spec.ports[" + std::to_string(i++) + "]";
-      if (!pv.is_object()) return invalid(res, name, field, "must be an object");
-      auto& p = pv.as_object();
-      auto* port = p.if_contains("port");
-      if (port == nullptr || !port->is_int64() || port->as_int64() < 1 ||
-          port->as_int64() > 65535) {
-        std::string shown = port == nullptr ? "0" : json::serialize(*port);
-        return invalid(res, name, field + ".port",
-                       "Invalid value: " + shown + ": must be between 1 and 65535, inclusive");
-      }
-      if (!p.contains("protocol")) p["protocol"] = "TCP";
-      if (!p.contains("targetPort")) p["targetPort"] = *port;
-      if (node_ports && !p.contains("nodePort")) {
-        std::int64_t np = 0;
-        if (old_spec != nullptr) {
-          if (auto* ops = old_spec->if_contains("ports"); ops != nullptr && ops->is_array()) {
-            for (auto& op : ops->as_array()) {
-              if (!op.is_object()) continue;
-              auto* opp = op.as_object().if_contains("port");
-              auto* onp = op.as_object().if_contains("nodePort");
-              if (opp != nullptr && *opp == *port && onp != nullptr && onp->is_int64()) {
-                np = onp->as_int64();
-              }
-            }
-          }
-        }
-        p["nodePort"] = np != 0 ? np : alloc.node_port();
-      }
-    }
-  }
+  if (auto bad = default_ports(res, name, spec, old_spec, node_ports, alloc)) return bad;
   if (type == "LoadBalancer" && jsonpath::str(obj, {"spec", "externalTrafficPolicy"}) == "Local" &&
       !spec.contains("healthCheckNodePort")) {
     auto* keep = old_spec != nullptr ? old_spec->if_contains("healthCheckNodePort") : nullptr;

@@ -37,18 +37,18 @@ trace_sink::~trace_sink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string trace_sink::set_path(const std::string& path) {
+net::result<void> trace_sink::set_path(const std::string& path) {
   std::lock_guard<std::mutex> guard{mtx_};
   int fd = -1;
   if (!path.empty()) {
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return "cannot open trace file " + path + ": " + std::strerror(errno);
+    if (fd < 0) return net::make_error("cannot open trace file " + path, errno);
   }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   path_ = path;
   if (fd_ < 0) enabled_.store(false);
-  return {};
+  return net::ok();
 }
 
 std::string trace_sink::path() const {
@@ -56,11 +56,12 @@ std::string trace_sink::path() const {
   return path_;
 }
 
-std::string trace_sink::set_enabled(bool on) {
+net::result<void> trace_sink::set_enabled(bool on) {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (on && fd_ < 0) return "tracing needs a trace file (--trace FILE or kvip_trace)";
+  if (on && fd_ < 0)
+    return net::make_error("tracing needs a trace file (--trace FILE or kvip_trace)");
   enabled_.store(on);
-  return {};
+  return net::ok();
 }
 
 bool trace_sink::toggle() {

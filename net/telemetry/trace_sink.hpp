@@ -16,6 +16,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "net/result.hpp"
+
 namespace kvip::net::telemetry {
 
 /// A causal id: 0 means "none yet". Ids are unique per process run: the high
@@ -53,15 +55,15 @@ public:
   bool enabled() const noexcept { return enabled_.load(std::memory_order_relaxed); }
 
   /// Sets the file records go to (appended). Does not enable tracing.
-  /// Returns "" or an error naming the path.
-  std::string set_path(const std::string& path);
+  /// An error names the path.
+  net::result<void> set_path(const std::string& path);
 
   /// The configured path ("" when none).
   std::string path() const;
 
   /// Turns tracing on or off. Turning it on without a path returns an error
-  /// and leaves tracing off. Returns "" on success.
-  std::string set_enabled(bool on);
+  /// and leaves tracing off.
+  net::result<void> set_enabled(bool on);
 
   /// Flips tracing; returns the new state (false when no path is set).
   bool toggle();

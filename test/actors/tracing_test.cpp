@@ -61,7 +61,7 @@ struct fixture : test_coordinator_fixture<> {
     path = tmpl;
     auto& sink = kvip::net::telemetry::trace_sink::instance();
     sink.set_node("test-node");
-    CAF_REQUIRE(sink.set_path(path).empty());
+    CAF_REQUIRE(sink.set_path(path).ok());
     c = sys.spawn(link, caf::actor{}, seen);
     b = sys.spawn(link, c, seen);
     a = sys.spawn(link, b, seen);
@@ -72,8 +72,8 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   ~fixture() {
-    kvip::net::telemetry::trace_sink::instance().set_enabled(false);
-    kvip::net::telemetry::trace_sink::instance().set_path("");
+    (void)kvip::net::telemetry::trace_sink::instance().set_enabled(false);
+    (void)kvip::net::telemetry::trace_sink::instance().set_path("");
     std::remove(path.c_str());
   }
 
@@ -106,7 +106,7 @@ std::string str(const boost::json::object& o, const char* key) {
 CAF_TEST_FIXTURE_SCOPE(tracing_tests, fixture)
 
 CAF_TEST(a three actor chain is recorded with one causal id) {
-  CAF_REQUIRE(kvip::net::telemetry::trace_sink::instance().set_enabled(true).empty());
+  CAF_REQUIRE(kvip::net::telemetry::trace_sink::instance().set_enabled(true).ok());
   kick_chain(1);
   auto recs = records();
   CAF_REQUIRE_EQUAL(recs.size(), 3u);
@@ -133,7 +133,7 @@ CAF_TEST(a three actor chain is recorded with one causal id) {
 }
 
 CAF_TEST(independent chains get different causal ids) {
-  CAF_REQUIRE(kvip::net::telemetry::trace_sink::instance().set_enabled(true).empty());
+  CAF_REQUIRE(kvip::net::telemetry::trace_sink::instance().set_enabled(true).ok());
   kick_chain(1);
   kick_chain(10);
   auto recs = records();
@@ -164,8 +164,8 @@ CAF_TEST(tracing switched on at run time records from then on) {
 
 CAF_TEST(tracing cannot be enabled without a file) {
   auto& sink = kvip::net::telemetry::trace_sink::instance();
-  CAF_REQUIRE(sink.set_path("").empty());
-  CAF_CHECK(!sink.set_enabled(true).empty());
+  CAF_REQUIRE(sink.set_path("").ok());
+  CAF_CHECK(!sink.set_enabled(true).ok());
   CAF_CHECK(!sink.enabled());
   CAF_CHECK(!sink.toggle());
 }

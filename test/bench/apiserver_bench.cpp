@@ -32,6 +32,7 @@
 #include <sstream>
 
 #include "k8s/client.hpp"
+#include "net/wait.hpp"
 #include "simulation/apiserver.hpp"
 #include "watch_pool.hpp"
 
@@ -290,6 +291,181 @@ int arg(int argc, char** argv, int i, int def) {
   return argc > i ? std::max(1, std::atoi(argv[i])) : def;
 }
 
+/// Everything one run measures.
+struct run_results {
+  int load_failed = 0;
+  double load_s = 0, watch_open_s = 0;
+  std::int64_t open_watches = 0;
+  double full_s = 0, drain_full_s = 0, full_e2e_s = 0, paced_s = 0;
+  double cpu_full = 0, cpu_total = 0;
+  double rss_idle = 0, rss_loaded = 0, rss_watches = 0, rss_after = 0, hwm = 0, client_rss = 0;
+  std::uint64_t expected_full = 0, expected_paced = 0, delivered_full = 0, delivered = 0;
+  std::uint64_t lost = 0, dup = 0, unexpected = 0, ended = 0;
+  int failed = 0;
+  percentiles lat_full, lat_paced, wr_full, wr_paced;
+};
+
+/// Phase 1: the namespaces and objects, created by 4 writers; failures counted.
+int load_objects(const model& m, const std::string& url) {
+  std::atomic<int> failed{0};
+  {
+    k8s::client c({.server = url}, unlimited());
+    for (int n = 0; n < m.namespaces; ++n)
+      if (!c.create(k8s::resources::namespaces, "",
+                    json::object{{"metadata", {{"name", m.ns_name(n)}}}}))
+        ++failed;
+  }
+  parallel(4, [&](int t) {
+    k8s::client c({.server = url}, unlimited());
+    for (int i = t; i < m.objects; i += 4) {
+      json::object obj{{"metadata",
+                        {{"name", m.name(i)},
+                         {"labels",
+                          {{"app", "a" + std::to_string(m.app(i))},
+                           {"tier", "t" + std::to_string(m.tier(i))}}}}},
+                       {"data", {{"seq", "-1"}, {"ts", "0"}, {"payload", std::string(64, 'x')}}}};
+      if (!c.create(k8s::resources::config_maps, m.ns_name(m.ns(i)), std::move(obj))) ++failed;
+    }
+  });
+  return failed;
+}
+
+/// How many watch events each update must produce (one per matching watch).
+std::vector<std::uint32_t> expected_events(const model& m, const std::vector<watch_spec>& specs,
+                                           std::size_t total_updates) {
+  std::vector<std::uint32_t> out(total_updates, 0);
+  for (std::size_t id = 0; id < total_updates; ++id) {
+    int i = m.target(id);
+    for (const auto& s : specs)
+      out[id] += s.matches(m, i) ? 1 : 0;
+  }
+  return out;
+}
+
+/// Phase 2: opens every watch from `rv`; returns how many the server counts
+/// once all are open or 60 s passed.
+std::int64_t open_watches(kvip::bench::watch_pool& pool, const server_proc& srv, const model& m,
+                          const std::vector<watch_spec>& specs, const std::string& rv) {
+  for (const auto& s : specs) {
+    std::string path =
+        s.ns < 0 ? "/api/v1/configmaps" : "/api/v1/namespaces/" + m.ns_name(s.ns) + "/configmaps";
+    pool.add(srv.url + k8s::with_query(path, {{"watch", "true"},
+                                              {"resourceVersion", rv},
+                                              {"labelSelector", s.selector()},
+                                              {"timeoutSeconds", "900"}}));
+  }
+  pool.start();
+  std::int64_t open = 0;
+  kvip::net::eventually(
+      [&] {
+        auto st = admin_stats(srv.admin);
+        open = st.contains("watches") ? st.at("watches").to_number<std::int64_t>() : 0;
+        return open >= static_cast<std::int64_t>(specs.size());
+      },
+      60s, 20ms);
+  return open;
+}
+
+std::string num(double v, int prec = 1) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return std::string(b);
+}
+
+void row(const char* k, const std::string& v) {
+  std::printf("%-44s %12s\n", k, v.c_str());
+}
+
+void print_report(const model& m, int watches, std::size_t full, std::size_t paced,
+                  const run_results& r) {
+  std::printf("\n%-44s %12s\n", "metric", "value");
+  row("objects created",
+      std::to_string(m.objects) +
+          (r.load_failed ? " (fail " + std::to_string(r.load_failed) + ")" : ""));
+  row("create rate (objects/s, 4 writers)", num(m.objects / r.load_s, 0));
+  row("watches open (server count)",
+      std::to_string(r.open_watches) + "/" + std::to_string(watches));
+  row("watch open time (s)", num(r.watch_open_s, 2));
+  row("full-speed updates (4 writers)", std::to_string(full));
+  row("  updates/s sustained", num(static_cast<double>(full) / r.full_s, 0));
+  row("  patch round trip p50 / p99 (ms)", num(r.wr_full.p50, 2) + " / " + num(r.wr_full.p99, 2));
+  row("  events expected", std::to_string(r.expected_full));
+  row("  events delivered", std::to_string(r.delivered_full));
+  row("  events/s delivered (until drained)",
+      num(static_cast<double>(r.delivered_full) / r.full_e2e_s, 0));
+  row("  drain after last patch (s)", num(r.drain_full_s, 2));
+  row("  fan-out latency p50 (ms)", num(r.lat_full.p50, 2));
+  row("  fan-out latency p99 (ms)", num(r.lat_full.p99, 2));
+  row("  fan-out latency max (ms)", num(r.lat_full.max, 2));
+  row("  server CPU (s)", num(r.cpu_full, 2));
+  row("paced updates (250/s, 1 writer)", std::to_string(paced) + " in " + num(r.paced_s, 1) + " s");
+  row("  patch round trip p50 / p99 (ms)", num(r.wr_paced.p50, 2) + " / " + num(r.wr_paced.p99, 2));
+  row("  events expected", std::to_string(r.expected_paced));
+  row("  fan-out latency p50 (ms)", num(r.lat_paced.p50, 2));
+  row("  fan-out latency p99 (ms)", num(r.lat_paced.p99, 2));
+  row("  fan-out latency max (ms)", num(r.lat_paced.max, 2));
+  row("events delivered / expected (total)",
+      std::to_string(r.delivered) + "/" + std::to_string(r.expected_full + r.expected_paced));
+  row("events lost / duplicated / unexpected", std::to_string(r.lost) + " / " +
+                                                   std::to_string(r.dup) + " / " +
+                                                   std::to_string(r.unexpected));
+  row("streams ended early / failed patches",
+      std::to_string(r.ended) + " / " + std::to_string(r.failed));
+  row("server RSS idle (MiB)", num(r.rss_idle));
+  row("server RSS with objects (MiB)", num(r.rss_loaded));
+  row("server RSS with watches open (MiB)", num(r.rss_watches));
+  row("server RSS after updates / peak (MiB)", num(r.rss_after) + " / " + num(r.hwm));
+  row("server CPU, both phases (s)", num(r.cpu_total, 2));
+  row("benchmark process RSS (MiB)", num(r.client_rss));
+}
+
+/// Phases 3 and 4: updates at full speed, then paced; fills the delivery numbers.
+void run_updates(const server_proc& srv, const model& m, std::size_t full, std::size_t total,
+                 kvip::bench::watch_pool& pool, const kvip::bench::delivery_log& log,
+                 const std::vector<std::uint32_t>& expected, run_results& r) {
+  const double cpu_before = cpu_seconds(srv.pid);
+  std::vector<std::uint32_t> write_full, write_paced;
+  auto t_full = now_ns();
+  r.failed = send_updates(srv.url, m, 0, full, 4, 0, write_full);
+  r.full_s = secs_since(t_full);
+  r.drain_full_s = drain(log, r.expected_full);
+  r.full_e2e_s = secs_since(t_full);
+  r.cpu_full = cpu_seconds(srv.pid) - cpu_before;
+  r.delivered_full = log.delivered.load();
+  auto t_paced = now_ns();
+  r.failed += send_updates(srv.url, m, full, total, 1, 250, write_paced);
+  r.paced_s = secs_since(t_paced);
+  drain(log, r.expected_full + r.expected_paced);
+  r.rss_after = status_mib(srv.pid, "VmRSS");
+  r.hwm = status_mib(srv.pid, "VmHWM");
+  r.cpu_total = cpu_seconds(srv.pid) - cpu_before;
+  pool.stop();
+  for (std::size_t id = 0; id < total; ++id) {
+    auto got = log.per_update[id].load();
+    auto want = expected[id];
+    r.lost += got < want ? want - got : 0;
+    r.dup += got > want ? got - want : 0;
+  }
+  r.delivered = log.delivered.load();
+  r.unexpected = log.unexpected.load();
+  r.ended = log.ended.load();
+  r.lat_full = summarize(pool.latencies(0));
+  r.lat_paced = summarize(pool.latencies(1));
+  r.wr_full = summarize(write_full);
+  r.wr_paced = summarize(write_paced);
+}
+
+void raise_fd_limit(int watches) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (static_cast<rlim_t>(watches) + 64 > rl.rlim_cur)
+    std::fprintf(stderr, "warning: fd limit %llu is low for %d watches\n",
+                 static_cast<unsigned long long>(rl.rlim_cur), watches);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -300,14 +476,7 @@ int main(int argc, char** argv) {
   const std::size_t paced = std::min<std::size_t>(full / 5, 1000);
   m.namespaces = std::clamp(m.objects / 200, 1, 50);
   std::signal(SIGPIPE, SIG_IGN);
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  if (static_cast<rlim_t>(watches) + 64 > rl.rlim_cur)
-    std::fprintf(stderr, "warning: fd limit %llu is low for %d watches\n",
-                 static_cast<unsigned long long>(rl.rlim_cur), watches);
+  raise_fd_limit(watches);
 
   server_proc srv;
   if (!start_server(srv)) {
@@ -319,153 +488,41 @@ int main(int argc, char** argv) {
   std::printf("apiserver_bench: %d objects in %d namespaces, %d watches, %zu + %zu updates\n",
               m.objects, m.namespaces, watches, full, paced);
   std::printf("server pid %d at %s (admin %s)\n", srv.pid, srv.url.c_str(), srv.admin.c_str());
-  const double rss_idle = status_mib(srv.pid, "VmRSS");
-  int rc = 0;
+  run_results r;
+  r.rss_idle = status_mib(srv.pid, "VmRSS");
 
-  // 1. Objects.
   auto t_load = now_ns();
-  std::atomic<int> load_failed{0};
-  {
-    k8s::client c({.server = srv.url}, unlimited());
-    for (int n = 0; n < m.namespaces; ++n)
-      if (!c.create(k8s::resources::namespaces, "",
-                    json::object{{"metadata", {{"name", m.ns_name(n)}}}}))
-        ++load_failed;
-  }
-  parallel(4, [&](int t) {
-    k8s::client c({.server = srv.url}, unlimited());
-    for (int i = t; i < m.objects; i += 4) {
-      json::object obj{{"metadata",
-                        {{"name", m.name(i)},
-                         {"labels",
-                          {{"app", "a" + std::to_string(m.app(i))},
-                           {"tier", "t" + std::to_string(m.tier(i))}}}}},
-                       {"data", {{"seq", "-1"}, {"ts", "0"}, {"payload", std::string(64, 'x')}}}};
-      if (!c.create(k8s::resources::config_maps, m.ns_name(m.ns(i)), std::move(obj))) ++load_failed;
-    }
-  });
-  const double load_s = secs_since(t_load);
-  const double rss_loaded = status_mib(srv.pid, "VmRSS");
+  r.load_failed = load_objects(m, srv.url);
+  r.load_s = secs_since(t_load);
+  r.rss_loaded = status_mib(srv.pid, "VmRSS");
   auto stats = admin_stats(srv.admin);
   const std::string rv = stats.contains("resourceVersion")
                              ? std::string(stats.at("resourceVersion").as_string())
                              : std::string();
 
-  // 2. Watches, from the current resourceVersion (list-then-watch without the list).
+  // Watches from the current resourceVersion (list-then-watch without the list).
   std::vector<watch_spec> specs;
   for (int j = 0; j < watches; ++j)
     specs.push_back(make_spec(m, j));
   const std::size_t total_updates = full + paced;
+  auto expected = expected_events(m, specs, total_updates);
+  for (std::size_t id = 0; id < total_updates; ++id)
+    (id < full ? r.expected_full : r.expected_paced) += expected[id];
   kvip::bench::delivery_log log(total_updates);
-  std::vector<std::uint32_t> expected_per_update(total_updates, 0);
-  std::uint64_t expected_full = 0, expected_paced = 0;
-  for (std::size_t id = 0; id < total_updates; ++id) {
-    int i = m.target(id);
-    for (const auto& s : specs)
-      expected_per_update[id] += s.matches(m, i) ? 1 : 0;
-    (id < full ? expected_full : expected_paced) += expected_per_update[id];
-  }
   kvip::bench::watch_pool pool(log, full, 2);
-  for (const auto& s : specs) {
-    std::string path =
-        s.ns < 0 ? "/api/v1/configmaps" : "/api/v1/namespaces/" + m.ns_name(s.ns) + "/configmaps";
-    pool.add(srv.url + k8s::with_query(path, {{"watch", "true"},
-                                              {"resourceVersion", rv},
-                                              {"labelSelector", s.selector()},
-                                              {"timeoutSeconds", "900"}}));
-  }
   auto t_watch = now_ns();
-  pool.start();
-  std::int64_t open_watches = 0;
-  while (secs_since(t_watch) < 60) {
-    auto st = admin_stats(srv.admin);
-    open_watches = st.contains("watches") ? st.at("watches").to_number<std::int64_t>() : 0;
-    if (open_watches >= watches) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  const double watch_open_s = secs_since(t_watch);
-  const double rss_watches = status_mib(srv.pid, "VmRSS");
-  const double cpu_before = cpu_seconds(srv.pid);
+  r.open_watches = open_watches(pool, srv, m, specs, rv);
+  r.watch_open_s = secs_since(t_watch);
+  r.rss_watches = status_mib(srv.pid, "VmRSS");
 
-  // 3. Full speed.
-  std::vector<std::uint32_t> write_full, write_paced;
-  auto t_full = now_ns();
-  int failed = send_updates(srv.url, m, 0, full, 4, 0, write_full);
-  const double full_s = secs_since(t_full);
-  const double drain_full_s = drain(log, expected_full);
-  const double full_e2e_s = secs_since(t_full);
-  const double cpu_full = cpu_seconds(srv.pid) - cpu_before;
-  const auto delivered_full = log.delivered.load();
-
-  // 4. Paced.
-  auto t_paced = now_ns();
-  failed += send_updates(srv.url, m, full, total_updates, 1, 250, write_paced);
-  const double paced_s = secs_since(t_paced);
-  drain(log, expected_full + expected_paced);
-  const double rss_after = status_mib(srv.pid, "VmRSS");
-  const double hwm = status_mib(srv.pid, "VmHWM");
-  const double cpu_total = cpu_seconds(srv.pid) - cpu_before;
-  pool.stop();
-
-  std::uint64_t lost = 0, dup = 0;
-  for (std::size_t id = 0; id < total_updates; ++id) {
-    auto got = log.per_update[id].load();
-    auto want = expected_per_update[id];
-    lost += got < want ? want - got : 0;
-    dup += got > want ? got - want : 0;
-  }
-  auto lat_full = summarize(pool.latencies(0));
-  auto lat_paced = summarize(pool.latencies(1));
-  auto wr_full = summarize(write_full);
-  auto wr_paced = summarize(write_paced);
-  const double client_rss = status_mib(getpid(), "VmRSS");
+  run_updates(srv, m, full, total_updates, pool, log, expected, r);
+  r.client_rss = status_mib(getpid(), "VmRSS");
   stop_server(srv);
 
-  std::printf("\n%-44s %12s\n", "metric", "value");
-  auto row = [](const char* k, const std::string& v) { std::printf("%-44s %12s\n", k, v.c_str()); };
-  auto num = [](double v, int prec = 1) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.*f", prec, v);
-    return std::string(b);
-  };
-  row("objects created",
-      std::to_string(m.objects) +
-          (load_failed ? " (fail " + std::to_string(load_failed.load()) + ")" : ""));
-  row("create rate (objects/s, 4 writers)", num(m.objects / load_s, 0));
-  row("watches open (server count)", std::to_string(open_watches) + "/" + std::to_string(watches));
-  row("watch open time (s)", num(watch_open_s, 2));
-  row("full-speed updates (4 writers)", std::to_string(full));
-  row("  updates/s sustained", num(static_cast<double>(full) / full_s, 0));
-  row("  patch round trip p50 / p99 (ms)", num(wr_full.p50, 2) + " / " + num(wr_full.p99, 2));
-  row("  events expected", std::to_string(expected_full));
-  row("  events delivered", std::to_string(delivered_full));
-  row("  events/s delivered (until drained)",
-      num(static_cast<double>(delivered_full) / full_e2e_s, 0));
-  row("  drain after last patch (s)", num(drain_full_s, 2));
-  row("  fan-out latency p50 (ms)", num(lat_full.p50, 2));
-  row("  fan-out latency p99 (ms)", num(lat_full.p99, 2));
-  row("  fan-out latency max (ms)", num(lat_full.max, 2));
-  row("  server CPU (s)", num(cpu_full, 2));
-  row("paced updates (250/s, 1 writer)", std::to_string(paced) + " in " + num(paced_s, 1) + " s");
-  row("  patch round trip p50 / p99 (ms)", num(wr_paced.p50, 2) + " / " + num(wr_paced.p99, 2));
-  row("  events expected", std::to_string(expected_paced));
-  row("  fan-out latency p50 (ms)", num(lat_paced.p50, 2));
-  row("  fan-out latency p99 (ms)", num(lat_paced.p99, 2));
-  row("  fan-out latency max (ms)", num(lat_paced.max, 2));
-  row("events delivered / expected (total)",
-      std::to_string(log.delivered.load()) + "/" + std::to_string(expected_full + expected_paced));
-  row("events lost / duplicated / unexpected", std::to_string(lost) + " / " + std::to_string(dup) +
-                                                   " / " + std::to_string(log.unexpected.load()));
-  row("streams ended early / failed patches",
-      std::to_string(log.ended.load()) + " / " + std::to_string(failed));
-  row("server RSS idle (MiB)", num(rss_idle));
-  row("server RSS with objects (MiB)", num(rss_loaded));
-  row("server RSS with watches open (MiB)", num(rss_watches));
-  row("server RSS after updates / peak (MiB)", num(rss_after) + " / " + num(hwm));
-  row("server CPU, both phases (s)", num(cpu_total, 2));
-  row("benchmark process RSS (MiB)", num(client_rss));
-  if (lost != 0 || dup != 0 || log.unexpected != 0 || failed != 0 || load_failed != 0 ||
-      open_watches < watches) {
+  print_report(m, watches, full, paced, r);
+  int rc = 0;
+  if (r.lost != 0 || r.dup != 0 || r.unexpected != 0 || r.failed != 0 || r.load_failed != 0 ||
+      r.open_watches < watches) {
     std::printf("RESULT: FAIL (loss, duplicates, errors or missing watches)\n");
     rc = 2;
   } else {

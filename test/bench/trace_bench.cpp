@@ -211,14 +211,14 @@ int main(int argc, char** argv) {
         off.push_back(run_once<traced_mode>(sys, n));
         break;
       default:
-        if (auto err = tsink.set_path(path); !err.empty()) {
-          std::fprintf(stderr, "%s\n", err.c_str());
+        if (auto opened = tsink.set_path(path); !opened) {
+          std::fprintf(stderr, "%s\n", opened.err().describe().c_str());
           return 1;
         }
-        tsink.set_enabled(true);
+        (void)tsink.set_enabled(true); // the path was just set
         on.push_back(run_once<traced_mode>(sys, n));
-        tsink.set_enabled(false);
-        tsink.set_path("");
+        (void)tsink.set_enabled(false);
+        (void)tsink.set_path("");
         std::remove(path.c_str());
       }
     }

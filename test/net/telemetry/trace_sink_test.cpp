@@ -72,10 +72,10 @@ protected:
 TEST_F(TraceSinkFile, WritesOneValidJsonLinePerRecordOnlyWhenEnabled) {
   kvip::net::telemetry::trace_sink s;
   s.set_node("n1");
-  ASSERT_EQ(s.set_path(path_), "");
+  ASSERT_TRUE(s.set_path(path_).ok());
   s.write({"a", "b", "t", "before", 1});
   EXPECT_TRUE(lines().empty());
-  ASSERT_EQ(s.set_enabled(true), "");
+  ASSERT_TRUE(s.set_enabled(true).ok());
   std::string long_summary(1000, 'x');
   s.write({"a", "b", "hop", "hop(\"quoted\")", 0x100000002ULL});
   s.write({"a", "b", "big", long_summary, 3});
@@ -95,9 +95,10 @@ TEST_F(TraceSinkFile, WritesOneValidJsonLinePerRecordOnlyWhenEnabled) {
 
 TEST_F(TraceSinkFile, UnwritablePathIsAnErrorNamingThePath) {
   kvip::net::telemetry::trace_sink s;
-  auto err = s.set_path("/nonexistent-dir/trace.jsonl");
-  EXPECT_NE(err.find("/nonexistent-dir/trace.jsonl"), std::string::npos);
-  EXPECT_NE(s.set_enabled(true), "");
+  auto opened = s.set_path("/nonexistent-dir/trace.jsonl");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.err().describe().find("/nonexistent-dir/trace.jsonl"), std::string::npos);
+  EXPECT_FALSE(s.set_enabled(true).ok());
   EXPECT_FALSE(s.enabled());
 }
 
