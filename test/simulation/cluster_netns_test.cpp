@@ -33,6 +33,13 @@ std::vector<mac_address> current(const kvip::sim::prober& p) {
   return s.size() < 2 ? std::vector<mac_address>{} : s[s.size() - 2].macs;
 }
 
+/// The node whose MAC alone answers for the VIP now, if it is not `not_this`; else -1.
+int sole_owner_other_than(kvip::sim::cluster& c, kvip::sim::prober& p, int not_this) {
+  auto m = current(p);
+  int n = m.size() == 1 ? c.node_of(m[0]) : -1;
+  return n != not_this ? n : -1;
+}
+
 /// No probe completed since `since_us` saw more than one MAC.
 bool at_most_one_mac_since(const kvip::sim::prober& p, std::int64_t since_us) {
   for (auto& s : p.samples_since(since_us))
@@ -124,13 +131,7 @@ TEST_F(NetnsCluster, SigtermMovesTheVipWithinARetryPeriodWithoutTwoMacs) {
   ASSERT_TRUE(c_->signal_node(first, SIGTERM));
   EXPECT_EQ(c_->wait_node(first, 10s), 0);
   int next = -1;
-  EXPECT_TRUE(eventually(
-      [&] {
-        auto m = current(*p);
-        next = m.size() == 1 ? c_->node_of(m[0]) : -1;
-        return next >= 0 && next != first;
-      },
-      8s));
+  EXPECT_TRUE(eventually([&] { return (next = sole_owner_other_than(*c_, *p, first)) >= 0; }, 8s));
   auto r = kvip::sim::analyse_failover(p->samples(), fault, p->now_us());
   EXPECT_EQ(r.dual_mac_probes, 0);
   ASSERT_TRUE(r.switch_us);
@@ -278,13 +279,7 @@ TEST_F(NetnsCluster, FailingHealthCheckOnTheLeaderMovesTheVip) {
   int first = first_;
   c_->lab().proc(servers[static_cast<std::size_t>(first)]).signal(SIGKILL);
   int next = -1;
-  EXPECT_TRUE(eventually(
-      [&] {
-        auto m = current(*p);
-        next = m.size() == 1 ? c_->node_of(m[0]) : -1;
-        return next >= 0 && next != first;
-      },
-      15s));
+  EXPECT_TRUE(eventually([&] { return (next = sole_owner_other_than(*c_, *p, first)) >= 0; }, 15s));
   EXPECT_NE(slurp(c_->node_log(first)).find("unhealthy"), std::string::npos);
 }
 
