@@ -24,14 +24,15 @@ net::result<std::unique_ptr<prober>> prober::start(const probe_options& opts) {
                            opts.src.to_string() + " are of different families");
   }
   std::unique_ptr<prober> p{new prober{opts}};
-  std::atomic<int> ready{0};
-  net::result<void> started;
-  p->thread_ = std::thread{[raw = p.get(), &started, &ready] { raw->loop(&started, &ready); }};
-  while (ready.load() == 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds{1});
-  if (ready.load() < 0) {
+  // The thread answers once it probes (or why it cannot); it touches the
+  // promise no more after that.
+  std::promise<net::result<void>> started;
+  auto answer = started.get_future();
+  p->thread_ = std::thread{[raw = p.get(), &started] { raw->loop(&started); }};
+  auto r = answer.get();
+  if (!r) {
     p->thread_.join();
-    return started.err();
+    return r.err();
   }
   return p;
 }
@@ -64,11 +65,8 @@ std::vector<probe_sample> prober::samples_since(std::int64_t since_us) const {
   return out;
 }
 
-void prober::loop(net::result<void>* started, std::atomic<int>* ready) {
-  auto fail = [&](std::string e) {
-    *started = net::make_error(std::move(e));
-    ready->store(-1);
-  };
+void prober::loop(std::promise<net::result<void>>* started) {
+  auto fail = [&](std::string e) { started->set_value(net::make_error(std::move(e))); };
   std::string path = "/run/netns/" + opts_.netns;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail("prober: open " + path + ": " + std::strerror(errno));
@@ -82,20 +80,20 @@ void prober::loop(net::result<void>* started, std::atomic<int>* ready) {
     int icmp = ::socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
                         v4 ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6});
     if (icmp < 0) return fail(std::string{"prober: ICMP socket: "} + std::strerror(errno));
-    ready->store(1);
+    started->set_value(net::ok());
     loop_l3(icmp);
     ::close(icmp);
     return;
   }
   if (opts_.kind == probe_kind::tcp) {
-    ready->store(1);
+    started->set_value(net::ok());
     loop_l3(-1);
     return;
   }
   auto opened = net::l2::packet_socket::open(ifindex, true);
   if (!opened) return fail("prober: " + opened.err().describe());
   auto sock = std::move(*opened);
-  ready->store(1);
+  started->set_value(net::ok());
 
   const auto request =
       opts_.vip.is_v4() ? net::l2::build_arp_request(opts_.src_mac, opts_.src, opts_.vip)

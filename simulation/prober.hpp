@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,7 +70,7 @@ public:
 
 private:
   explicit prober(probe_options o) : opts_(std::move(o)) {}
-  void loop(net::result<void>* started, std::atomic<int>* ready);
+  void loop(std::promise<net::result<void>>* started);
   void loop_l3(int sock_fd);
   void record(probe_sample s);
 
