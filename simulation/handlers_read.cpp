@@ -4,6 +4,7 @@
 #include "net/number.hpp"
 #include "simulation/discovery.hpp"
 #include "simulation/object_util.hpp"
+#include "simulation/query.hpp"
 
 namespace kvip::sim {
 
@@ -28,10 +29,6 @@ api_reply json_reply(int code, std::string body) {
 
 namespace {
 
-bool truthy(const std::string& v) {
-  return v == "true" || v == "1";
-}
-
 std::string list_body(const resource_info& res, const list_result& page) {
   json::object md{{"resourceVersion", std::to_string(page.rv)}};
   if (!page.continue_token.empty()) {
@@ -53,18 +50,17 @@ std::string list_body(const resource_info& res, const list_result& page) {
   return out;
 }
 
-api_reply start_watch(const net::http::request& req, const resource_path& p, api_context& ctx,
+api_reply start_watch(const list_query& q, const resource_path& p, api_context& ctx,
                       list_options& opts) {
   auto timeout = ctx.default_watch_timeout;
-  if (auto t = req.query_or("timeoutSeconds"); !t.empty()) {
-    auto secs = net::parse_integer<long>(t);
-    if (!secs || *secs < 0) return error_reply(bad_request("invalid timeoutSeconds \"" + t + "\""));
-    if (*secs > 0) timeout = std::chrono::seconds(*secs);
+  if (auto secs = q.timeout_seconds.value_or(0); secs < 0) {
+    return error_reply(bad_request("invalid timeoutSeconds \"" + std::to_string(secs) + "\""));
+  } else if (secs > 0) {
+    timeout = std::chrono::seconds(secs);
   }
   watch_filter f{p.res, p.ns, opts.labels, opts.fields};
-  auto w = std::make_shared<watcher>(std::move(f), truthy(req.query_or("allowWatchBookmarks")),
-                                     watcher::clock::now() + timeout);
-  if (auto err = ctx.st.watch(w, req.query_or("resourceVersion"))) {
+  auto w = std::make_shared<watcher>(std::move(f), q.bookmarks, watcher::clock::now() + timeout);
+  if (auto err = ctx.st.watch(w, q.resource_version)) {
     if (err->code != 410) return error_reply(*err);
     w->fail(*err); // the watch cache answers 200 and then one ERROR event
   }
@@ -95,12 +91,14 @@ std::optional<api_error> parse_selectors(const net::http::request& req, const re
 }
 
 api_reply handle_read(const net::http::request& req, const resource_path& p, api_context& ctx) {
-  bool watch = truthy(req.query_or("watch"));
+  bool watch = p.watch || query_flag(req.query, "watch");
   if (p.kind == resource_path::shape::object && !watch) {
     auto r = ctx.st.get(*p.res, p.ns, p.name);
     if (r.error) return error_reply(*r.error);
     return json_reply(200, *r.obj->text);
   }
+  auto q = parse_list_query(req.query, watch);
+  if (!q) return error_reply(q.err());
   list_options opts;
   opts.ns = p.ns;
   net::http::request effective = req;
@@ -109,13 +107,11 @@ api_reply handle_read(const net::http::request& req, const resource_path& p, api
     effective.query["fieldSelector"] = (fs.empty() ? "" : fs + ",") + "metadata.name=" + p.name;
   }
   if (auto e = parse_selectors(effective, *p.res, opts)) return error_reply(*e);
-  if (watch) return start_watch(effective, p, ctx, opts);
-  if (auto l = req.query_or("limit"); !l.empty()) {
-    auto n = net::parse_integer<long>(l);
-    if (!n || *n < 0) return error_reply(bad_request("invalid limit \"" + l + "\""));
-    opts.limit = static_cast<std::size_t>(*n);
-  }
-  opts.continue_token = req.query_or("continue");
+  if (watch) return start_watch(*q, p, ctx, opts);
+  opts.limit = q->limit;
+  opts.continue_token = q->continue_token;
+  opts.rv = q->rv;
+  opts.exact = q->match == rv_match::exact;
   list_result page;
   if (auto e = ctx.st.list(*p.res, opts, page)) return error_reply(*e);
   return json_reply(200, list_body(*p.res, page));
@@ -145,6 +141,7 @@ api_reply handle_api(const net::http::request& req, api_context& ctx) {
                                                                  : method_not_allowed());
   }
   if (read) return handle_read(req, p, ctx);
+  if (p.watch) return error_reply(method_not_allowed());
   return handle_write(req, p, ctx);
 }
 

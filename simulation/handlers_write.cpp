@@ -4,6 +4,7 @@
 
 #include "simulation/object_util.hpp"
 #include "simulation/patch.hpp"
+#include "simulation/query.hpp"
 
 namespace kvip::sim {
 
@@ -143,6 +144,7 @@ api_reply handle_write(const net::http::request& req, const resource_path& p, ap
   if (p.subresource == "finalize") return error_reply(method_not_allowed());
   if (p.subresource == "status" && m == "DELETE") return error_reply(method_not_allowed());
   if (auto e = injected(ctx, p)) return error_reply(*e);
+  if (auto e = validate_write_query(req.query, m)) return error_reply(*e);
   bool dry_run = req.query_or("dryRun") == "All";
   if (m == "POST") {
     json::object body;

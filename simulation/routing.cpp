@@ -56,6 +56,11 @@ resource_path parse_resource_path(std::string_view path) {
     p.kind = resource_path::shape::group_version;
     return p;
   }
+  if (rest[0] == "watch") {
+    rest.erase(rest.begin());
+    if (rest.empty()) return p;
+    p.watch = true;
+  }
   std::string_view plural = rest[0];
   std::size_t next = 1;
   bool core = p.group.empty();
@@ -82,6 +87,7 @@ resource_path parse_resource_path(std::string_view path) {
       if (!(p.res->plural == "namespaces" && p.subresource == "finalize")) return p;
     }
   }
+  if (p.watch && !p.subresource.empty()) return p; // subresources are not watched
   p.kind = resource_path::shape::object;
   return p;
 }

@@ -2,7 +2,9 @@
 //   /api/v1/<plural>[/<name>[/<sub>]]                      cluster-scoped or all namespaces
 //   /api/v1/namespaces/<ns>/<plural>[/<name>[/<sub>]]      namespaced
 //   /apis/<group>/<version>/...                            same shapes for named groups
-// with /api/v1/namespaces/<name>[/status|/finalize] being the Namespace object.
+// with /api/v1/namespaces/<name>[/status|/finalize] being the Namespace object, and the
+// deprecated watch paths /api/v1/watch/... and /apis/<group>/<version>/watch/... (the same
+// shapes after "watch/", answered as ?watch=true).
 #pragma once
 
 #include <string>
@@ -28,6 +30,7 @@ struct resource_path {
   std::string ns;          ///< empty for cluster scope or all namespaces
   std::string name;        ///< object name
   std::string subresource; ///< "status" or empty
+  bool watch = false;      ///< a legacy .../watch/... path
 };
 
 /// Parses `path` (no query string). Unknown resources and bad shapes give shape::not_found.

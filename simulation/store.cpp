@@ -6,6 +6,7 @@
 
 #include "net/number.hpp"
 #include "simulation/object_util.hpp"
+#include "simulation/query.hpp"
 
 namespace kvip::sim {
 
@@ -152,7 +153,9 @@ std::optional<api_error> store::list(const resource_info& res, const list_option
 std::optional<api_error> store::list_locked(const resource_info& res, const list_options& opts,
                                             list_result& out) const {
   out = {};
-  out.rv = rv_;
+  if (opts.rv > rv_) return too_large_resource_version(opts.rv, rv_);
+  out.rv = opts.exact ? opts.rv : rv_;
+  if (out.rv < oldest_rv_) return list_rv_expired();
   std::string start;
   if (!opts.continue_token.empty()) {
     // Token "<rv>:<last key>": every page of one list reports the first page's
@@ -174,6 +177,8 @@ std::optional<api_error> store::list_locked(const resource_info& res, const list
     start = decoded->substr(colon + 1);
   }
   auto* b = find_bucket(res);
+  bucket past; // pages after the first, and Exact lists, see the state at their version
+  if (out.rv != rv_) b = &(past = bucket_at_locked(res, out.rv));
   if (b == nullptr) return std::nullopt;
   auto it = start.empty() ? b->begin() : b->upper_bound(start);
   if (!opts.ns.empty() && start.empty()) it = b->lower_bound(opts.ns + "/");
@@ -209,12 +214,7 @@ std::optional<api_error> store::watch(const std::shared_ptr<watcher>& w, const s
   auto n = net::parse_integer<std::uint64_t>(rv);
   if (!n) return bad_request("invalid resource version \"" + rv + "\"");
   if (*n > rv_) {
-    auto e = error_with_code(504, "Too large resource version: " + std::to_string(*n) +
-                                      ", current: " + std::to_string(rv_));
-    e.details["causes"] = json::array{json::object{{"reason", "ResourceVersionTooLarge"},
-                                                   {"message", "Too large resource version"}}};
-    e.details["retryAfterSeconds"] = 1;
-    return e;
+    return too_large_resource_version(*n, rv_);
   }
   if (*n < oldest_rv_) return expired(*n, oldest_rv_);
   auto it = std::upper_bound(history_.begin(), history_.end(), *n,

@@ -43,6 +43,8 @@ struct list_options {
   std::optional<field_selector> fields;
   std::size_t limit = 0;      ///< 0 = no limit
   std::string continue_token; ///< from a previous page
+  std::uint64_t rv = 0;       ///< resourceVersion=N: not older than N (504 when in the future)
+  bool exact = false;         ///< the state at exactly `rv` (410 when compacted)
 };
 
 /// One page of a list.
@@ -129,6 +131,9 @@ private:
                              boost::json::object obj, bool status, bool dry_run);
   write_result remove_locked(const resource_info& res, const std::string& k, const object_ptr& old,
                              bool dry_run);
+  /// The objects of `res` as they were at `rv` (>= oldest_rv_): the live ones with the
+  /// retained history after `rv` undone (store_snapshot.cpp).
+  bucket bucket_at_locked(const resource_info& res, std::uint64_t rv) const;
   std::optional<api_error> list_locked(const resource_info& res, const list_options& opts,
                                        list_result& out) const;
 
