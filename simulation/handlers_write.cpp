@@ -98,6 +98,7 @@ api_reply delete_object(const net::http::request& req, const resource_path& p, a
     json::value v;
     if (auto e = parse_body(req.body, v)) return error_reply(*e);
     if (!v.is_object()) return error_reply(bad_request("DeleteOptions must be a JSON object"));
+    if (auto e = validate_delete_body(v.as_object())) return error_reply(*e);
     auto* pc = v.as_object().if_contains("preconditions");
     if (pc != nullptr && pc->is_object()) {
       if (auto* u = pc->as_object().if_contains("uid"); u != nullptr && u->is_string())
@@ -144,7 +145,7 @@ api_reply handle_write(const net::http::request& req, const resource_path& p, ap
   if (p.subresource == "finalize") return error_reply(method_not_allowed());
   if (p.subresource == "status" && m == "DELETE") return error_reply(method_not_allowed());
   if (auto e = injected(ctx, p)) return error_reply(*e);
-  if (auto e = validate_write_query(req.query, m)) return error_reply(*e);
+  if (auto e = validate_write_query(req.query, m, !req.body.empty())) return error_reply(*e);
   bool dry_run = req.query_or("dryRun") == "All";
   if (m == "POST") {
     json::object body;

@@ -167,7 +167,9 @@ net::result<list_query, api_error> parse_list_query(const query_map& q, bool wat
   return o;
 }
 
-std::optional<api_error> validate_write_query(const query_map& q, std::string_view method) {
+std::optional<api_error> validate_write_query(const query_map& q, std::string_view method,
+                                              bool delete_body) {
+  if (method == "DELETE" && delete_body) return std::nullopt;
   std::string kind = method == "POST"    ? "CreateOptions"
                      : method == "PUT"   ? "UpdateOptions"
                      : method == "PATCH" ? "PatchOptions"
@@ -185,6 +187,30 @@ std::optional<api_error> validate_write_query(const query_map& q, std::string_vi
     errs.push_back(not_supported("dryRun", "[]string{" + go_quote(it->second) + "}", {"All"}));
   if (errs.empty()) return std::nullopt;
   return options_invalid(kind, errs);
+}
+
+std::optional<api_error> validate_delete_body(const json::object& body) {
+  std::vector<field_error> errs;
+  const auto* pp = body.if_contains("propagationPolicy");
+  if (pp != nullptr && pp->is_string()) {
+    std::string v(pp->as_string());
+    if (v != "Foreground" && v != "Background" && v != "Orphan")
+      errs.push_back(not_supported("propagationPolicy", go_quote(v),
+                                   {"Foreground", "Background", "Orphan", "nil"}));
+  }
+  const auto* dr = body.if_contains("dryRun");
+  if (dr != nullptr && dr->is_array()) {
+    std::string shown;
+    bool bad = false;
+    for (const auto& v : dr->as_array()) {
+      std::string s = v.is_string() ? std::string(v.as_string()) : json::serialize(v);
+      bad |= s != "All";
+      shown += (shown.empty() ? "" : ", ") + go_quote(s);
+    }
+    if (bad) errs.push_back(not_supported("dryRun", "[]string{" + shown + "}", {"All"}));
+  }
+  if (errs.empty()) return std::nullopt;
+  return options_invalid("DeleteOptions", errs);
 }
 
 api_error too_large_resource_version(std::uint64_t rv, std::uint64_t current) {

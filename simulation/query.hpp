@@ -52,8 +52,13 @@ net::result<list_query, api_error> parse_list_query(const query_map& q, bool wat
 
 /// Validates the write options of a `method` request: `dryRun` only "All",
 /// `propagationPolicy` (DELETE) only Orphan, Background or Foreground. 422 Invalid on
-/// CreateOptions/UpdateOptions/PatchOptions/DeleteOptions like kube-apiserver.
-std::optional<api_error> validate_write_query(const query_map& q, std::string_view method);
+/// CreateOptions/UpdateOptions/PatchOptions/DeleteOptions like kube-apiserver. A DELETE
+/// with a body (`delete_body`) takes its options from the body alone, as kube-apiserver does.
+std::optional<api_error> validate_write_query(const query_map& q, std::string_view method,
+                                              bool delete_body = false);
+
+/// The same checks of a DeleteOptions body (`propagationPolicy`, `dryRun` list).
+std::optional<api_error> validate_delete_body(const boost::json::object& body);
 
 /// 504 Timeout "Too large resource version: N, current: M" (cause ResourceVersionTooLarge).
 api_error too_large_resource_version(std::uint64_t rv, std::uint64_t current);

@@ -161,8 +161,24 @@ TEST(WriteQuery, DryRunAndPropagationPolicy) {
     EXPECT_EQ(e->message, r.message);
     EXPECT_EQ(e->details.at("causes").as_array().at(0).at("reason"), "FieldValueNotSupported");
   }
+  // A DELETE with a body takes its options from the body only.
+  EXPECT_FALSE(validate_write_query({{"propagationPolicy", "x"}}, "DELETE", true));
   // propagationPolicy means nothing to a create.
   EXPECT_FALSE(validate_write_query({{"propagationPolicy", "x"}}, "POST"));
+}
+
+TEST(WriteQuery, DeleteOptionsBody) {
+  EXPECT_FALSE(validate_delete_body({{"propagationPolicy", "Background"}}));
+  EXPECT_FALSE(validate_delete_body({{"dryRun", boost::json::array{"All"}}}));
+  auto e = validate_delete_body({{"propagationPolicy", "Cascade"}});
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message, "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported "
+                        "value: \"Cascade\": supported values: \"Foreground\", \"Background\", "
+                        "\"Orphan\", \"nil\"");
+  e = validate_delete_body({{"dryRun", boost::json::array{"All", "Some"}}});
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message, "DeleteOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: "
+                        "[]string{\"All\", \"Some\"}: supported values: \"All\"");
 }
 
 TEST(QueryErrors, TooLargeAndExpired) {

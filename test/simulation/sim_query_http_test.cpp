@@ -173,6 +173,9 @@ TEST_F(SimQueryHttp, PropagationPolicyValues) {
       "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: "
       "\"Cascade\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"");
   EXPECT_EQ(http("GET", cms("/y")).code, 200);
+  // kubectl sends it in the body.
+  EXPECT_EQ(http("DELETE", cms("/y"), R"({"propagationPolicy":"orphan"})").code, 422);
+  EXPECT_EQ(http("GET", cms("/y")).code, 200);
   EXPECT_EQ(http("DELETE", cms("/y?propagationPolicy=Orphan")).code, 200);
   EXPECT_EQ(http("GET", cms("/y")).code, 404);
 }
