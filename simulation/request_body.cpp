@@ -1,0 +1,195 @@
+#include "simulation/request_body.hpp"
+
+#include <charconv>
+#include <regex>
+
+#include <yaml-cpp/yaml.h>
+
+#include "simulation/schema.hpp"
+
+namespace kvip::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+/// The media type without parameters, lower-cased.
+std::string media_type(std::string ct) {
+  auto semi = ct.find(';');
+  if (semi != std::string::npos) ct.resize(semi);
+  while (!ct.empty() && ct.back() == ' ')
+    ct.pop_back();
+  for (auto& c : ct)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ct;
+}
+
+std::string quoted(std::string_view s) {
+  return json::serialize(json::value(s));
+}
+
+std::string unknown_field(const std::string& path) {
+  return "unknown field " + quoted(path);
+}
+
+std::string strict_error(const std::vector<std::string>& unknown) {
+  std::string msg = "strict decoding error: ";
+  for (std::size_t i = 0; i < unknown.size(); ++i)
+    msg += (i == 0 ? "" : ", ") + unknown_field(unknown[i]);
+  return msg;
+}
+
+/// "<Kind> in version "v1" cannot be handled as a <Kind>: <why>" (400).
+api_error cannot_handle(const resource_info& res, const std::string& why) {
+  return bad_request(res.kind + " in version " + quoted(res.version) + " cannot be handled as a " +
+                     res.kind + ": " + why);
+}
+
+json::value yaml_scalar(const YAML::Node& n) {
+  const auto& s = n.Scalar();
+  if (n.Tag() != "?") return json::value(s); // quoted or explicitly tagged: a string
+  static const std::regex null_re("^(~|null|Null|NULL|)$");
+  static const std::regex true_re("^(y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$");
+  static const std::regex false_re("^(n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$");
+  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  if (std::regex_match(s, null_re)) return nullptr;
+  if (std::regex_match(s, true_re)) return true;
+  if (std::regex_match(s, false_re)) return false;
+  std::string_view digits = s;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  std::int64_t i = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), i);
+  if (ec == std::errc{} && p == digits.data() + digits.size() && !digits.empty()) return i;
+  if (std::regex_match(s, float_re)) return std::stod(s);
+  return json::value(s);
+}
+
+json::value yaml_node(const YAML::Node& n) {
+  switch (n.Type()) {
+  case YAML::NodeType::Sequence: {
+    json::array a;
+    for (const auto& item : n)
+      a.push_back(yaml_node(item));
+    return a;
+  }
+  case YAML::NodeType::Map: {
+    json::object o;
+    for (const auto& kv : n)
+      o[kv.first.Scalar()] = yaml_node(kv.second);
+    return o;
+  }
+  case YAML::NodeType::Scalar:
+    return yaml_scalar(n);
+  default:
+    return nullptr;
+  }
+}
+
+/// The body as a JSON value by Content-Type; 415 for formats this server cannot read.
+net::result<json::value, api_error> parse_by_type(const net::http::request& req) {
+  auto ct = media_type(req.header("content-type"));
+  if (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos) {
+    auto e = unsupported_media_type();
+    e.message = "the body of the request was in an unknown format - accepted media types "
+                "include: application/json, application/yaml (this embedded API server does "
+                "not decode " +
+                ct + ")";
+    return e;
+  }
+  if (ct == "application/yaml") {
+    auto v = yaml_to_json(req.body);
+    if (!v) return bad_request("error decoding YAML: " + v.err().message);
+    return std::move(*v);
+  }
+  boost::system::error_code ec;
+  json::parse_options po;
+  po.max_depth = 64;
+  auto v = json::parse(req.body, ec, {}, po);
+  if (ec) return bad_request("error decoding request body: " + ec.message());
+  return v;
+}
+
+} // namespace
+
+net::result<json::value> yaml_to_json(std::string_view yaml) {
+  try {
+    return yaml_node(YAML::Load(std::string(yaml)));
+  } catch (const YAML::Exception& e) {
+    return net::make_error(e.what());
+  }
+}
+
+net::result<field_validation, api_error> field_validation_of(const net::http::request& req,
+                                                             std::string_view options_kind) {
+  auto v = req.query_or("fieldValidation");
+  if (v.empty() || v == "Warn") return field_validation::warn;
+  if (v == "Strict") return field_validation::strict;
+  if (v == "Ignore") return field_validation::ignore;
+  std::string detail = "Unsupported value: " + quoted(v) +
+                       ": supported values: \"\", \"Ignore\", \"Strict\", "
+                       "\"Warn\"";
+  api_error e;
+  e.code = 422;
+  e.reason = "Invalid";
+  e.message =
+      std::string(options_kind) + ".meta.k8s.io \"\" is invalid: fieldValidation: " + detail;
+  e.details = json::object{{"group", "meta.k8s.io"},
+                           {"kind", options_kind},
+                           {"causes", json::array{json::object{{"reason", "FieldValueNotSupported"},
+                                                               {"message", detail},
+                                                               {"field", "fieldValidation"}}}}};
+  return e;
+}
+
+net::result<typed_body, api_error> read_typed_body(const net::http::request& req,
+                                                   const resource_info& res,
+                                                   std::string_view options_kind) {
+  auto fv = field_validation_of(req, options_kind);
+  if (!fv) return fv.err();
+  auto parsed = parse_by_type(req);
+  if (!parsed) return parsed.err();
+  if (!parsed->is_object()) return bad_request("the request body is not a JSON object");
+  auto decoded = decode_object(res, std::move(parsed->as_object()));
+  if (!decoded) return cannot_handle(res, decoded.err().message);
+  typed_body out{std::move(decoded->object), {}};
+  if (!decoded->unknown_fields.empty() && *fv == field_validation::strict)
+    return cannot_handle(res, strict_error(decoded->unknown_fields));
+  if (*fv == field_validation::warn)
+    for (const auto& u : decoded->unknown_fields)
+      out.warnings.push_back(unknown_field(u));
+  return out;
+}
+
+net::result<void> patch_result_check::operator()(json::value& target) {
+  if (!target.is_object()) return {}; // the store answers this one
+  auto decoded = decode_object(res_, target.as_object());
+  if (!decoded) {
+    auto value = json::serialize(target);
+    auto detail = "Invalid value: " + quoted(value) + ": " + decoded.err().message;
+    api_error e;
+    e.code = 422;
+    e.reason = "Invalid";
+    e.message = " \"\" is invalid: patch: " + detail;
+    e.details = json::object{
+        {"causes", json::array{json::object{
+                       {"reason", "FieldValueInvalid"}, {"message", detail}, {"field", "patch"}}}}};
+    failure_ = e;
+    return net::make_error(e.message);
+  }
+  if (!decoded->unknown_fields.empty() && fv_ == field_validation::strict) {
+    failure_ = bad_request(strict_error(decoded->unknown_fields));
+    return net::make_error(failure_->message);
+  }
+  if (fv_ == field_validation::warn)
+    for (const auto& u : decoded->unknown_fields)
+      warnings_.push_back(unknown_field(u));
+  target = std::move(decoded->object);
+  return {};
+}
+
+void add_warnings(net::http::response& resp, const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings)
+    resp.headers.emplace_back("Warning", "299 - " + quoted(w));
+}
+
+} // namespace kvip::sim
