@@ -64,26 +64,38 @@ json::value yaml_scalar(const YAML::Node& n) {
   return json::value(s);
 }
 
-json::value yaml_node(const YAML::Node& n) {
-  switch (n.Type()) {
-  case YAML::NodeType::Sequence: {
-    json::array a;
-    for (const auto& item : n)
-      a.push_back(yaml_node(item));
-    return a;
+/// Converts YAML nodes to JSON within limits: the JSON parser's depth, and a node budget so
+/// that aliases repeated inside aliases ("billion laughs") cannot expand without bound.
+struct yaml_converter {
+  std::size_t budget;
+  bool exceeded = false;
+
+  json::value node(const YAML::Node& n, int depth) {
+    if (exceeded || depth > 64 || budget == 0) {
+      exceeded = true;
+      return nullptr;
+    }
+    --budget;
+    switch (n.Type()) {
+    case YAML::NodeType::Sequence: {
+      json::array a;
+      for (const auto& item : n)
+        a.push_back(node(item, depth + 1));
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      json::object o;
+      for (const auto& kv : n)
+        o[kv.first.Scalar()] = node(kv.second, depth + 1);
+      return o;
+    }
+    case YAML::NodeType::Scalar:
+      return yaml_scalar(n);
+    default:
+      return nullptr;
+    }
   }
-  case YAML::NodeType::Map: {
-    json::object o;
-    for (const auto& kv : n)
-      o[kv.first.Scalar()] = yaml_node(kv.second);
-    return o;
-  }
-  case YAML::NodeType::Scalar:
-    return yaml_scalar(n);
-  default:
-    return nullptr;
-  }
-}
+};
 
 /// The body as a JSON value by Content-Type; 415 for formats this server cannot read.
 net::result<json::value, api_error> parse_by_type(const net::http::request& req) {
@@ -113,7 +125,12 @@ net::result<json::value, api_error> parse_by_type(const net::http::request& req)
 
 net::result<json::value> yaml_to_json(std::string_view yaml) {
   try {
-    return yaml_node(YAML::Load(std::string(yaml)));
+    yaml_converter c{yaml.size() + 1024};
+    auto v = c.node(YAML::Load(std::string(yaml)), 0);
+    if (c.exceeded)
+      return net::make_error("the YAML document nests deeper than 64 levels or expands its "
+                             "aliases beyond its own size");
+    return v;
   } catch (const YAML::Exception& e) {
     return net::make_error(e.what());
   }

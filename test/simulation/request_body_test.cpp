@@ -183,6 +183,19 @@ TEST(YamlToJson, ScalarsResolveAsSigsK8sYamlDoes) {
   EXPECT_EQ(*v, json::parse(R"({"a":1,"b":"1","c":true,"d":"no","e":null,"f":1.5,"g":"text",)"
                             R"("h":["x",2],"i":-7,"j":{"k":"v"}})"));
   EXPECT_FALSE(yaml_to_json("a: [\n"));
+  std::string deep = "a: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  EXPECT_FALSE(yaml_to_json(deep));
+  // Aliases of aliases: 10 levels of 10 copies would be 10^10 nodes.
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    auto prev = "*a" + std::to_string(i - 1);
+    laughs += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j)
+      laughs += prev + (j < 9 ? ", " : "]\n");
+  }
+  auto r = yaml_to_json(laughs);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.find("aliases"), std::string::npos);
 }
 
 } // namespace
