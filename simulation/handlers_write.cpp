@@ -72,7 +72,7 @@ api_reply patch_object(const net::http::request& req, const resource_path& p, ap
   }
   auto fv = field_validation_of(req, "PatchOptions");
   if (!fv) return error_reply(fv.err());
-  patch_result_check check(*p.res, *fv);
+  patch_result_check check(*p.res, *fv, ct == "application/json-patch+json" ? "" : req.body);
   auto typed = [&apply, &check](json::value& t) -> net::result<void> {
     if (auto r = apply(t); !r) return r;
     return check(t);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <regex>
+#include <set>
 
 #include <yaml-cpp/yaml.h>
 
@@ -32,11 +33,31 @@ std::string unknown_field(const std::string& path) {
   return "unknown field " + quoted(path);
 }
 
-std::string strict_error(const std::vector<std::string>& unknown) {
+/// What strict decoding reports, in order: duplicate fields of the sent text, then unknown ones.
+std::vector<std::string> strict_problems(const std::vector<std::string>& duplicates,
+                                         const std::vector<std::string>& unknown) {
+  std::vector<std::string> out;
+  for (const auto& d : duplicates)
+    out.push_back("duplicate field " + quoted(d));
+  for (const auto& u : unknown)
+    out.push_back(unknown_field(u));
+  return out;
+}
+
+std::string strict_error(const std::vector<std::string>& problems) {
   std::string msg = "strict decoding error: ";
-  for (std::size_t i = 0; i < unknown.size(); ++i)
-    msg += (i == 0 ? "" : ", ") + unknown_field(unknown[i]);
+  for (std::size_t i = 0; i < problems.size(); ++i)
+    msg += (i == 0 ? "" : ", ") + problems[i];
   return msg;
+}
+
+/// The text of a JSON string token (with its quotes), unescaped.
+std::string key_text(std::string_view token) {
+  if (token.find('\\') == std::string_view::npos)
+    return std::string(token.substr(1, token.size() - 2));
+  boost::system::error_code ec;
+  auto v = json::parse(token, ec);
+  return !ec && v.is_string() ? std::string(v.as_string()) : std::string(token);
 }
 
 /// "<Kind> in version "v1" cannot be handled as a <Kind>: <why>" (400).
@@ -123,6 +144,51 @@ net::result<json::value, api_error> parse_by_type(const net::http::request& req)
 
 } // namespace
 
+std::vector<std::string> duplicate_fields(std::string_view text) {
+  struct frame {
+    bool object;
+    std::string path;
+    std::set<std::string, std::less<>> keys;
+    std::string key;
+    std::size_t index = 0;
+  };
+  std::vector<frame> stack;
+  std::vector<std::string> out;
+  bool expect_key = false;
+  auto child = [&stack]() {
+    const auto& f = stack.back();
+    if (!f.object) return f.path + "[" + std::to_string(f.index) + "]";
+    return f.path + (f.path.empty() ? "" : ".") + f.key;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      std::size_t j = i + 1;
+      while (j < text.size() && text[j] != '"')
+        j += text[j] == '\\' ? 2 : 1;
+      if (expect_key && !stack.empty() && stack.back().object) {
+        auto& f = stack.back();
+        f.key = key_text(text.substr(i, j - i + 1));
+        if (!f.keys.insert(f.key).second) out.push_back(child());
+        expect_key = false;
+      }
+      i = j;
+    } else if (c == '{' || c == '[') {
+      auto path = stack.empty() ? std::string{} : child();
+      stack.push_back(frame{c == '{', std::move(path), {}, {}, 0});
+      expect_key = c == '{';
+    } else if ((c == '}' || c == ']') && !stack.empty()) {
+      stack.pop_back();
+    } else if (c == ',' && !stack.empty()) {
+      if (stack.back().object)
+        expect_key = true;
+      else
+        ++stack.back().index;
+    }
+  }
+  return out;
+}
+
 net::result<json::value> yaml_to_json(std::string_view yaml) {
   try {
     yaml_converter c{yaml.size() + 1024};
@@ -168,12 +234,13 @@ net::result<typed_body, api_error> read_typed_body(const net::http::request& req
   if (!parsed->is_object()) return bad_request("the request body is not a JSON object");
   auto decoded = decode_object(res, std::move(parsed->as_object()));
   if (!decoded) return cannot_handle(res, decoded.err().message);
+  bool yaml = media_type(req.header("content-type")) == "application/yaml";
+  auto problems = strict_problems(duplicate_fields(yaml ? std::string_view{} : req.body),
+                                  decoded->unknown_fields);
+  if (!problems.empty() && *fv == field_validation::strict)
+    return cannot_handle(res, strict_error(problems));
   typed_body out{std::move(decoded->object), {}};
-  if (!decoded->unknown_fields.empty() && *fv == field_validation::strict)
-    return cannot_handle(res, strict_error(decoded->unknown_fields));
-  if (*fv == field_validation::warn)
-    for (const auto& u : decoded->unknown_fields)
-      out.warnings.push_back(unknown_field(u));
+  if (*fv == field_validation::warn) out.warnings = std::move(problems);
   return out;
 }
 
@@ -193,13 +260,12 @@ net::result<void> patch_result_check::operator()(json::value& target) {
     failure_ = e;
     return net::make_error(e.message);
   }
-  if (!decoded->unknown_fields.empty() && fv_ == field_validation::strict) {
-    failure_ = bad_request(strict_error(decoded->unknown_fields));
+  auto problems = strict_problems(patch_duplicates_, decoded->unknown_fields);
+  if (!problems.empty() && fv_ == field_validation::strict) {
+    failure_ = bad_request(strict_error(problems));
     return net::make_error(failure_->message);
   }
-  if (fv_ == field_validation::warn)
-    for (const auto& u : decoded->unknown_fields)
-      warnings_.push_back(unknown_field(u));
+  if (fv_ == field_validation::warn) warnings_ = std::move(problems);
   target = std::move(decoded->object);
   return {};
 }

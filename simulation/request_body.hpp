@@ -25,6 +25,10 @@ enum class field_validation { ignore, warn, strict };
 net::result<field_validation, api_error> field_validation_of(const net::http::request& req,
                                                              std::string_view options_kind);
 
+/// Paths of the keys a JSON text repeats within one object ("spec.a", "items[1].b"), in
+/// document order: kube-apiserver's strict decoding refuses them, Warn keeps the last value.
+std::vector<std::string> duplicate_fields(std::string_view text);
+
 /// A decoded create/update body and the Warning header values to send with the answer.
 struct typed_body {
   boost::json::object object;
@@ -42,7 +46,10 @@ net::result<typed_body, api_error> read_typed_body(const net::http::request& req
 /// fields under Strict 400; they are pruned otherwise. Remembers the failure and warnings.
 class patch_result_check {
 public:
-  patch_result_check(const resource_info& res, field_validation fv) : res_(res), fv_(fv) {}
+  /// `patch_body`: a merge or strategic merge patch's text, whose duplicate fields count as
+  /// strict decoding errors too ("" for JSON patches).
+  patch_result_check(const resource_info& res, field_validation fv, std::string_view patch_body)
+      : res_(res), fv_(fv), patch_duplicates_(duplicate_fields(patch_body)) {}
   /// Decodes `target` in place; an error also stays in failure().
   net::result<void> operator()(boost::json::value& target);
   const std::optional<api_error>& failure() const { return failure_; }
@@ -51,6 +58,7 @@ public:
 private:
   const resource_info& res_;
   field_validation fv_;
+  std::vector<std::string> patch_duplicates_;
   std::optional<api_error> failure_;
   std::vector<std::string> warnings_;
 };

@@ -155,6 +155,33 @@ TEST_F(Bodies, IgnorePrunesSilentlyAndBadValuesAreInvalid) {
   EXPECT_NE(patch.str("message").find("PatchOptions.meta.k8s.io"), std::string::npos);
 }
 
+TEST_F(Bodies, DuplicateFieldsAreStrictErrorsAndTheLastValueWins) {
+  auto strict = http("POST", cm("?fieldValidation=Strict"),
+                     R"({"metadata":{"name":"d","name":"e"},"data":{"k":"1","k":"2"}})");
+  EXPECT_EQ(strict.code, 400);
+  EXPECT_EQ(strict.str("message"),
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: "
+            "duplicate field \"metadata.name\", duplicate field \"data.k\"");
+  auto warn = http("POST", cm(), R"({"metadata":{"name":"d"},"data":{"k":"1","k":"2"}})");
+  ASSERT_EQ(warn.code, 201) << warn.body;
+  EXPECT_EQ(warn.json().at("data").at("k"), "2");
+  EXPECT_EQ(warnings(warn), std::vector<std::string>{R"(299 - "duplicate field \"data.k\"")"});
+  auto patch = http("PATCH", cm("/d?fieldValidation=Strict"), R"({"data":{"x":"1","x":"1"}})",
+                    "application/merge-patch+json");
+  EXPECT_EQ(patch.code, 400);
+  EXPECT_EQ(patch.str("message"), "strict decoding error: duplicate field \"data.x\"");
+}
+
+TEST(DuplicateFields, PathsWithIndicesInDocumentOrder) {
+  EXPECT_TRUE(duplicate_fields(R"({"a":1,"b":{"a":2},"c":[{"a":1},{"a":2}]})").empty());
+  std::vector<std::string> want{"s.p[1].x", "a", R"(k"q)"};
+  EXPECT_EQ(duplicate_fields(R"({"a":1,"s":{"p":[{"x":1},{"x":"{\"","x":[1,2]}]},)"
+                             R"("a":2,"k\"q":1,"k\u0022q":2})"),
+            want);
+  EXPECT_TRUE(duplicate_fields("").empty());
+  EXPECT_TRUE(duplicate_fields(R"(a: "b)").empty()); // not JSON: nothing found, no crash
+}
+
 TEST_F(Bodies, YamlBodiesAreAccepted) {
   auto r = http("POST", cm("?fieldValidation=Strict"),
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yml\n  labels:\n"
