@@ -217,11 +217,25 @@ private:
     return {};
   }
 
-  net::result<void> time(const json::value& v, bool micro) {
+  /// Checks a Time/MicroTime and stores it as the server re-encodes it: UTC, whole seconds
+  /// for Time, six fractional digits for MicroTime.
+  net::result<void> time(json::value& v, bool micro) {
     if (!v.is_string()) return value_error(v, "string");
     auto e = time_parse_error(v.as_string(), micro);
     if (!e.empty()) return net::make_error(e);
+    auto t = micro ? k8s::parse_micro_time(v.as_string()) : k8s::parse_time(v.as_string());
+    if (t) {
+      v = micro
+              ? k8s::format_micro_time(*t)
+              : k8s::format_time(std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+                    std::chrono::floor<std::chrono::seconds>(*t)));
+    }
     return {};
+  }
+
+  /// Go decodes null as the zero value inside maps and lists of strings: "".
+  static void null_string(json::value& item, std::string_view elem) {
+    if (item.is_null() && strip(elem) == "string") item = "";
   }
 
   net::result<void> quantity(const json::value& v) {
@@ -238,6 +252,7 @@ private:
     for (std::size_t i = 0; i < a.size(); ++i) {
       where inner = w;
       inner.full_path += "[" + std::to_string(i) + "]";
+      null_string(a[i], elem);
       if (auto r = value(a[i], elem, inner); !r) return r;
     }
     return {};
@@ -249,6 +264,7 @@ private:
     for (auto& [k, item] : v.as_object()) {
       where inner = w;
       inner.full_path += "." + std::string(k);
+      null_string(item, elem);
       if (auto r = value(item, elem, inner); !r) return r;
     }
     return {};

@@ -139,7 +139,7 @@ TEST(Schema, WellTypedObjectsDecodeUnchanged) {
        "ipMode":"VIP","ports":[{"port":80,"protocol":"TCP"}]}]}}})"},
       {"Lease",
        R"({"spec":{"holderIdentity":"a","leaseDurationSeconds":5,
-       "acquireTime":"2026-11-26T08:59:06.484405Z","renewTime":"2026-11-26T09:59:06.488741+01:00",
+       "acquireTime":"2026-11-26T08:59:06.484405Z","renewTime":"2026-11-26T08:59:06.488741Z",
        "leaseTransitions":0}})"},
       {"Secret", R"({"type":"Opaque","data":{"p":"czNjcjN0","e":""},"stringData":{"s":"x"}})"},
       {"ConfigMap", R"({"data":{"k":"v"},"binaryData":{"b":"AAE="},"immutable":false})"},
@@ -163,6 +163,19 @@ TEST(Schema, WellTypedObjectsDecodeUnchanged) {
     EXPECT_TRUE(r->unknown_fields.empty()) << k << ": " << r->unknown_fields.front();
     EXPECT_EQ(r->object, obj(body)) << k;
   }
+}
+
+TEST(Schema, TimesAreStoredAsTheServerEncodesThemAndNullStringsAsEmpty) {
+  auto r = decode_object(
+      kind("Lease"),
+      obj(R"({"metadata":{"labels":{"a":null},"finalizers":[null],"creationTimestamp":)"
+          R"("2026-11-26T09:50:00.75+01:00"},"spec":{"renewTime":"2026-11-26T09:59:06.488741+01:00",)"
+          R"("acquireTime":null}})"));
+  ASSERT_TRUE(r) << r.err().message;
+  EXPECT_EQ(r->object,
+            obj(R"({"metadata":{"labels":{"a":""},"finalizers":[""],)"
+                R"("creationTimestamp":"2026-11-26T08:50:00Z"},)"
+                R"("spec":{"renewTime":"2026-11-26T08:59:06.488741Z","acquireTime":null}})"));
 }
 
 TEST(Schema, UnknownFieldsAreListedWithTheirPathAndPruned) {
