@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "k8s/client.hpp"
 #include "sim_http_client.hpp"
 
 namespace kvip::sim::test {
@@ -170,6 +171,25 @@ TEST_F(Bodies, DuplicateFieldsAreStrictErrorsAndTheLastValueWins) {
                     "application/merge-patch+json");
   EXPECT_EQ(patch.code, 400);
   EXPECT_EQ(patch.str("message"), "strict decoding error: duplicate field \"data.x\"");
+}
+
+// A bad write by kvip's own client fails here as it would on a cluster.
+TEST_F(Bodies, KvipsClientGetsTheDecodeErrorForABadLease) {
+  k8s::connection_config cfg;
+  cfg.server = f.url;
+  k8s::client_options o;
+  o.max_retries = 0;
+  o.qps = 0;
+  k8s::client c(cfg, o);
+  auto lease_obj = json::object{
+      {"metadata", {{"name", "kvip-bad"}}},
+      {"spec", {{"holderIdentity", "node1"}, {"renewTime", "2026-11-26T08:59:06.123Z"}}}};
+  auto r = c.create(k8s::resources::leases, "kube-system", lease_obj);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.is(k8s::error_kind::invalid)) << r.err().describe();
+  EXPECT_NE(r.err().message.find("cannot parse \".123Z\" as \".000000\""), std::string::npos)
+      << r.err().message;
+  EXPECT_EQ(http("GET", lease("/kvip-bad")).code, 404);
 }
 
 TEST(DuplicateFields, PathsWithIndicesInDocumentOrder) {
