@@ -5,6 +5,7 @@
 #include "simulation/object_util.hpp"
 #include "simulation/patch.hpp"
 #include "simulation/query.hpp"
+#include "simulation/request_body.hpp"
 
 namespace kvip::sim {
 
@@ -30,23 +31,6 @@ std::optional<api_error> parse_body(const std::string& body, json::value& out) {
   po.max_depth = 64;
   out = json::parse(body, ec, {}, po);
   if (ec) return bad_request("error decoding request body: " + ec.message());
-  return std::nullopt;
-}
-
-std::optional<api_error> body_object(const net::http::request& req, json::object& out) {
-  auto ct = media_type(req.header("content-type"));
-  if (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos ||
-      ct.find("yaml") != std::string::npos) {
-    auto e = unsupported_media_type();
-    e.message = "the body of the request was in an unknown format - accepted media types "
-                "include: application/json (this embedded API server does not decode " +
-                ct + ")";
-    return e;
-  }
-  json::value v;
-  if (auto e = parse_body(req.body, v)) return e;
-  if (!v.is_object()) return bad_request("the request body is not a JSON object");
-  out = std::move(v.as_object());
   return std::nullopt;
 }
 
@@ -87,8 +71,18 @@ api_reply patch_object(const net::http::request& req, const resource_path& p, ap
     if (!patch.is_array()) return error_reply(bad_request("json patch must be a JSON array"));
     apply = [&patch](json::value& t) { return apply_json_patch(t, patch); };
   }
-  return result_reply(
-      ctx.st.patch(*p.res, p.ns, p.name, apply, error_code, p.subresource == "status", dry_run));
+  auto fv = field_validation_of(req, "PatchOptions");
+  if (!fv) return error_reply(fv.err());
+  patch_result_check check(*p.res, *fv, ct == "application/json-patch+json" ? "" : req.body);
+  auto typed = [&apply, &check](json::value& t) -> net::result<void> {
+    if (auto r = apply(t); !r) return r;
+    return check(t);
+  };
+  auto r =
+      ctx.st.patch(*p.res, p.ns, p.name, typed, error_code, p.subresource == "status", dry_run);
+  auto reply = check.failure() ? error_reply(*check.failure()) : result_reply(r);
+  add_warnings(reply.resp, check.warnings());
+  return reply;
 }
 
 api_reply delete_object(const net::http::request& req, const resource_path& p, api_context& ctx,
@@ -148,15 +142,19 @@ api_reply handle_write(const net::http::request& req, const resource_path& p, ap
   if (auto e = validate_write_query(req.query, m, !req.body.empty())) return error_reply(*e);
   bool dry_run = req.query_or("dryRun") == "All";
   if (m == "POST") {
-    json::object body;
-    if (auto e = body_object(req, body)) return error_reply(*e);
-    return result_reply(ctx.st.create(*p.res, p.ns, std::move(body), dry_run));
+    auto body = read_typed_body(req, *p.res, "CreateOptions");
+    if (!body) return error_reply(body.err());
+    auto reply = result_reply(ctx.st.create(*p.res, p.ns, std::move(body->object), dry_run));
+    add_warnings(reply.resp, body->warnings);
+    return reply;
   }
   if (m == "PUT") {
-    json::object body;
-    if (auto e = body_object(req, body)) return error_reply(*e);
-    return result_reply(
-        ctx.st.update(*p.res, p.ns, p.name, std::move(body), p.subresource == "status", dry_run));
+    auto body = read_typed_body(req, *p.res, "UpdateOptions");
+    if (!body) return error_reply(body.err());
+    auto reply = result_reply(ctx.st.update(*p.res, p.ns, p.name, std::move(body->object),
+                                            p.subresource == "status", dry_run));
+    add_warnings(reply.resp, body->warnings);
+    return reply;
   }
   if (m == "PATCH") return patch_object(req, p, ctx, dry_run);
   if (collection) return delete_collection(req, p, ctx, dry_run);

@@ -140,6 +140,17 @@ run_suite() {
   check "$tag delete svc web" k delete svc web
   check "$tag deleted service is gone" out_has 'NotFound' k get svc web
   check "$tag delete lease" k delete lease plndr-cp-lock -n kube-system
+  # Typed bodies: a wrong JSON type is refused; an unknown field is refused under kubectl's
+  # fieldValidation=Strict (sent when it validates) and pruned otherwise (--validate=false: Ignore).
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typed}\ndata: {port: 80}\n' >"$TMP/cm-number.yaml"
+  check "$tag a number in ConfigMap data is BadRequest" out_has 'cannot unmarshal number into Go struct field ConfigMap.data of type string' k apply -f "$TMP/cm-number.yaml" $APPLY_FLAGS
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\nspec: {foo: 1}\n' >"$TMP/cm-unknown.yaml"
+  if [ -z "$APPLY_FLAGS" ]; then
+    check "$tag unknown field refused under Strict" out_has 'strict decoding error: unknown field "spec"' k apply -f "$TMP/cm-unknown.yaml"
+  else
+    check "$tag unknown field pruned without validation" out_has 'created' k apply -f "$TMP/cm-unknown.yaml" $APPLY_FLAGS
+    check "$tag pruned field not stored" [ -z "$(k get cm extra -o jsonpath='{.spec}')" ]
+  fi
   check "$tag missing namespace is NotFound" out_has 'namespaces "nosuchns" not found' k apply -n nosuchns -f "$DATA/endpointslice.yaml" $APPLY_FLAGS
   stop_server
 }
