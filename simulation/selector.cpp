@@ -79,7 +79,7 @@ net::result<void> validate_label_value(std::string_view value) {
   if (value.size() > 63) return net::make_error("must be no more than 63 characters");
   if (!value.empty() && !is_name(value))
     return net::make_error("a valid label must be an empty string or " +
-                           std::string{name_chars_msg});
+                           std::string{name_chars_msg.substr(5)}); // "consist of ..."
   return net::ok();
 }
 
