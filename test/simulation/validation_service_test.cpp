@@ -248,5 +248,27 @@ TEST(ValidationService, NoteAllocations) {
             std::set<std::string>{std::string(lb.at("spec").at("clusterIP").as_string())});
 }
 
+TEST(ValidationService, WrongTypesAreRefusedNotCrashed) {
+  const char* specs[] = {
+      R"({"ports":[{"port":"80"}]})",
+      R"({"ports":[{"port":80,"nodePort":"x","name":5,"protocol":[]}]})",
+      R"({"ports":[{"port":80,"targetPort":null}]})",
+      R"({"type":"NodePort","ports":[{"port":1.5}]})",
+      R"({"clusterIP":5,"clusterIPs":[1,null],"ports":[{"port":80}]})",
+      R"({"type":"LoadBalancer","healthCheckNodePort":"x","loadBalancerIP":[],"ports":[{"port":80}]})",
+      R"({"ports":{}})",
+      R"({"ports":[1]})",
+  };
+  for (const char* spec : specs) {
+    service_writes w;
+    auto text = std::string(R"({"metadata":{"name":"s","labels":{"a":1}},"spec":)") + spec +
+                R"(,"status":{"loadBalancer":{"ingress":[1,{"ip":5}]}}})";
+    auto errs = w.write(text);
+    auto old = w.result;
+    w.write(text, &old); // and as an update of itself
+    SUCCEED() << spec << " " << errs.size();
+  }
+}
+
 } // namespace
 } // namespace kvip::sim
