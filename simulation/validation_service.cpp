@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "simulation/object_util.hpp"
+#include "simulation/selector.hpp"
 
 namespace kvip::sim {
 
@@ -223,6 +224,10 @@ void check_load_balancer(const json::object* old, const json::object& svc, const
       errs.forbidden(std::string("spec.") + f, "may only be used when `type` is 'LoadBalancer'");
   }
   auto cls = jsonpath::optional_str(svc, {"spec", "loadBalancerClass"});
+  if (type == "LoadBalancer" && cls) {
+    if (auto ok = validate_label_key(*cls); !ok) // a qualified name, as label keys
+      errs.invalid("spec.loadBalancerClass", quote(*cls), ok.err().message);
+  }
   auto old_cls =
       old != nullptr ? jsonpath::optional_str(*old, {"spec", "loadBalancerClass"}) : std::nullopt;
   if (type == "LoadBalancer" && old != nullptr &&
@@ -246,6 +251,8 @@ void check_ingress(const json::object& svc, field_errors& errs) {
     if (!ip.empty() && !is_ip(ip))
       errs.invalid(path + ".ip", quote(ip), "must be a valid IP address");
     auto host = jsonpath::str(e.as_object(), {"hostname"});
+    if (auto ok = check_object_name(host); !host.empty() && !ok)
+      errs.invalid(path + ".hostname", quote(host), ok.err().message);
     if (!host.empty() && is_ip(host))
       errs.invalid(path + ".hostname", quote(host), "must be a DNS name, not an IP address");
     auto mode = jsonpath::optional_str(e.as_object(), {"ipMode"});

@@ -217,6 +217,10 @@ TEST(ValidationService, LoadBalancerClassAndIngress) {
   auto other = lb;
   other["spec"].as_object()["loadBalancerClass"] = "b.io/y";
   EXPECT_EQ(w.write(json::serialize(other), &lb), list{"spec.loadBalancerClass FieldValueInvalid"});
+  EXPECT_EQ(
+      w.write(
+          R"({"metadata":{"name":"t"},"spec":{"type":"LoadBalancer","loadBalancerClass":"a/b/c","ports":[{"port":80}]}})"),
+      list{"spec.loadBalancerClass FieldValueInvalid"});
   const row rows[] = {
       {R"({"ingress":[{"ip":"192.168.1.200"}]})", {}},
       {R"({"ingress":[{"hostname":"lb.example.com"}]})", {}},
@@ -228,6 +232,8 @@ TEST(ValidationService, LoadBalancerClassAndIngress) {
        {"status.loadBalancer.ingress[0].ipMode FieldValueNotSupported"}},
       {R"({"ingress":[{"hostname":"a.b","ipMode":"VIP"}]})",
        {"status.loadBalancer.ingress[0].ipMode FieldValueForbidden"}},
+      {R"({"ingress":[{"hostname":"LB_1.example.com"}]})",
+       {"status.loadBalancer.ingress[0].hostname FieldValueInvalid"}},
   };
   for (const auto& r : rows) {
     auto st = lb;
