@@ -239,16 +239,40 @@ void validate_node(const json::object* old, const json::object& obj, field_error
   }
 }
 
+/// A string field of an event-style object that is required and at most `max` bytes long.
+void check_event_text(const json::object& obj, const char* field, bool required, std::size_t max,
+                      field_errors& errs) {
+  auto v = jsonpath::str(obj, {field});
+  if (required && v.empty()) errs.required(field);
+  if (v.size() > max)
+    errs.invalid(field, "\"\"", "can have at most " + std::to_string(max) + " characters");
+}
+
+/// kube-apiserver's legacyValidateEvent, which is all a core/v1 write gets: the
+/// involvedObject's namespace, and for new-style events (eventTime set) the reporting
+/// fields. `type` is not checked there (only events.k8s.io/v1 insists on Normal/Warning).
 void validate_event(const json::object& obj, field_errors& errs) {
-  auto type = jsonpath::optional_str(obj, {"type"});
-  if (type && !type->empty() && *type != "Normal" && *type != "Warning")
-    errs.not_supported("type", *type, {"Normal", "Warning"});
   auto ns = jsonpath::str(obj, {"metadata", "namespace"});
   auto involved_ns = jsonpath::str(obj, {"involvedObject", "namespace"});
-  if (!jsonpath::str(obj, {"eventTime"}).empty()) return; // events.k8s.io-style: other rules
-  bool ok = involved_ns.empty() ? (ns.empty() || ns == "default") : ns == involved_ns;
-  if (!ok)
+  if (jsonpath::str(obj, {"eventTime"}).empty()) {
+    bool ok = involved_ns.empty() ? (ns.empty() || ns == "default") : ns == involved_ns;
+    if (!ok)
+      errs.invalid("involvedObject.namespace", quote(involved_ns),
+                   "does not match event.namespace");
+    return;
+  }
+  if (involved_ns.empty() && ns != "default" && ns != "kube-system")
     errs.invalid("involvedObject.namespace", quote(involved_ns), "does not match event.namespace");
+  auto controller = jsonpath::str(obj, {"reportingComponent"});
+  if (controller.empty()) {
+    errs.required("reportingComponent");
+  } else if (auto ok = validate_label_key(controller); !ok) {
+    errs.invalid("reportingComponent", quote(controller), ok.err().message);
+  }
+  check_event_text(obj, "reportingInstance", true, 128, errs);
+  check_event_text(obj, "action", true, 128, errs);
+  check_event_text(obj, "reason", true, 128, errs);
+  check_event_text(obj, "message", false, 1024, errs);
 }
 
 void validate_lease(const json::object& obj, field_errors& errs) {

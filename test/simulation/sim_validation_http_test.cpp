@@ -182,11 +182,12 @@ TEST_F(SimValidation, EndpointSliceAndNode) {
             200);
 }
 
-TEST_F(SimValidation, EventType) {
+TEST_F(SimValidation, EventNamespaceMustMatchItsObject) {
   auto ev = http(
-      "POST", ns_url("events"),
-      R"({"metadata":{"name":"web.1"},"type":"Loud","reason":"X","involvedObject":{"kind":"Service","namespace":"default","name":"web"}})");
-  EXPECT_EQ(fields_of(ev), list{"type"});
+      "POST", f.url + "/api/v1/namespaces/kube-system/events",
+      R"({"metadata":{"name":"web.1"},"type":"Normal","reason":"X","involvedObject":{"kind":"Service","namespace":"default","name":"web"}})");
+  EXPECT_EQ(fields_of(ev), list{"involvedObject.namespace"});
+  EXPECT_NE(ev.body.find("does not match event.namespace"), std::string::npos);
   EXPECT_EQ(
       http(
           "POST", ns_url("events"),

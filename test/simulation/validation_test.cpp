@@ -173,22 +173,34 @@ TEST(Validation, NodePodCIDRIsImmutableOnceSet) {
             list{"spec.podCIDRs[0] FieldValueInvalid"});
 }
 
-TEST(Validation, EventTypeAndInvolvedObject) {
+TEST(Validation, EventsAsCoreV1ValidatesThem) {
   auto& events = R("", "events");
   const row rows[] = {
       {R"({"metadata":{"name":"e","namespace":"default"},"type":"Normal","involvedObject":{"kind":"Service","namespace":"default","name":"web"}})",
        {}},
       {R"({"metadata":{"name":"e","namespace":"default"},"type":"Warning","involvedObject":{"kind":"Node","name":"n1"}})",
        {}},
+      // core/v1 does not check `type` (events.k8s.io/v1 does).
       {R"({"metadata":{"name":"e","namespace":"default"},"type":"Info","involvedObject":{"kind":"Node","name":"n1"}})",
-       {"type FieldValueNotSupported"}},
+       {}},
       {R"({"metadata":{"name":"e","namespace":"kube-system"},"type":"Normal"})",
        {"involvedObject.namespace FieldValueInvalid"}},
       {R"({"metadata":{"name":"e","namespace":"kube-system"},"type":"Normal","involvedObject":{"namespace":"default"}})",
        {"involvedObject.namespace FieldValueInvalid"}},
+      // New-style events (eventTime set) need the reporting fields.
+      {R"({"metadata":{"name":"e","namespace":"kube-system"},"eventTime":"2026-11-26T08:50:00.000000Z","reportingComponent":"kube-vip.io/kvip","reportingInstance":"node1","action":"Elected","reason":"Leader","involvedObject":{"kind":"Lease","namespace":"kube-system","name":"l"}})",
+       {}},
+      {R"({"metadata":{"name":"e","namespace":"team-a"},"eventTime":"2026-11-26T08:50:00.000000Z"})",
+       {"involvedObject.namespace FieldValueInvalid", "reportingComponent FieldValueRequired",
+        "reportingInstance FieldValueRequired", "action FieldValueRequired",
+        "reason FieldValueRequired"}},
   };
   for (const auto& r : rows)
     EXPECT_EQ(causes(events, r.obj), r.want) << r.obj;
+  auto long_message =
+      R"({"metadata":{"name":"e","namespace":"default"},"eventTime":"2026-11-26T08:50:00.000000Z","reportingComponent":"kvip","reportingInstance":"n","action":"a","reason":"r","message":")" +
+      std::string(1025, 'm') + R"("})";
+  EXPECT_EQ(causes(events, long_message), list{"message FieldValueInvalid"});
 }
 
 TEST(Validation, LeaseNumbers) {
