@@ -144,19 +144,35 @@ std::vector<std::string> config_key_problems(std::string_view key) {
   return out;
 }
 
-void validate_data_keys(const json::object& obj, field_errors& errs) {
+constexpr std::size_t max_data_size = 1024 * 1024; // MaxSecretSize, also for ConfigMaps
+
+/// The bytes a data value holds: base64 text (binaryData, Secret data) decoded.
+std::size_t value_size(const json::value& v, bool base64) {
+  if (!v.is_string()) return 0;
+  if (!base64) return v.as_string().size();
+  auto bytes = k8s::base64_decode(v.as_string());
+  return bytes ? bytes->size() : v.as_string().size();
+}
+
+/// Keys of data and binaryData, duplicates between them, and the 1 MiB total
+/// (field "[]" for a ConfigMap, "data" for a Secret, as kube-apiserver names them).
+void validate_data(const json::object& obj, bool secret, field_errors& errs) {
   auto* binary = jsonpath::object_at(obj, {"binaryData"});
+  std::size_t total = 0;
   for (const char* bag : {"data", "binaryData"}) {
     auto* data = jsonpath::object_at(obj, {bag});
     if (data == nullptr) continue;
+    bool is_data = bag == std::string_view("data");
     for (const auto& [k, v] : *data) {
       std::string field = std::string(bag) + "[" + std::string(k) + "]";
       for (const auto& msg : config_key_problems(k))
         errs.invalid(field, quote(k), msg);
-      if (bag == std::string_view("data") && binary != nullptr && binary->contains(k))
+      if (is_data && binary != nullptr && binary->contains(k))
         errs.invalid(field, quote(k), "duplicate of key present in binaryData");
+      total += value_size(v, secret || !is_data);
     }
   }
+  if (total > max_data_size) errs.too_long(secret ? "data" : "[]", max_data_size);
 }
 
 // -- EndpointSlice, Node, Event, Lease --------------------------------------------
@@ -291,7 +307,8 @@ std::optional<api_error> validate_object(const resource_info& res, const json::o
   field_errors errs;
   validate_metadata(obj, errs);
   if (res.kind == "Service") validate_service(old, obj, ctx, errs);
-  if (res.kind == "ConfigMap" || res.kind == "Secret") validate_data_keys(obj, errs);
+  if (res.kind == "ConfigMap" || res.kind == "Secret")
+    validate_data(obj, res.kind == "Secret", errs);
   if (res.kind == "EndpointSlice") validate_endpoint_slice(old, obj, errs);
   if (res.kind == "Node") validate_node(old, obj, errs);
   if (res.kind == "Event") validate_event(obj, errs);

@@ -124,6 +124,21 @@ TEST(Validation, ConfigMapAndSecretKeys) {
             list{"data[" + std::string(254, 'k') + "] FieldValueInvalid"});
   EXPECT_EQ(causes(R("", "secrets"), R"({"metadata":{"name":"s"},"data":{"pass word":"eA=="}})"),
             list{"data[pass word] FieldValueInvalid"});
+  // 1 MiB in all: a ConfigMap's values as they are, base64 values decoded.
+  auto sized = [](const char* bag, std::size_t n) {
+    return R"({"metadata":{"name":"a"},")" + std::string(bag) + R"(":{"a":")" +
+           std::string(n, 'x') + R"(","b":"x"}})";
+  };
+  EXPECT_EQ(causes(R("", "configmaps"), sized("data", 1024 * 1024 - 1)), list{});
+  EXPECT_EQ(causes(R("", "configmaps"), sized("data", 1024 * 1024)), list{"[] FieldValueTooLong"});
+  EXPECT_EQ(causes(R("", "secrets"), sized("data", 1024 * 1024)), list{}); // base64: 3/4 of it
+  EXPECT_EQ(causes(R("", "secrets"), sized("data", 1500 * 1024)), list{"data FieldValueTooLong"});
+  auto big = json::object{{"metadata", json::object{{"name", "a"}}},
+                          {"data", json::object{{"k", std::string(1024 * 1024 + 1, 'x')}}}};
+  auto e = validate_object(R("", "configmaps"), nullptr, big);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message,
+            "ConfigMap \"a\" is invalid: []: Too long: must have at most 1048576 bytes");
 }
 
 TEST(Validation, EndpointSlice) {
