@@ -205,6 +205,17 @@ std::optional<api_error> service_defaults(const resource_info& res, json::object
   return std::nullopt;
 }
 
+/// EndpointSlice ports[]: protocol TCP and name "" when absent (SetDefaults_EndpointPort).
+void endpoint_slice_defaults(json::object& obj) {
+  auto* ports = obj.if_contains("ports");
+  if (ports == nullptr || !ports->is_array()) return;
+  for (auto& p : ports->as_array()) {
+    if (!p.is_object()) continue;
+    if (!p.as_object().contains("protocol")) p.as_object()["protocol"] = "TCP";
+    if (!p.as_object().contains("name")) p.as_object()["name"] = "";
+  }
+}
+
 void secret_defaults(json::object& obj) {
   if (!obj.contains("type")) obj["type"] = "Opaque";
   auto* sd = obj.if_contains("stringData");
@@ -221,6 +232,7 @@ void secret_defaults(json::object& obj) {
 std::optional<api_error> common_checks(const resource_info& res, json::object& obj) {
   auto name = jsonpath::str(obj, {"metadata", "name"});
   if (res.kind == "Secret") secret_defaults(obj);
+  if (res.kind == "EndpointSlice") endpoint_slice_defaults(obj);
   if (res.kind == "Namespace") {
     jsonpath::ensure(obj, {"metadata", "labels"})["kubernetes.io/metadata.name"] = name;
     auto& spec = jsonpath::ensure(obj, {"spec"});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 
 #include "net/ip.hpp"
 #include "simulation/object_util.hpp"
@@ -210,20 +211,40 @@ void validate_endpoint_addresses(const json::object& obj, const std::string& typ
   }
 }
 
+/// ports[]: names DNS-1123 labels and unique ("" counts), protocols supported.
+void validate_endpoint_ports(const json::object& obj, field_errors& errs) {
+  auto* ports = jsonpath::find(obj, {"ports"});
+  if (ports == nullptr || !ports->is_array()) return;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < ports->as_array().size(); ++i) {
+    const auto& p = ports->as_array()[i];
+    if (!p.is_object()) continue;
+    auto path = "ports[" + std::to_string(i) + "]";
+    auto name = jsonpath::str(p.as_object(), {"name"});
+    if (auto ok = check_object_name(name, name_rule::dns1123_label); !name.empty() && !ok)
+      errs.invalid(path + ".name", quote(name), ok.err().message);
+    if (!names.insert(name).second) errs.duplicate(path + ".name", quote(name));
+    auto protocol = jsonpath::str(p.as_object(), {"protocol"});
+    if (protocol.empty()) {
+      errs.required(path + ".protocol");
+    } else if (protocol != "TCP" && protocol != "UDP" && protocol != "SCTP") {
+      errs.not_supported(path + ".protocol", protocol, {"SCTP", "TCP", "UDP"});
+    }
+  }
+}
+
 void validate_endpoint_slice(const json::object* old, const json::object& obj, field_errors& errs) {
   auto type = jsonpath::str(obj, {"addressType"});
   if (type.empty()) {
     errs.required("addressType");
-    return;
-  }
-  if (type != "IPv4" && type != "IPv6" && type != "FQDN") {
+  } else if (type != "IPv4" && type != "IPv6" && type != "FQDN") {
     errs.not_supported("addressType", type, {"FQDN", "IPv4", "IPv6"});
-    return;
+  } else {
+    if (old != nullptr && jsonpath::str(*old, {"addressType"}) != type)
+      errs.invalid("addressType", quote(type), "field is immutable");
+    validate_endpoint_addresses(obj, type, errs);
   }
-  if (old != nullptr && jsonpath::str(*old, {"addressType"}) != type) {
-    errs.invalid("addressType", quote(type), "field is immutable");
-  }
-  validate_endpoint_addresses(obj, type, errs);
+  validate_endpoint_ports(obj, errs);
 }
 
 /// spec.podCIDRs, or [spec.podCIDR] when only that is set.

@@ -163,6 +163,16 @@ TEST_F(SimValidation, EndpointSliceAndNode) {
       "POST", slices_url(),
       R"({"metadata":{"name":"web-2"},"addressType":"IPv6","endpoints":[{"addresses":["10.244.1.5"]}]})");
   EXPECT_EQ(fields_of(v6), list{"endpoints[0].addresses[0]"});
+  auto unnamed =
+      http("POST", slices_url(),
+           R"({"metadata":{"name":"web-3"},"addressType":"IPv4","ports":[{"port":80}]})");
+  ASSERT_EQ(unnamed.code, 201) << unnamed.body; // defaulted: name "", protocol TCP
+  EXPECT_EQ(unnamed.json().at("ports").at(0),
+            json::parse(R"({"port":80,"protocol":"TCP","name":""})"));
+  auto two_unnamed = http(
+      "POST", slices_url(),
+      R"({"metadata":{"name":"web-4"},"addressType":"IPv4","ports":[{"port":80},{"port":81}]})");
+  EXPECT_EQ(fields_of(two_unnamed), list{"ports[1].name"});
   auto v6_details = v6.json().at("details").as_object();
   EXPECT_EQ(v6_details.at("group"), "discovery.k8s.io");
   EXPECT_EQ(v6_details.at("kind"), "EndpointSlice");

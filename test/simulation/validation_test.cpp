@@ -165,6 +165,21 @@ TEST(Validation, EndpointSlice) {
   };
   for (const auto& r : rows)
     EXPECT_EQ(causes(es, r.obj), r.want) << r.obj;
+  const row ports[] = {
+      {R"([{"name":"http","protocol":"TCP","port":8080},{"name":"dns","protocol":"UDP","port":53}])",
+       {}},
+      {R"([{"name":"","protocol":"TCP","port":80}])", {}},
+      {R"([{"name":"","protocol":"TCP","port":80},{"name":"","protocol":"TCP","port":81}])",
+       {"ports[1].name FieldValueDuplicate"}},
+      {R"([{"name":"Http_1","protocol":"TCP"}])", {"ports[0].name FieldValueInvalid"}},
+      {R"([{"name":"a","protocol":"ICMP"}])", {"ports[0].protocol FieldValueNotSupported"}},
+      {R"([{"name":"a"}])", {"ports[0].protocol FieldValueRequired"}},
+  };
+  for (const auto& r : ports) {
+    auto obj =
+        std::string(R"({"metadata":{"name":"e"},"addressType":"IPv4","ports":)") + r.obj + "}";
+    EXPECT_EQ(causes(es, obj), r.want) << r.obj;
+  }
   auto v4 = R"({"metadata":{"name":"e"},"addressType":"IPv4"})";
   EXPECT_EQ(causes(es, R"({"metadata":{"name":"e"},"addressType":"IPv6"})", v4),
             list{"addressType FieldValueInvalid"});
