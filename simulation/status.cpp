@@ -112,7 +112,9 @@ api_error invalid(const resource_info& res, std::string_view name,
     out.push_back(json::object{{"reason", c.reason}, {"message", c.detail}, {"field", c.field}});
   }
   if (causes.size() > 1) list = "[" + list + "]";
-  auto e = make(422, "Invalid", res.kind + " " + quoted(name) + " is invalid: " + list);
+  // kube-apiserver's NewInvalid names the GroupKind: "Service", "Lease.coordination.k8s.io".
+  auto kind = res.group.empty() ? res.kind : res.kind + "." + res.group;
+  auto e = make(422, "Invalid", kind + " " + quoted(name) + " is invalid: " + list);
   e.details["name"] = name;
   if (!res.group.empty()) e.details["group"] = res.group;
   e.details["kind"] = res.kind;

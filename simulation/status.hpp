@@ -50,8 +50,8 @@ struct field_cause {
 /// 422 Invalid: `kind` "name" is invalid: field: detail (one cause).
 api_error invalid(const resource_info& res, std::string_view name, std::string_view field,
                   std::string_view detail, std::string_view cause_type = "FieldValueInvalid");
-/// 422 Invalid with every cause: `Kind "name" is invalid: [f1: d1, f2: d2]` (no brackets for
-/// one cause), details {name, group, kind, causes}. `causes` must not be empty.
+/// 422 Invalid with every cause: `Kind[.group] "name" is invalid: [f1: d1, f2: d2]` (no
+/// brackets for one cause), details {name, group, kind, causes}. `causes` must not be empty.
 api_error invalid(const resource_info& res, std::string_view name,
                   const std::vector<field_cause>& causes);
 /// 500 InternalError with `message`.

@@ -101,8 +101,9 @@ TEST(Validation, MessageShapeOfOneAndSeveralCauses) {
   e = validate_object(R("coordination.k8s.io", "leases"), nullptr, lease);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->details.at("group"), "coordination.k8s.io");
-  EXPECT_EQ(e->message, "Lease \"l\" is invalid: spec.leaseDurationSeconds: Invalid value: 0: "
-                        "must be greater than 0");
+  EXPECT_EQ(e->message, "Lease.coordination.k8s.io \"l\" is invalid: spec.leaseDurationSeconds: "
+                        "Invalid value: 0: must be greater than 0");
+  EXPECT_EQ(e->details.at("kind"), "Lease");
 }
 
 TEST(Validation, ConfigMapAndSecretKeys) {
