@@ -44,16 +44,56 @@ std::string random_suffix(std::size_t n) {
   return out;
 }
 
-net::result<void> check_object_name(std::string_view name) {
-  if (name.empty()) return net::make_error("name or generateName is required");
+namespace {
+
+bool lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/// [a-z0-9]([-a-z0-9]*[a-z0-9])?
+bool is_label(std::string_view s) {
+  return !s.empty() && lower_alnum(s.front()) && lower_alnum(s.back()) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+}
+
+net::result<void> check_subdomain(std::string_view name) {
   if (name.size() > 253) return net::make_error("must be no more than 253 characters");
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  bool chars_ok = std::all_of(name.begin(), name.end(),
-                              [&](char c) { return alnum(c) || c == '-' || c == '.'; });
-  if (!chars_ok || !alnum(name.front()) || !alnum(name.back())) {
-    return net::make_error("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                           "characters, '-' or '.', and must start and end with an alphanumeric "
+  std::size_t start = 0;
+  while (true) {
+    auto dot = name.find('.', start);
+    auto label = name.substr(start, dot == std::string_view::npos ? name.npos : dot - start);
+    if (!is_label(label)) {
+      return net::make_error(
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+          "'-' or '.', and must start and end with an alphanumeric character");
+    }
+    if (dot == std::string_view::npos) return net::ok();
+    start = dot + 1;
+  }
+}
+
+} // namespace
+
+name_rule object_name_rule(std::string_view kind) {
+  if (kind == "Service") return name_rule::dns1035_label;
+  if (kind == "Namespace") return name_rule::dns1123_label;
+  return name_rule::dns1123_subdomain;
+}
+
+net::result<void> check_object_name(std::string_view name, name_rule rule) {
+  if (name.empty()) return net::make_error("name or generateName is required");
+  if (rule == name_rule::dns1123_subdomain) return check_subdomain(name);
+  if (name.size() > 63) return net::make_error("must be no more than 63 characters");
+  if (rule == name_rule::dns1123_label && !is_label(name)) {
+    return net::make_error("a lowercase RFC 1123 label must consist of lower case alphanumeric "
+                           "characters or '-', and must start and end with an alphanumeric "
                            "character");
+  }
+  if (rule == name_rule::dns1035_label &&
+      (!is_label(name) || !(name[0] >= 'a' && name[0] <= 'z'))) {
+    return net::make_error("a DNS-1035 label must consist of lower case alphanumeric characters "
+                           "or '-', start with an alphabetic character, and end with an "
+                           "alphanumeric character");
   }
   return net::ok();
 }

@@ -20,7 +20,17 @@ namespace jsonpath = k8s::jsonpath;
 std::string new_uid();
 /// `n` random characters from Kubernetes' generateName alphabet.
 std::string random_suffix(std::size_t n = 5);
-/// Ok if `name` is a valid DNS-1123 subdomain (lower-case alnum, '-', '.'), else why not.
-net::result<void> check_object_name(std::string_view name);
+/// The rule an object name (or another DNS-style field) must follow.
+enum class name_rule {
+  dns1123_subdomain, ///< most kinds: dot-separated labels, <= 253 characters
+  dns1123_label,     ///< Namespaces, port names: [a-z0-9-], alphanumeric ends, <= 63
+  dns1035_label,     ///< Services: a DNS-1123 label that starts with a letter
+};
+
+/// The rule kube-apiserver applies to the names of `kind` objects.
+name_rule object_name_rule(std::string_view kind);
+/// Ok if `name` follows `rule`, else kube-apiserver's reason why not.
+net::result<void> check_object_name(std::string_view name,
+                                    name_rule rule = name_rule::dns1123_subdomain);
 
 } // namespace kvip::sim

@@ -3,6 +3,7 @@
 
 #include "k8s/object_view.hpp"
 #include "net/number.hpp"
+#include "simulation/object_util.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -33,22 +34,6 @@ bool is_name(std::string_view s) {
                      [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
-/// Lower-case RFC 1123 subdomain: dot-separated labels of [a-z0-9-], alphanumeric at both ends.
-bool is_dns_subdomain(std::string_view s) {
-  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  std::size_t start = 0;
-  while (true) {
-    auto dot = s.find('.', start);
-    auto label = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
-    if (label.empty() || !lower_alnum(label.front()) || !lower_alnum(label.back())) return false;
-    if (!std::all_of(label.begin(), label.end(),
-                     [&](char c) { return lower_alnum(c) || c == '-'; }))
-      return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
 } // namespace
 
 net::result<void> validate_label_key(std::string_view key) {
@@ -64,7 +49,7 @@ net::result<void> validate_label_key(std::string_view key) {
     if (prefix.empty()) return net::make_error("prefix part must be non-empty");
     if (prefix.size() > 253)
       return net::make_error("prefix part must be no more than 253 characters");
-    if (!is_dns_subdomain(prefix))
+    if (!check_object_name(prefix).ok())
       return net::make_error(
           "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
           "characters, '-' or '.', and must start and end with an alphanumeric character");
@@ -79,7 +64,7 @@ net::result<void> validate_label_value(std::string_view value) {
   if (value.size() > 63) return net::make_error("must be no more than 63 characters");
   if (!value.empty() && !is_name(value))
     return net::make_error("a valid label must be an empty string or " +
-                           std::string{name_chars_msg});
+                           std::string{name_chars_msg.substr(5)}); // "consist of ..."
   return net::ok();
 }
 

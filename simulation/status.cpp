@@ -98,14 +98,27 @@ api_error unsupported_media_type() {
 
 api_error invalid(const resource_info& res, std::string_view name, std::string_view field,
                   std::string_view detail, std::string_view cause_type) {
-  auto e = make(422, "Invalid",
-                res.kind + " " + quoted(name) + " is invalid: " + std::string(field) + ": " +
-                    std::string(detail));
+  return invalid(res, name,
+                 {field_cause{std::string(field), std::string(detail), std::string(cause_type)}});
+}
+
+api_error invalid(const resource_info& res, std::string_view name,
+                  const std::vector<field_cause>& causes) {
+  std::string list;
+  json::array out;
+  for (const auto& c : causes) {
+    if (!list.empty()) list += ", ";
+    list += c.field + ": " + c.detail;
+    out.push_back(json::object{{"reason", c.reason}, {"message", c.detail}, {"field", c.field}});
+  }
+  if (causes.size() > 1) list = "[" + list + "]";
+  // kube-apiserver's NewInvalid names the GroupKind: "Service", "Lease.coordination.k8s.io".
+  auto kind = res.group.empty() ? res.kind : res.kind + "." + res.group;
+  auto e = make(422, "Invalid", kind + " " + quoted(name) + " is invalid: " + list);
   e.details["name"] = name;
   if (!res.group.empty()) e.details["group"] = res.group;
   e.details["kind"] = res.kind;
-  e.details["causes"] = json::array{json::object{
-      {"reason", cause_type}, {"message", std::string(detail)}, {"field", std::string(field)}}};
+  e.details["causes"] = std::move(out);
   return e;
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -38,9 +39,21 @@ api_error conflict(const resource_info& res, std::string_view name, std::string_
 api_error expired(std::uint64_t rv, std::uint64_t oldest);
 /// 415 UnsupportedMediaType for an unknown patch or body type.
 api_error unsupported_media_type();
+/// One cause of a 422: the field path, the text after it ("Invalid value: 0: must be ...")
+/// and the cause reason (FieldValueInvalid, FieldValueRequired, ...).
+struct field_cause {
+  std::string field;
+  std::string detail;
+  std::string reason = "FieldValueInvalid";
+};
+
 /// 422 Invalid: `kind` "name" is invalid: field: detail (one cause).
 api_error invalid(const resource_info& res, std::string_view name, std::string_view field,
                   std::string_view detail, std::string_view cause_type = "FieldValueInvalid");
+/// 422 Invalid with every cause: `Kind[.group] "name" is invalid: [f1: d1, f2: d2]` (no
+/// brackets for one cause), details {name, group, kind, causes}. `causes` must not be empty.
+api_error invalid(const resource_info& res, std::string_view name,
+                  const std::vector<field_cause>& causes);
 /// 500 InternalError with `message`.
 api_error internal_error(std::string message);
 /// 401 Unauthorized.

@@ -125,6 +125,10 @@ private:
   bool namespace_exists(const std::string& ns) const;
   object_ptr commit(const resource_info& res, const std::string& k, boost::json::object obj,
                     event_type type, const object_ptr& old);
+  /// Defaults `obj` (create when `old` is null, else update) and validates the result against
+  /// the rest of the store (node ports, cluster IPs): store_validate.cpp.
+  std::optional<api_error> prepare_locked(const resource_info& res, const std::string& k,
+                                          const boost::json::object* old, boost::json::object& obj);
   write_result create_locked(const resource_info& res, const std::string& ns,
                              boost::json::object body, bool dry_run);
   write_result update_locked(const resource_info& res, const std::string& k, const object_ptr& old,

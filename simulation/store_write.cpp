@@ -88,7 +88,7 @@ write_result store::create_locked(const resource_info& res, const std::string& n
     }
     m["name"] = name;
   }
-  if (auto valid = check_object_name(name); !valid) {
+  if (auto valid = check_object_name(name, object_name_rule(res.kind)); !valid) {
     return fail(invalid(res, name, "metadata.name",
                         "Invalid value: \"" + name + "\": " + valid.err().message));
   }
@@ -101,7 +101,7 @@ write_result store::create_locked(const resource_info& res, const std::string& n
   m["uid"] = new_uid();
   m["creationTimestamp"] = k8s::format_time(std::chrono::system_clock::now());
   if (res.has_generation) m["generation"] = 1;
-  if (auto e = prepare_create(res, body, alloc_)) return fail(*e);
+  if (auto e = prepare_locked(res, k, nullptr, body)) return fail(*e);
   write_result r;
   r.code = 201;
   r.obj = dry_run ? make_stored(std::move(body), rv_)
@@ -161,7 +161,7 @@ write_result store::update_locked(const resource_info& res, const std::string& k
     obj.erase(keep);
     if (auto* v = before.if_contains(keep)) obj[keep] = *v;
   }
-  if (auto e = prepare_update(res, before, obj, alloc_)) return fail(*e);
+  if (auto e = prepare_locked(res, k, &before, obj)) return fail(*e);
   if (res.has_generation && !json_equal(spec_part(obj), spec_part(before))) {
     auto* gen = before.at("metadata").as_object().if_contains("generation");
     m["generation"] = (gen != nullptr && gen->is_int64() ? gen->as_int64() : 0) + 1;

@@ -135,8 +135,9 @@ TEST_F(SimHttp, UpdateConflictAndLeaseRules) {
 
 TEST_F(SimHttp, PatchTypesAndStatusSubresource) {
   ASSERT_EQ(
-      http("POST", ns_url("services"),
-           R"({"metadata":{"name":"web"},"spec":{"type":"LoadBalancer","ports":[{"port":80}]}})")
+      http(
+          "POST", ns_url("services"),
+          R"({"metadata":{"name":"web"},"spec":{"type":"LoadBalancer","ports":[{"port":80,"name":"http"}]}})")
           .code,
       201);
   auto st = http("PATCH", ns_url("services/web/status"),

@@ -181,8 +181,11 @@ TEST_F(SimStore, DeleteShapesAndFinalizers) {
   EXPECT_EQ(st.get(cms, "default", "held").error->code, 404);
   EXPECT_EQ(drain(*w), std::vector<std::string>{"DELETED held"});
 
-  auto svc = st.create(R("", "services"), "default",
-                       json::object{{"metadata", json::object{{"name", "s"}}}});
+  auto svc = st.create(
+      R("", "services"), "default",
+      json::object{{"metadata", json::object{{"name", "s"}}},
+                   {"spec", json::object{{"ports", json::array{json::object{{"port", 80}}}}}}});
+  ASSERT_FALSE(svc.error);
   auto gone = st.remove(R("", "services"), "default", "s");
   EXPECT_FALSE(gone.body); // Services answer with the object
   EXPECT_GT(gone.obj->rv, svc.obj->rv);
