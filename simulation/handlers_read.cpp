@@ -64,6 +64,7 @@ api_reply start_watch(const net::http::request& req, const resource_path& p, api
   watch_filter f{p.res, p.ns, opts.labels, opts.fields};
   auto w = std::make_shared<watcher>(std::move(f), truthy(req.query_or("allowWatchBookmarks")),
                                      watcher::clock::now() + timeout);
+  if (auto e = print_watch(req, *p.res, *w)) return error_reply(*e);
   if (auto err = ctx.st.watch(w, req.query_or("resourceVersion"))) {
     if (err->code != 410) return error_reply(*err);
     w->fail(*err); // the watch cache answers 200 and then one ERROR event
@@ -99,6 +100,8 @@ api_reply handle_read(const net::http::request& req, const resource_path& p, api
   if (p.kind == resource_path::shape::object && !watch) {
     auto r = ctx.st.get(*p.res, p.ns, p.name);
     if (r.error) return error_reply(*r.error);
+    table_meta meta{std::to_string(r.obj->rv)};
+    if (auto t = printed_reply(req, *p.res, {r.obj}, meta, false)) return std::move(*t);
     return json_reply(200, *r.obj->text);
   }
   list_options opts;
@@ -118,6 +121,8 @@ api_reply handle_read(const net::http::request& req, const resource_path& p, api
   opts.continue_token = req.query_or("continue");
   list_result page;
   if (auto e = ctx.st.list(*p.res, opts, page)) return error_reply(*e);
+  table_meta meta{std::to_string(page.rv), page.continue_token, page.remaining};
+  if (auto t = printed_reply(req, *p.res, page.items, meta, true)) return std::move(*t);
   return json_reply(200, list_body(*p.res, page));
 }
 
