@@ -129,6 +129,11 @@ private:
                              boost::json::object obj, bool status, bool dry_run);
   write_result remove_locked(const resource_info& res, const std::string& k, const object_ptr& old,
                              bool dry_run);
+  // Namespace lifecycle (store_lifecycle.cpp).
+  write_result terminate_namespace_locked(const std::string& k, const object_ptr& old,
+                                          bool dry_run);
+  /// Removes the Terminating namespace `ns` once nothing is left in it.
+  void finish_namespace_locked(const std::string& ns);
   std::optional<api_error> list_locked(const resource_info& res, const list_options& opts,
                                        list_result& out) const;
 
