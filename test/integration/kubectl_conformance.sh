@@ -156,6 +156,16 @@ run_suite() {
   check "$tag delete svc web" k delete svc web
   check "$tag deleted service is gone" out_has 'NotFound' k get svc web
   check "$tag delete lease" k delete lease plndr-cp-lock -n kube-system
+  # A deleted namespace is Terminating while a finalizer holds its content, then goes.
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n' >"$TMP/ns-team.yaml"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  namespace: team\n  finalizers: [example.com/hold]\n' >"$TMP/cm-held.yaml"
+  check "$tag apply namespace team" k apply -f "$TMP/ns-team.yaml" $APPLY_FLAGS
+  check "$tag apply held configmap" k apply -f "$TMP/cm-held.yaml" $APPLY_FLAGS
+  check "$tag delete ns --wait=false" k delete ns team --wait=false
+  check "$tag get ns shows Terminating" out_has '^team  *Terminating ' k get ns team
+  check "$tag no new content in a Terminating namespace" out_has 'because it is being terminated' k create configmap late -n team --from-literal=a=1
+  check "$tag release the finalizer" k patch configmap held -n team --type=merge -p '{"metadata":{"finalizers":null}}'
+  check "$tag namespace gone with its content" out_has 'NotFound' k get ns team
   check "$tag missing namespace is NotFound" out_has 'namespaces "nosuchns" not found' k apply -n nosuchns -f "$DATA/endpointslice.yaml" $APPLY_FLAGS
   stop_server
 }
