@@ -92,9 +92,48 @@ json::object column(std::string_view name, std::string_view type, std::string_vi
           {"priority", priority}};
 }
 
+json::array event_columns() {
+  return {
+      column("Last Seen", "string",
+             "The time at which the most recent occurrence of this "
+             "event was recorded."),
+      column("Type", "string",
+             "Type of this event (Normal, Warning), new types could be "
+             "added in the future"),
+      column("Reason", "string",
+             "This should be a short, machine understandable string "
+             "that gives the reason for the transition into the "
+             "object's current status."),
+      column("Object", "string", "The object that this event is about."),
+      column("Subobject", "string",
+             "If referring to a piece of an object instead of an entire object, this string "
+             "should contain a valid JSON/Go field access statement, such as "
+             "desiredState.manifest.containers[2].",
+             1),
+      column("Source", "string",
+             "The component reporting this event. Should be a short machine understandable "
+             "string.",
+             1),
+      column("Message", "string", "A human-readable description of the status of this operation."),
+      column("First Seen", "string",
+             "The time at which the event was first recorded. (Time of server receipt is in "
+             "TypeMeta.)",
+             1),
+      column("Count", "string", "The number of times this event has occurred.", 1),
+      column("Name", "string", name_doc, 1, "name")};
+}
+
 json::array columns_for(const resource_info& res) {
+  if (res.group.empty() && res.kind == "Event") return event_columns();
   json::array c{column("Name", "string", name_doc, 0, "name")};
   const auto& k = res.kind;
+  if (k == "Endpoints") {
+    c.push_back(column("Endpoints", "string",
+                       "The set of all endpoints is the union of all subsets. Addresses are "
+                       "placed into subsets according to the IPs they share."));
+    c.push_back(column("Age", "string", age_doc));
+    return c;
+  }
   if (k == "Service") {
     c.push_back(column("Type", "string",
                        "type determines how the Service is exposed. Defaults to ClusterIP. Valid "
@@ -187,10 +226,15 @@ const json::array& array_at(const json::object& o, std::initializer_list<std::st
   return v && v->is_array() ? v->as_array() : empty;
 }
 
+/// translateTimestampSince: the HumanDuration since `ts`, "<unknown>" when unset.
+std::string since(const std::string& ts, std::chrono::system_clock::time_point now) {
+  auto t = net::parse_rfc3339(ts);
+  if (!t) return "<unknown>";
+  return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *t));
+}
+
 std::string age(const json::object& o, std::chrono::system_clock::time_point now) {
-  auto ts = net::parse_rfc3339(jsonpath::str(o, {"metadata", "creationTimestamp"}));
-  if (!ts) return "<unknown>";
-  return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *ts));
+  return since(jsonpath::str(o, {"metadata", "creationTimestamp"}), now);
 }
 
 std::string service_external_ip(const json::object& svc) {
@@ -305,11 +349,80 @@ std::int64_t map_size(const json::object& o, std::string_view key) {
   return v && v->is_object() ? static_cast<std::int64_t>(v->as_object().size()) : 0;
 }
 
+std::string first_non_empty(std::string a, std::string b) {
+  return a.empty() ? b : a;
+}
+
+/// kube-apiserver's printEvent (wide): times fall back to eventTime and series.
+json::array event_cells(const json::object& o, std::chrono::system_clock::time_point now) {
+  auto first_ts = jsonpath::str(o, {"firstTimestamp"});
+  auto first = since(first_ts.empty() ? jsonpath::str(o, {"eventTime"}) : first_ts, now);
+  auto last_ts = jsonpath::str(o, {"lastTimestamp"});
+  auto last = last_ts.empty() ? first : since(last_ts, now);
+  auto count = jsonpath::integer(o, {"count"}).value_or(0);
+  if (jsonpath::object_at(o, {"series"}) != nullptr) {
+    last = since(jsonpath::str(o, {"series", "lastObservedTime"}), now);
+    count = jsonpath::integer(o, {"series", "count"}).value_or(0);
+  } else if (count == 0) {
+    count = 1;
+  }
+  auto kind = jsonpath::str(o, {"involvedObject", "kind"});
+  std::transform(kind.begin(), kind.end(), kind.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  auto name = jsonpath::str(o, {"involvedObject", "name"});
+  auto component = first_non_empty(jsonpath::str(o, {"source", "component"}),
+                                   jsonpath::str(o, {"reportingComponent"}));
+  auto instance = first_non_empty(jsonpath::str(o, {"source", "host"}),
+                                  jsonpath::str(o, {"reportingInstance"}));
+  auto message = jsonpath::str(o, {"message"});
+  auto b = message.find_first_not_of(" \t\n\r");
+  auto e = message.find_last_not_of(" \t\n\r");
+  message = b == std::string::npos ? "" : message.substr(b, e - b + 1);
+  return {last,
+          jsonpath::str(o, {"type"}),
+          jsonpath::str(o, {"reason"}),
+          name.empty() ? kind : kind + "/" + name,
+          jsonpath::str(o, {"involvedObject", "fieldPath"}),
+          instance.empty() ? component : component + ", " + instance,
+          message,
+          first,
+          count,
+          jsonpath::str(o, {"metadata", "name"})};
+}
+
+/// kube-apiserver's formatEndpoints: "ip:port" per address and port, three at most.
+std::string endpoints_cell(const json::object& o) {
+  const auto& subsets = array_at(o, {"subsets"});
+  if (subsets.empty()) return "<none>";
+  std::vector<std::string> all;
+  for (const auto& ss : subsets) {
+    if (!ss.is_object()) continue;
+    std::vector<std::string> ips;
+    for (const auto& a : array_at(ss.as_object(), {"addresses"}))
+      if (a.is_object()) ips.push_back(jsonpath::str(a.as_object(), {"ip"}));
+    const auto& ports = array_at(ss.as_object(), {"ports"});
+    if (ports.empty()) all.insert(all.end(), ips.begin(), ips.end());
+    for (const auto& p : ports) {
+      if (!p.is_object()) continue;
+      auto port = std::to_string(jsonpath::integer(p.as_object(), {"port"}).value_or(0));
+      for (const auto& ip : ips)
+        all.push_back((ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + port);
+    }
+  }
+  return all.empty() ? "" : first_three(all);
+}
+
 /// The cells of one row, in column order.
 json::array cells_for(const resource_info& res, const json::object& o,
                       std::chrono::system_clock::time_point now) {
+  if (res.group.empty() && res.kind == "Event") return event_cells(o, now);
   json::array c{jsonpath::str(o, {"metadata", "name"})};
   const auto& k = res.kind;
+  if (k == "Endpoints") {
+    c.push_back(json::string(endpoints_cell(o)));
+    c.push_back(json::string(age(o, now)));
+    return c;
+  }
   auto append = [&](json::array more) {
     for (auto& v : more)
       c.push_back(std::move(v));

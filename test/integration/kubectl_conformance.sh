@@ -142,6 +142,10 @@ run_suite() {
   check "$tag get leases shows HOLDER" out_has '^NAME  *HOLDER  *AGE$' k get leases -n kube-system
   check "$tag get leases shows the holder" out_has '^plndr-cp-lock  *node1  *[0-9]' k get leases -n kube-system
   check "$tag get endpointslices shows ENDPOINTS" out_has '^web-abc12  *IPv4  *8080  *10\.244\.1\.5  *[0-9]' k get endpointslices
+  curl -sf -X POST -H 'Content-Type: application/json' "$URL/api/v1/namespaces/default/events" -d \
+    '{"metadata":{"name":"web.1"},"involvedObject":{"kind":"Service","name":"web","namespace":"default"},"reason":"LoadBalancerAssigned","message":"assigned 192.168.1.200","type":"Normal","source":{"component":"kube-vip"},"count":1}' >/dev/null
+  check "$tag get events shows TYPE REASON OBJECT MESSAGE" out_has '^LAST SEEN  *TYPE  *REASON  *OBJECT  *MESSAGE$' k get events
+  check "$tag get events shows the service's event" out_has ' Normal  *LoadBalancerAssigned  *service/web  *assigned 192\.168\.1\.200' k get events
   check "$tag label" k label svc web tier=frontend
   check "$tag label stored" [ "$(k get svc web -o jsonpath='{.metadata.labels.tier}')" = frontend ]
   check "$tag annotate" k annotate svc web kube-vip.io/vipHost=node1

@@ -186,6 +186,37 @@ TEST(Table, OtherKindsAndIncludeObject) {
   EXPECT_TRUE(none.at("rows").as_array().at(0).at("object").is_null());
 }
 
+TEST(Table, EventsAsKubectlGetEventsShowsThem) {
+  auto ev = table_of("Event", R"({"metadata":{"name":"web.1812d7f3c1a2b3c4"},
+    "involvedObject":{"kind":"Service","name":"web","namespace":"default"},
+    "reason":"LoadBalancerAssigned","message":" assigned 192.168.1.200\n","type":"Normal",
+    "source":{"component":"kube-vip","host":"node1"},
+    "firstTimestamp":"2026-11-26T07:59:00Z","lastTimestamp":"2026-11-26T08:04:00Z","count":3})");
+  EXPECT_EQ(column_names(ev),
+            (std::vector<std::string>{"Last Seen", "Type", "Reason", "Object", "Subobject",
+                                      "Source", "Message", "First Seen", "Count", "Name"}));
+  EXPECT_EQ(ev.at("columnDefinitions").as_array().at(9).at("priority"), 1);
+  EXPECT_EQ(cells(ev), (json::array{"60s", "Normal", "LoadBalancerAssigned", "service/web", "",
+                                    "kube-vip, node1", "assigned 192.168.1.200", "6m", 3,
+                                    "web.1812d7f3c1a2b3c4"}));
+  // events.k8s.io-style writes: eventTime, reportingComponent, no count.
+  auto bare = table_of("Event", R"({"metadata":{"name":"e"},"involvedObject":{"kind":"Node"},
+    "eventTime":"2026-11-26T08:04:00.000000Z","reportingComponent":"kvip"})");
+  EXPECT_EQ(cells(bare).at(0), "60s");
+  EXPECT_EQ(cells(bare).at(3), "node");
+  EXPECT_EQ(cells(bare).at(5), "kvip");
+  EXPECT_EQ(cells(bare).at(8), 1);
+}
+
+TEST(Table, EndpointsColumn) {
+  auto ep = table_of("Endpoints", R"({"metadata":{"name":"web"},"subsets":[
+    {"addresses":[{"ip":"10.0.0.1"},{"ip":"fd00::1"}],"ports":[{"port":80},{"port":443}]}]})");
+  EXPECT_EQ(column_names(ep), (std::vector<std::string>{"Name", "Endpoints", "Age"}));
+  EXPECT_EQ(cells(ep).at(1), "10.0.0.1:80,[fd00::1]:80,10.0.0.1:443 + 1 more...");
+  auto none = table_of("Endpoints", R"({"metadata":{"name":"web"}})");
+  EXPECT_EQ(cells(none).at(1), "<none>");
+}
+
 TEST(Table, PartialObjectMetadataList) {
   auto a = json::parse(R"({"kind":"Lease","metadata":{"name":"a"},"spec":{}})").as_object();
   auto b = json::parse(R"({"kind":"Lease","metadata":{"name":"b"}})").as_object();
