@@ -67,138 +67,6 @@ std::optional<representation> fit(const media_range& m, bool list) {
   return r;
 }
 
-// -- columns ----------------------------------------------------------------------------
-
-constexpr const char* name_doc =
-    "Name must be unique within a namespace. Is required when creating resources, although "
-    "some resources may allow a client to request the generation of an appropriate name "
-    "automatically. Name is primarily intended for creation idempotence and configuration "
-    "definition. Cannot be updated. More info: "
-    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
-constexpr const char* age_doc =
-    "CreationTimestamp is a timestamp representing the server time when this object was "
-    "created. It is not guaranteed to be set in happens-before order across separate "
-    "operations. Clients may not set this value. It is represented in RFC3339 form and is in "
-    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
-    "https://git.k8s.io/community/contributors/devel/sig-architecture/"
-    "api-conventions.md#metadata";
-
-json::object column(std::string_view name, std::string_view type, std::string_view description,
-                    int priority = 0, std::string_view format = "") {
-  return {{"name", name},
-          {"type", type},
-          {"format", format},
-          {"description", description},
-          {"priority", priority}};
-}
-
-json::array event_columns() {
-  return {
-      column("Last Seen", "string",
-             "The time at which the most recent occurrence of this "
-             "event was recorded."),
-      column("Type", "string",
-             "Type of this event (Normal, Warning), new types could be "
-             "added in the future"),
-      column("Reason", "string",
-             "This should be a short, machine understandable string "
-             "that gives the reason for the transition into the "
-             "object's current status."),
-      column("Object", "string", "The object that this event is about."),
-      column("Subobject", "string",
-             "If referring to a piece of an object instead of an entire object, this string "
-             "should contain a valid JSON/Go field access statement, such as "
-             "desiredState.manifest.containers[2].",
-             1),
-      column("Source", "string",
-             "The component reporting this event. Should be a short machine understandable "
-             "string.",
-             1),
-      column("Message", "string", "A human-readable description of the status of this operation."),
-      column("First Seen", "string",
-             "The time at which the event was first recorded. (Time of server receipt is in "
-             "TypeMeta.)",
-             1),
-      column("Count", "string", "The number of times this event has occurred.", 1),
-      column("Name", "string", name_doc, 1, "name")};
-}
-
-json::array columns_for(const resource_info& res) {
-  if (res.group.empty() && res.kind == "Event") return event_columns();
-  json::array c{column("Name", "string", name_doc, 0, "name")};
-  const auto& k = res.kind;
-  if (k == "Endpoints") {
-    c.push_back(column("Endpoints", "string",
-                       "The set of all endpoints is the union of all subsets. Addresses are "
-                       "placed into subsets according to the IPs they share."));
-    c.push_back(column("Age", "string", age_doc));
-    return c;
-  }
-  if (k == "Service") {
-    c.push_back(column("Type", "string",
-                       "type determines how the Service is exposed. Defaults to ClusterIP. Valid "
-                       "options are ExternalName, ClusterIP, NodePort, and LoadBalancer."));
-    c.push_back(column("Cluster-IP", "string",
-                       "clusterIP is the IP address of the service and is usually assigned "
-                       "randomly."));
-    c.push_back(column("External-IP", "string",
-                       "externalIPs is a list of IP addresses for which nodes in the cluster will "
-                       "also accept traffic for this service."));
-    c.push_back(column("Port(s)", "string", "The list of ports that are exposed by this service."));
-    c.push_back(column("Age", "string", age_doc));
-    c.push_back(column("Selector", "string",
-                       "Route service traffic to pods with label keys and values matching this "
-                       "selector.",
-                       1));
-  } else if (k == "Lease") {
-    c.push_back(column("Holder", "string",
-                       "holderIdentity contains the identity of the holder of a current lease."));
-    c.push_back(column("Age", "string", age_doc));
-  } else if (k == "Node") {
-    c.push_back(column("Status", "string", "The status of the node"));
-    c.push_back(column("Roles", "string", "The roles of the node"));
-    c.push_back(column("Age", "string", age_doc));
-    c.push_back(column("Version", "string", "Kubelet Version reported by the node."));
-    auto addr = "List of addresses reachable to the node.";
-    c.push_back(column("Internal-IP", "string", addr, 1));
-    c.push_back(column("External-IP", "string", addr, 1));
-    c.push_back(column("OS-Image", "string", "OS Image reported by the node.", 1));
-    c.push_back(column("Kernel-Version", "string", "Kernel Version reported by the node.", 1));
-    c.push_back(column("Container-Runtime", "string",
-                       "ContainerRuntime Version reported by the node through runtime remote "
-                       "API (e.g. containerd://1.4.2).",
-                       1));
-  } else if (k == "EndpointSlice") {
-    c.push_back(column("AddressType", "string",
-                       "addressType specifies the type of address carried by this "
-                       "EndpointSlice."));
-    c.push_back(column("Ports", "string",
-                       "ports specifies the list of network ports exposed by each endpoint in "
-                       "this slice."));
-    c.push_back(
-        column("Endpoints", "string", "endpoints is a list of unique endpoints in this slice."));
-    c.push_back(column("Age", "string", age_doc));
-  } else if (k == "Namespace") {
-    c.push_back(column("Status", "string", "The status of the namespace"));
-    c.push_back(column("Age", "string", age_doc));
-  } else if (k == "ConfigMap") {
-    c.push_back(column("Data", "string",
-                       "Data contains the configuration data. Each key must consist of "
-                       "alphanumeric characters, '-', '_' or '.'."));
-    c.push_back(column("Age", "string", age_doc));
-  } else if (k == "Secret") {
-    c.push_back(
-        column("Type", "string", "Used to facilitate programmatic handling of secret data."));
-    c.push_back(column("Data", "string",
-                       "Data contains the secret data. Each key must consist of alphanumeric "
-                       "characters, '-', '_' or '.'."));
-    c.push_back(column("Age", "string", age_doc));
-  } else {
-    c.push_back(column("Age", "string", age_doc));
-  }
-  return c;
-}
-
 // -- cells ------------------------------------------------------------------------------
 
 std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
@@ -541,7 +409,7 @@ json::object make_table(const resource_info& res, const std::vector<const json::
   return {{"kind", "Table"},
           {"apiVersion", "meta.k8s.io/" + version},
           {"metadata", list_metadata(meta)},
-          {"columnDefinitions", columns_for(res)},
+          {"columnDefinitions", table_columns(res)},
           {"rows", std::move(rows)}};
 }
 

@@ -37,6 +37,9 @@ std::optional<include_object> parse_include_object(std::string_view v);
 /// kube-apiserver's HumanDuration ("45s", "3m20s", "5h", "2d3h", "3y").
 std::string human_duration(std::chrono::seconds d);
 
+/// kube-apiserver's column definitions for `res` (table_columns.cpp).
+boost::json::array table_columns(const resource_info& res);
+
 /// The list metadata of a Table (resourceVersion, continue, remainingItemCount).
 struct table_meta {
   std::string resource_version;

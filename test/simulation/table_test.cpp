@@ -136,6 +136,18 @@ TEST(Table, LeaseNodeEndpointSlice) {
     "creationTimestamp":"2026-11-26T07:00:00Z"},"spec":{"holderIdentity":"node1"}})");
   EXPECT_EQ(column_names(lease), (std::vector<std::string>{"Name", "Holder", "Age"}));
   EXPECT_EQ(cells(lease), (json::array{"plndr-cp-lock", "node1", "65m"}));
+  // Descriptions are the API types' field documentation, as kube-apiserver sends them.
+  auto& ldefs = lease.at("columnDefinitions").as_array();
+  EXPECT_EQ(ldefs.at(1).at("description"),
+            "holderIdentity contains the identity of the holder of a current lease. If "
+            "Coordinated Leader Election is used, the holder identity must be equal to the "
+            "elected LeaseCandidate.metadata.name field.");
+  auto age_doc = std::string(ldefs.at(2).at("description").as_string());
+  EXPECT_EQ(age_doc.rfind("CreationTimestamp is a timestamp representing the server time", 0), 0u);
+  EXPECT_NE(age_doc.find("UTC.\n\nPopulated by the system. Read-only. Null for lists."),
+            std::string::npos);
+  EXPECT_EQ(std::string(ldefs.at(0).at("description").as_string()).substr(0, 40),
+            "Name must be unique within a namespace. ");
 
   auto node = table_of("Node", R"({"metadata":{"name":"n1","labels":{
       "node-role.kubernetes.io/control-plane":"","kubernetes.io/role":"edge"}},
