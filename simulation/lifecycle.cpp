@@ -1,5 +1,6 @@
 #include "simulation/lifecycle.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -28,9 +29,18 @@ bool has_finalizers(const json::object& obj) {
 }
 
 void reset_status_on_create(const resource_info& res, json::object& obj) {
-  if (res.group.empty() && res.kind == "Namespace")
+  if (res.group.empty() && res.kind == "Namespace") {
     obj["status"] = json::object{{"phase", "Active"}};
-  else if (res.group.empty() && res.kind == "Pod")
+    // The namespace strategy requires the "kubernetes" finalizer on create.
+    auto& spec = jsonpath::ensure(obj, {"spec"});
+    auto* f = spec.if_contains("finalizers");
+    if (f == nullptr || !f->is_array()) {
+      spec["finalizers"] = json::array{"kubernetes"};
+    } else if (std::find(f->as_array().begin(), f->as_array().end(), json::value("kubernetes")) ==
+               f->as_array().end()) {
+      f->as_array().emplace_back("kubernetes");
+    }
+  } else if (res.group.empty() && res.kind == "Pod")
     obj["status"] = json::object{{"phase", "Pending"}};
 }
 

@@ -18,7 +18,8 @@ namespace kvip::sim {
 bool has_finalizers(const boost::json::object& obj);
 
 /// Resets client-supplied status on create as the registry strategies do (Namespace:
-/// phase Active; Pod: phase Pending; Service's is reset by its defaults).
+/// phase Active and the "kubernetes" spec finalizer; Pod: phase Pending; Service's is reset
+/// by its defaults).
 void reset_status_on_create(const resource_info& res, boost::json::object& obj);
 
 /// 422 when `obj` adds finalizers to `old`, an object already being deleted.

@@ -156,6 +156,9 @@ run_suite() {
   check "$tag get nodes shows the role and cordon" out_has '^node1  *Unknown,SchedulingDisabled  *control-plane  *[0-9]' k get nodes
   check "$tag api-resources lists leases" out_has '^leases .*coordination.k8s.io/v1' k api-resources
   check "$tag api-resources lists endpointslices" out_has '^endpointslices ' k api-resources
+  k api-resources -o wide >"$TMP/api-resources-$minor" 2>&1
+  check "$tag api-resources: services have no deletecollection" bash -c "grep '^services ' '$TMP/api-resources-$minor' | grep -v -q deletecollection"
+  check "$tag api-resources: configmaps have deletecollection" bash -c "grep '^configmaps ' '$TMP/api-resources-$minor' | grep -q deletecollection"
   check "$tag create configmap (generator)" k create configmap gen --from-literal=a=1
   check "$tag delete svc web" k delete svc web
   check "$tag deleted service is gone" out_has 'NotFound' k get svc web
@@ -167,7 +170,8 @@ run_suite() {
   check "$tag apply held configmap" k apply -f "$TMP/cm-held.yaml" $APPLY_FLAGS
   check "$tag delete ns --wait=false" k delete ns team --wait=false
   check "$tag get ns shows Terminating" out_has '^team  *Terminating ' k get ns team
-  check "$tag no new content in a Terminating namespace" out_has 'because it is being terminated' k create configmap late -n team --from-literal=a=1
+  sed 's/name: held/name: late/; /finalizers/d' "$TMP/cm-held.yaml" >"$TMP/cm-late.yaml"
+  check "$tag no new content in a Terminating namespace" out_has 'because it is being terminated' k apply -f "$TMP/cm-late.yaml" $APPLY_FLAGS
   check "$tag release the finalizer" k patch configmap held -n team --type=merge -p '{"metadata":{"finalizers":null}}'
   check "$tag namespace gone with its content" out_has 'NotFound' k get ns team
   check "$tag missing namespace is NotFound" out_has 'namespaces "nosuchns" not found' k apply -n nosuchns -f "$DATA/endpointslice.yaml" $APPLY_FLAGS

@@ -143,6 +143,9 @@ TEST_F(Lifecycle, ClientStatusIsResetOnCreate) {
                  R"({"metadata":{"name":"x"},"status":{"phase":"Terminating"}})");
   ASSERT_EQ(ns.code, 201) << ns.body;
   EXPECT_EQ(ns.json().at("status"), (json::object{{"phase", "Active"}}));
+  auto ns2 = http("POST", f.url + "/api/v1/namespaces",
+                  R"({"metadata":{"name":"y"},"spec":{"finalizers":["example.com/x"]}})");
+  EXPECT_EQ(ns2.json().at("spec").at("finalizers"), (json::array{"example.com/x", "kubernetes"}));
   auto svc = http("POST", ns_url("default", "services"), R"({"metadata":{"name":"web"},
     "spec":{"type":"LoadBalancer","ports":[{"port":80}]},
     "status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.200"}]}}})");
