@@ -52,6 +52,33 @@ TEST_F(Lifecycle, DeleteCollectionOnlyWhereServed) {
   EXPECT_TRUE(has(verbs_of(v1, "configmaps"), "deletecollection"));
   auto leases = http("GET", f.url + "/apis/coordination.k8s.io/v1").json();
   EXPECT_TRUE(has(verbs_of(leases, "leases"), "deletecollection"));
+  // Aggregated discovery says the same.
+  CURL* c = curl_easy_init();
+  std::string body;
+  curl_slist* h = curl_slist_append(
+      nullptr, "Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+  curl_easy_setopt(c, CURLOPT_URL, (f.url + "/api").c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  ASSERT_EQ(curl_easy_perform(c), CURLE_OK);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  auto agg = json::parse(body);
+  int checked = 0;
+  for (auto& g : agg.at("items").as_array())
+    for (auto& v : g.at("versions").as_array())
+      for (auto& r : v.at("resources").as_array()) {
+        if (r.at("resource") == "services" || r.at("resource") == "namespaces") {
+          EXPECT_FALSE(has(r.at("verbs").as_array(), "deletecollection"));
+          ++checked;
+        }
+        if (r.at("resource") == "configmaps") {
+          EXPECT_TRUE(has(r.at("verbs").as_array(), "deletecollection"));
+          ++checked;
+        }
+      }
+  EXPECT_EQ(checked, 3);
 }
 
 TEST_F(Lifecycle, DeletedNamespaceIsTerminatingUntilEmpty) {
@@ -89,6 +116,13 @@ TEST_F(Lifecycle, DeletedNamespaceIsTerminatingUntilEmpty) {
                     R"({"metadata":{"generateName":"l-"}})");
   EXPECT_EQ(lease.str("message"), "leases.coordination.k8s.io is forbidden: unable to create "
                                   "new content in namespace team because it is being terminated");
+  // A PUT that would create (Leases allow it) is a create too; updates still pass.
+  auto put = http("PUT", f.url + "/apis/coordination.k8s.io/v1/namespaces/team/leases/l",
+                  R"({"metadata":{"name":"l"},"spec":{}})");
+  EXPECT_EQ(put.code, 403);
+  auto touch = http("PATCH", ns_url("team", "configmaps/held"),
+                    R"({"metadata":{"labels":{"a":"b"}}})", "application/merge-patch+json");
+  EXPECT_EQ(touch.code, 200);
   // Deleting it again changes nothing; releasing the last finalizer lets the namespace go.
   EXPECT_EQ(http("DELETE", f.url + "/api/v1/namespaces/team").code, 200);
   auto release = http("PATCH", ns_url("team", "configmaps/held"),
