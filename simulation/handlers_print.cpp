@@ -53,22 +53,18 @@ std::optional<api_reply> printed_reply(const net::http::request& req, const reso
   for (const auto& i : items)
     objs.push_back(&i->obj);
   json::object out;
-  std::string as;
   if (want.kind == representation::as::table) {
     auto include = include_of(req);
     if (!include) return error_reply(bad_request(include.err().message));
     out = make_table(res, objs, meta, *include, want.version, std::chrono::system_clock::now());
-    as = "Table";
   } else if (want.kind == representation::as::partial) {
     out = partial_metadata(*objs.at(0), want.version);
-    as = "PartialObjectMetadata";
   } else {
     out = partial_metadata_list(objs, meta, want.version);
-    as = "PartialObjectMetadataList";
   }
-  auto reply = json_reply(200, json::serialize(out));
-  reply.resp.content_type = "application/json;as=" + as + ";g=meta.k8s.io;v=" + want.version;
-  return reply;
+  // Content-Type stays application/json: kube-apiserver names the GVK there only for
+  // aggregated discovery (WriteObjectNegotiated's listGVKInContentType).
+  return json_reply(200, json::serialize(out));
 }
 
 } // namespace kvip::sim
