@@ -11,12 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-const json::array& all_verbs() {
-  static const json::array v{"create", "delete", "deletecollection", "get",
-                             "list",   "patch",  "update",           "watch"};
-  return v;
-}
-
 net::http::response json_response(const json::value& v,
                                   std::string content_type = "application/json") {
   net::http::response r;
@@ -55,7 +49,7 @@ json::object resource_list(std::string_view group, std::string_view version) {
                    {"singularName", r.singular},
                    {"namespaced", r.namespaced},
                    {"kind", r.kind},
-                   {"verbs", all_verbs()}};
+                   {"verbs", string_array(r.verbs())}};
     if (!r.short_names.empty()) o["shortNames"] = string_array(r.short_names);
     if (!r.categories.empty()) o["categories"] = string_array(r.categories);
     items.push_back(std::move(o));
@@ -87,7 +81,7 @@ json::object aggregated_group(const std::string& group) {
                    {"responseKind", kind},
                    {"scope", r.namespaced ? "Namespaced" : "Cluster"},
                    {"singularResource", r.singular},
-                   {"verbs", all_verbs()}};
+                   {"verbs", string_array(r.verbs())}};
     if (!r.short_names.empty()) o["shortNames"] = string_array(r.short_names);
     if (!r.categories.empty()) o["categories"] = string_array(r.categories);
     if (r.has_status) {

@@ -12,6 +12,7 @@
 #include "simulation/faults.hpp"
 #include "simulation/routing.hpp"
 #include "simulation/store.hpp"
+#include "simulation/table.hpp"
 
 namespace kvip::sim {
 
@@ -40,5 +41,15 @@ api_reply handle_write(const net::http::request& req, const resource_path& p, ap
 /// Parses labelSelector/fieldSelector query parameters into `opts`; error for bad ones.
 std::optional<api_error> parse_selectors(const net::http::request& req, const resource_info& res,
                                          list_options& opts);
+
+/// The Table / PartialObjectMetadata(List) answer the Accept header asks for (400 for a bad
+/// includeObject), or nullopt when it asks for plain JSON.
+std::optional<api_reply> printed_reply(const net::http::request& req, const resource_info& res,
+                                       const std::vector<object_ptr>& items, const table_meta& meta,
+                                       bool list);
+/// Makes `w` send each event's object as a one-row Table (column definitions on the first
+/// only) or a PartialObjectMetadata when the Accept header asks; error for a bad includeObject.
+std::optional<api_error> print_watch(const net::http::request& req, const resource_info& res,
+                                     watcher& w);
 
 } // namespace kvip::sim

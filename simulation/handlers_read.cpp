@@ -50,8 +50,8 @@ std::string list_body(const resource_info& res, const list_result& page) {
   return out;
 }
 
-api_reply start_watch(const list_query& q, const resource_path& p, api_context& ctx,
-                      list_options& opts) {
+api_reply start_watch(const net::http::request& req, const list_query& q, const resource_path& p,
+                      api_context& ctx, list_options& opts) {
   auto timeout = ctx.default_watch_timeout;
   if (auto secs = q.timeout_seconds.value_or(0); secs < 0) {
     return error_reply(bad_request("invalid timeoutSeconds \"" + std::to_string(secs) + "\""));
@@ -60,6 +60,7 @@ api_reply start_watch(const list_query& q, const resource_path& p, api_context& 
   }
   watch_filter f{p.res, p.ns, opts.labels, opts.fields};
   auto w = std::make_shared<watcher>(std::move(f), q.bookmarks, watcher::clock::now() + timeout);
+  if (auto e = print_watch(req, *p.res, *w)) return error_reply(*e);
   if (auto err = ctx.st.watch(w, q.resource_version)) {
     if (err->code != 410) return error_reply(*err);
     w->fail(*err); // the watch cache answers 200 and then one ERROR event
@@ -95,6 +96,8 @@ api_reply handle_read(const net::http::request& req, const resource_path& p, api
   if (p.kind == resource_path::shape::object && !watch) {
     auto r = ctx.st.get(*p.res, p.ns, p.name);
     if (r.error) return error_reply(*r.error);
+    table_meta meta{std::to_string(r.obj->rv)};
+    if (auto t = printed_reply(req, *p.res, {r.obj}, meta, false)) return std::move(*t);
     return json_reply(200, *r.obj->text);
   }
   auto q = parse_list_query(req.query, watch);
@@ -107,13 +110,15 @@ api_reply handle_read(const net::http::request& req, const resource_path& p, api
     effective.query["fieldSelector"] = (fs.empty() ? "" : fs + ",") + "metadata.name=" + p.name;
   }
   if (auto e = parse_selectors(effective, *p.res, opts)) return error_reply(*e);
-  if (watch) return start_watch(*q, p, ctx, opts);
+  if (watch) return start_watch(req, *q, p, ctx, opts);
   opts.limit = q->limit;
   opts.continue_token = q->continue_token;
   opts.rv = q->rv;
   opts.exact = q->match == rv_match::exact;
   list_result page;
   if (auto e = ctx.st.list(*p.res, opts, page)) return error_reply(*e);
+  table_meta meta{std::to_string(page.rv), page.continue_token, page.remaining};
+  if (auto t = printed_reply(req, *p.res, page.items, meta, true)) return std::move(*t);
   return json_reply(200, list_body(*p.res, page));
 }
 

@@ -134,6 +134,7 @@ api_reply handle_write(const net::http::request& req, const resource_path& p, ap
   const auto& m = req.method;
   bool allowed =
       collection ? (m == "POST" || m == "DELETE") : (m == "PUT" || m == "PATCH" || m == "DELETE");
+  if (collection && m == "DELETE" && !p.res->delete_collection) allowed = false;
   if (!allowed) return error_reply(method_not_allowed());
   if (p.res->namespaced && p.ns.empty() && collection) return error_reply(method_not_allowed());
   if (p.subresource == "finalize") return error_reply(method_not_allowed());

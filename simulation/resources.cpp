@@ -18,6 +18,12 @@ bool resource_info::field_supported(std::string_view field) const {
   return std::find(fields.begin(), fields.end(), field) != fields.end();
 }
 
+std::vector<std::string> resource_info::verbs() const {
+  if (delete_collection)
+    return {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
+  return {"create", "delete", "get", "list", "patch", "update", "watch"};
+}
+
 namespace {
 
 std::vector<resource_info> build_table() {
@@ -28,13 +34,13 @@ std::vector<resource_info> build_table() {
   r = {};
   r.version = "v1", r.plural = "namespaces", r.singular = "namespace", r.kind = "Namespace";
   r.namespaced = false, r.short_names = {"ns"}, r.has_status = true;
-  r.delete_returns_object = true, r.fields = {"status.phase"};
+  r.delete_returns_object = true, r.fields = {"status.phase"}, r.delete_collection = false;
   add(r);
 
   r = {};
   r.version = "v1", r.plural = "services", r.singular = "service", r.kind = "Service";
   r.short_names = {"svc"}, r.categories = {"all"}, r.has_status = true;
-  r.create_on_update = true, r.delete_returns_object = true;
+  r.create_on_update = true, r.delete_returns_object = true, r.delete_collection = false;
   r.fields = {"spec.type", "spec.clusterIP"};
   add(r);
 

@@ -24,12 +24,15 @@ struct resource_info {
   bool unconditional_update = true;   ///< PUT without resourceVersion allowed (Lease: no, 422)
   bool delete_returns_object = false; ///< DELETE answers the object instead of a Status
   bool has_generation = false;        ///< metadata.generation maintained by the server
+  bool delete_collection = true;      ///< DELETE on the collection (not Services, Namespaces)
   std::vector<std::string> fields;    ///< field-selector labels beyond metadata.name/namespace
 
   /// "v1" or "<group>/<version>".
   std::string api_version() const;
   /// "services" for core, "leases.coordination.k8s.io" otherwise (used in messages).
   std::string qualified() const;
+  /// The verbs discovery lists for the resource itself (deletecollection only where served).
+  std::vector<std::string> verbs() const;
   /// True if `field` may be used in a field selector for this kind.
   bool field_supported(std::string_view field) const;
 };

@@ -138,6 +138,11 @@ private:
   /// The objects of `res` as they were at `rv` (>= oldest_rv_): the live ones with the
   /// retained history after `rv` undone (store_snapshot.cpp).
   bucket bucket_at_locked(const resource_info& res, std::uint64_t rv) const;
+  // Namespace lifecycle (store_lifecycle.cpp).
+  write_result terminate_namespace_locked(const std::string& k, const object_ptr& old,
+                                          bool dry_run);
+  /// Removes the Terminating namespace `ns` once nothing is left in it.
+  void finish_namespace_locked(const std::string& ns);
   std::optional<api_error> list_locked(const resource_info& res, const list_options& opts,
                                        list_result& out) const;
 

@@ -2,6 +2,7 @@
 #include "simulation/patch.hpp"
 #include "simulation/store.hpp"
 
+#include "simulation/lifecycle.hpp"
 #include "simulation/object_util.hpp"
 
 namespace kvip::sim {
@@ -22,11 +23,6 @@ json::object spec_part(const json::object& obj) {
   out.erase("metadata");
   out.erase("status");
   return out;
-}
-
-bool has_finalizers(const json::object& obj) {
-  auto* f = jsonpath::find(obj, {"metadata", "finalizers"});
-  return f != nullptr && f->is_array() && !f->as_array().empty();
 }
 
 const resource_info& namespaces() {
@@ -80,6 +76,9 @@ write_result store::create_locked(const resource_info& res, const std::string& n
     return fail(invalid(res, "", "metadata.name",
                         "Required value: name or generateName is required", "FieldValueRequired"));
   }
+  if (auto nso = res.namespaced ? find_locked(namespaces(), key("", ns)) : nullptr;
+      nso && namespace_terminating(nso->obj))
+    return fail(namespace_terminating_error(res, name, ns));
   auto& b = objects_[&res];
   if (name.empty()) {
     for (int attempt = 0; attempt < 8; ++attempt) {
@@ -101,6 +100,7 @@ write_result store::create_locked(const resource_info& res, const std::string& n
   m["uid"] = new_uid();
   m["creationTimestamp"] = k8s::format_time(std::chrono::system_clock::now());
   if (res.has_generation) m["generation"] = 1;
+  reset_status_on_create(res, body);
   if (auto e = prepare_locked(res, k, nullptr, body)) return fail(*e);
   write_result r;
   r.code = 201;
@@ -161,6 +161,7 @@ write_result store::update_locked(const resource_info& res, const std::string& k
     obj.erase(keep);
     if (auto* v = before.if_contains(keep)) obj[keep] = *v;
   }
+  if (auto e = check_no_new_finalizers(res, before, obj)) return fail(*e);
   if (auto e = prepare_locked(res, k, &before, obj)) return fail(*e);
   if (res.has_generation && !json_equal(spec_part(obj), spec_part(before))) {
     auto* gen = before.at("metadata").as_object().if_contains("generation");
@@ -177,7 +178,11 @@ write_result store::update_locked(const resource_info& res, const std::string& k
     return r;
   }
   if (m.contains("deletionTimestamp") && !has_finalizers(obj)) {
-    r.obj = commit(res, k, std::move(obj), event_type::deleted, old);
+    auto ns = res.namespaced ? jsonpath::str(obj, {"metadata", "namespace"}) : "";
+    bool is_ns = &res == &namespaces(); // a namespace goes once it is empty
+    r.obj = commit(res, k, std::move(obj), is_ns ? event_type::modified : event_type::deleted, old);
+    if (is_ns || res.namespaced)
+      finish_namespace_locked(is_ns ? jsonpath::str(r.obj->obj, {"metadata", "name"}) : ns);
     return r;
   }
   r.obj = commit(res, k, std::move(obj), event_type::modified, old);
@@ -239,6 +244,7 @@ write_result store::remove(const resource_info& res, const std::string& ns, cons
 
 write_result store::remove_locked(const resource_info& res, const std::string& k,
                                   const object_ptr& old, bool dry_run) {
+  if (&res == &namespaces()) return terminate_namespace_locked(k, old, dry_run);
   write_result r;
   auto name = jsonpath::str(old->obj, {"metadata", "name"});
   if (has_finalizers(old->obj)) { // mark for deletion, keep until the finalizers are gone
@@ -253,21 +259,9 @@ write_result store::remove_locked(const resource_info& res, const std::string& k
     }
     return r;
   }
-  if (&res == &namespaces() && !dry_run) { // cascade: the namespace controller's job
-    for (const auto& other : resources()) {
-      if (!other.namespaced) continue;
-      auto& b = objects_[&other];
-      auto prefix = name + "/";
-      for (auto it = b.lower_bound(prefix);
-           it != b.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
-        auto victim = it++;
-        auto vk = victim->first;
-        auto vold = victim->second;
-        commit(other, vk, vold->obj, event_type::deleted, vold);
-      }
-    }
-  }
   r.obj = dry_run ? old : commit(res, k, old->obj, event_type::deleted, old);
+  if (res.namespaced && !dry_run)
+    finish_namespace_locked(jsonpath::str(old->obj, {"metadata", "namespace"}));
   if (!res.delete_returns_object) {
     r.body = delete_success(res, name, jsonpath::str(old->obj, {"metadata", "uid"}));
   }

@@ -41,6 +41,7 @@ void watcher::wake_locked() {
 }
 
 void watcher::push(const char* type, std::shared_ptr<const std::string> text) {
+  if (transform && type[0] != 'B' && type[0] != 'E') text = transform(*text); // not BOOKMARK/ERROR
   std::lock_guard g{m_};
   if (closing_ || detached_) return;
   if (queue_.size() >= max_queue) { // slow reader: end the stream, the client relists

@@ -93,6 +93,10 @@ public:
   clock::time_point deadline() const { return deadline_; }
   clock::time_point last_bookmark = clock::now();
 
+  /// Rewrites ADDED/MODIFIED/DELETED objects before queueing (server-side printing: a
+  /// Table or PartialObjectMetadata per event); unset = the stored text.
+  std::function<std::shared_ptr<const std::string>(const std::string&)> transform;
+
   /// Queued events beyond which a slow reader is disconnected.
   static constexpr std::size_t max_queue = 500000;
 

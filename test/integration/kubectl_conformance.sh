@@ -118,6 +118,11 @@ run_suite() {
   check "$tag get -w sees the other client's change" poll 10 grep -qx two "$TMP/watch-$minor"
   kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
 
+  # get -w as a table: the watch's one-row Tables show the new EXTERNAL-IP.
+  k get svc -w >"$TMP/watch-svc-$minor" 2>&1 &
+  local svc_watcher=$!
+  PIDS+=("$svc_watcher")
+  check "$tag get svc -w prints the table" poll 10 grep -q '^web  *LoadBalancer .*<pending>' "$TMP/watch-svc-$minor"
   local status='{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.200"}]}}}'
   if [ "${client:-0}" -ge 24 ]; then
     check "$tag patch --subresource=status --type=merge" out_has 'patched' k patch svc web --subresource=status --type=merge -p "$status"
@@ -127,15 +132,33 @@ run_suite() {
     check "$tag status patch (curl; kubectl 1.$client has no --subresource)" curl -sf -X PATCH \
       -H 'Content-Type: application/merge-patch+json' "$URL/api/v1/namespaces/default/services/web/status" -d "$status" -o /dev/null
   fi
+  check "$tag get svc -w shows the EXTERNAL-IP" poll 10 grep -q '^web  *LoadBalancer  *[0-9.]*  *192\.168\.1\.200 ' "$TMP/watch-svc-$minor"
+  kill "$svc_watcher" 2>/dev/null; wait "$svc_watcher" 2>/dev/null
   check "$tag status ingress stored with ipMode VIP" [ "$(k get svc web -o jsonpath='{.status.loadBalancer.ingress[0].ipMode}')" = VIP ]
+  # Server-side printing (Table): the columns a person looks for.
+  check "$tag get svc shows the EXTERNAL-IP column" out_has '^NAME  *TYPE  *CLUSTER-IP  *EXTERNAL-IP  *PORT(S)  *AGE$' k get svc
+  check "$tag get svc shows the ingress IP" out_has '^web  *LoadBalancer  *10\.96\.[0-9.]*  *192\.168\.1\.200  *80:3[0-9]*/TCP  *[0-9]' k get svc
+  check "$tag get svc -o wide shows SELECTOR" out_has 'app=web' k get svc web -o wide
+  check "$tag get leases shows HOLDER" out_has '^NAME  *HOLDER  *AGE$' k get leases -n kube-system
+  check "$tag get leases shows the holder" out_has '^plndr-cp-lock  *node1  *[0-9]' k get leases -n kube-system
+  check "$tag get endpointslices shows ENDPOINTS" out_has '^web-abc12  *IPv4  *8080  *10\.244\.1\.5  *[0-9]' k get endpointslices
+  curl -sf -X POST -H 'Content-Type: application/json' "$URL/api/v1/namespaces/default/events" -d \
+    '{"metadata":{"name":"web.1"},"involvedObject":{"kind":"Service","name":"web","namespace":"default"},"reason":"LoadBalancerAssigned","message":"assigned 192.168.1.200","type":"Normal","source":{"component":"kube-vip"},"count":1}' >/dev/null
+  check "$tag get events shows TYPE REASON OBJECT MESSAGE" out_has '^LAST SEEN  *TYPE  *REASON  *OBJECT  *MESSAGE$' k get events
+  check "$tag get events shows the service's event" out_has ' Normal  *LoadBalancerAssigned  *service/web  *assigned 192\.168\.1\.200' k get events
   check "$tag label" k label svc web tier=frontend
   check "$tag label stored" [ "$(k get svc web -o jsonpath='{.metadata.labels.tier}')" = frontend ]
   check "$tag annotate" k annotate svc web kube-vip.io/vipHost=node1
   check "$tag annotation stored" [ "$(k get svc web -o jsonpath='{.metadata.annotations.kube-vip\.io/vipHost}')" = node1 ]
   check "$tag cordon node (strategic patch)" k cordon node1
   check "$tag node unschedulable" [ "$(k get node node1 -o jsonpath='{.spec.unschedulable}')" = true ]
+  check "$tag get nodes shows STATUS and ROLES" out_has '^NAME  *STATUS  *ROLES  *AGE  *VERSION$' k get nodes
+  check "$tag get nodes shows the role and cordon" out_has '^node1  *Unknown,SchedulingDisabled  *control-plane  *[0-9]' k get nodes
   check "$tag api-resources lists leases" out_has '^leases .*coordination.k8s.io/v1' k api-resources
   check "$tag api-resources lists endpointslices" out_has '^endpointslices ' k api-resources
+  k api-resources -o wide >"$TMP/api-resources-$minor" 2>&1
+  check "$tag api-resources: services have no deletecollection" bash -c "grep '^services ' '$TMP/api-resources-$minor' | grep -v -q deletecollection"
+  check "$tag api-resources: configmaps have deletecollection" bash -c "grep '^configmaps ' '$TMP/api-resources-$minor' | grep -q deletecollection"
   check "$tag create configmap (generator)" k create configmap gen --from-literal=a=1
   check "$tag delete svc web" k delete svc web
   check "$tag deleted service is gone" out_has 'NotFound' k get svc web
@@ -151,6 +174,17 @@ run_suite() {
     check "$tag unknown field pruned without validation" out_has 'created' k apply -f "$TMP/cm-unknown.yaml" $APPLY_FLAGS
     check "$tag pruned field not stored" [ -z "$(k get cm extra -o jsonpath='{.spec}')" ]
   fi
+  # A deleted namespace is Terminating while a finalizer holds its content, then goes.
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n' >"$TMP/ns-team.yaml"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  namespace: team\n  finalizers: [example.com/hold]\n' >"$TMP/cm-held.yaml"
+  check "$tag apply namespace team" k apply -f "$TMP/ns-team.yaml" $APPLY_FLAGS
+  check "$tag apply held configmap" k apply -f "$TMP/cm-held.yaml" $APPLY_FLAGS
+  check "$tag delete ns --wait=false" k delete ns team --wait=false
+  check "$tag get ns shows Terminating" out_has '^team  *Terminating ' k get ns team
+  sed 's/name: held/name: late/; /finalizers/d' "$TMP/cm-held.yaml" >"$TMP/cm-late.yaml"
+  check "$tag no new content in a Terminating namespace" out_has 'because it is being terminated' k apply -f "$TMP/cm-late.yaml" $APPLY_FLAGS
+  check "$tag release the finalizer" k patch configmap held -n team --type=merge -p '{"metadata":{"finalizers":null}}'
+  check "$tag namespace gone with its content" out_has 'NotFound' k get ns team
   check "$tag missing namespace is NotFound" out_has 'namespaces "nosuchns" not found' k apply -n nosuchns -f "$DATA/endpointslice.yaml" $APPLY_FLAGS
   stop_server
 }
