@@ -6,8 +6,8 @@
 # Which kubectl: $KVIP_KUBECTL if set (e.g. Debian 12's kubernetes-client,
 # kubectl 1.20, which .ci/install-deps unpacks for the extra ctest case
 # integration_kubectl_conformance_debian), else `kubectl` on PATH. The Cloud
-# SDK dispatcher (picks kubectl 1.<minor> from /version) is exercised for
-# three Kubernetes versions; a plain kubectl against a server of its own version.
+# SDK dispatcher (picks kubectl 1.<minor> from /version) is exercised with every
+# kubectl it offers (1.27-1.33 here); a plain kubectl against a server of its own version.
 # No kubectl: skipped (exit 77) with the reason, a failure with CI=true.
 source "$(dirname "$0")/lib/common.bash"
 DATA="$(cd "$(dirname "$0")/../data/simulation" && pwd)"
@@ -24,7 +24,10 @@ CLIENT_MINOR=$("$KUBECTL" version --client -o json 2>/dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["minor"].rstrip("+"))' || true)
 [ -n "$CLIENT_MINOR" ] || { fail "$KUBECTL version --client gave no version"; finish; exit 1; }
 DISPATCHER=0
-"$KUBECTL" version --client 2>/dev/null | grep -q dispatcher && DISPATCHER=1
+# Read the whole answer first: `| grep -q` can exit before kubectl has written
+# everything, and under pipefail the SIGPIPE made this check fail on a busy machine.
+CLIENT_TEXT=$("$KUBECTL" version --client 2>/dev/null || true)
+case "$CLIENT_TEXT" in *dispatcher*) DISPATCHER=1 ;; esac
 echo "kubectl: $KUBECTL (client 1.$CLIENT_MINOR$([ $DISPATCHER = 1 ] && echo ', Cloud SDK dispatcher'))"
 
 # start_server NAME ARGS...: starts kvip apiserver, sets URL and SERVER_PID.
@@ -159,7 +162,15 @@ run_suite() {
   k api-resources -o wide >"$TMP/api-resources-$minor" 2>&1
   check "$tag api-resources: services have no deletecollection" bash -c "grep '^services ' '$TMP/api-resources-$minor' | grep -v -q deletecollection"
   check "$tag api-resources: configmaps have deletecollection" bash -c "grep '^configmaps ' '$TMP/api-resources-$minor' | grep -q deletecollection"
-  check "$tag create configmap (generator)" k create configmap gen --from-literal=a=1
+  if [ "$minor" -ge 32 ]; then
+    # kubectl >= 1.32 sends generator bodies as protobuf, which this server does not decode
+    # (out of scope, README): the answer is a clear 415, not a silent misreading.
+    check "$tag create configmap (generator) is 415 for protobuf" out_has 'does not decode application/vnd.kubernetes.protobuf' k create configmap gen --from-literal=a=1
+    k create configmap gen --from-literal=a=1 --dry-run=client -o json >"$TMP/cm-gen-$minor.json"
+    check "$tag create -f the generated configmap" k create -f "$TMP/cm-gen-$minor.json"
+  else
+    check "$tag create configmap (generator)" k create configmap gen --from-literal=a=1
+  fi
   check "$tag delete svc web" k delete svc web
   check "$tag deleted service is gone" out_has 'NotFound' k get svc web
   check "$tag delete lease" k delete lease plndr-cp-lock -n kube-system
@@ -193,9 +204,10 @@ run_suite() {
 # serve (404): apply there needs --validate=false (reference k8s-api-subset.md §1.9).
 validate_flag() { [ "$1" -le 28 ] && echo --validate=false; }
 if [ "$DISPATCHER" = 1 ]; then
-  run_suite 31
-  run_suite 30
-  run_suite 28 "$(validate_flag 28)"
+  # Every kubectl the dispatcher offers (/usr/lib/google-cloud-sdk/bin/kubectl.1.<minor>).
+  for minor in $(ls /usr/lib/google-cloud-sdk/bin/ 2>/dev/null | sed -n 's/^kubectl\.1\.\([0-9]*\)$/\1/p' | sort -n); do
+    run_suite "$minor" "$(validate_flag "$minor")"
+  done
   tls_minor=31
 else
   run_suite "$CLIENT_MINOR" "$(validate_flag "$CLIENT_MINOR")"
