@@ -29,6 +29,13 @@
 // continues above what it sent before (unless its clock went back). Receivers
 // run every authenticated frame through a replay_guard, which accepts each
 // (sender, seq) once within a window and rejects older ones.
+//
+// What the guard cannot see: a receiver that restarted knows no sender, so one
+// old frame per sender passes once. That is harmless by construction: an old
+// ack names an acked_seq below the restarted receiver's own seq (which starts
+// at its wall clock), so it matches no probe in flight; an old ping or
+// ping-req costs one probe; old membership updates and claims carry
+// incarnations and terms that the newer ones already gossiped supersede.
 
 #include <array>
 #include <cstddef>

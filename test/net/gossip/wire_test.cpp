@@ -202,8 +202,23 @@ TEST(GossipWire, ReplayedFrameIsRefused) {
   m.seq += 1000;
   bytes forged = sealed(m, other_key);
   EXPECT_TRUE(receive(forged, key, guard).is(wire_fault::bad_mac));
+  EXPECT_EQ(guard.senders(), 1u);
   m.seq = base(msg_type::ping).seq + 1;
   EXPECT_TRUE(kvip::test::ok(receive(sealed(m), key, guard)));
+  // The window did not move for the forged seq + 1000: this one still passes.
+  m.seq = base(msg_type::ping).seq + 2;
+  EXPECT_TRUE(kvip::test::ok(receive(sealed(m), key, guard)));
+}
+
+TEST(GossipWire, UnauthenticatedFramesCreateNoSenderState) {
+  replay_guard guard;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 1000; ++i) {
+    message m = base(msg_type::ping);
+    m.sender = rng();
+    EXPECT_TRUE(receive(sealed(m, other_key), key, guard).is(wire_fault::bad_mac));
+  }
+  EXPECT_EQ(guard.senders(), 0u);
 }
 
 struct guard_step {
