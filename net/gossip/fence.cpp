@@ -61,22 +61,29 @@ std::vector<fence_effect> fence::tick(time_point now) {
   return out;
 }
 
-std::vector<fence_effect> fence::extended(time_point now, time_point sent_at, const char* source) {
+std::vector<fence_effect> fence::extended(time_point now, time_point sent_at, bool confirms) {
   std::vector<fence_effect> out;
   expire(now, out);
   auto until = sent_at + config_.fence_timeout;
   switch (state_) {
   case state::owning:
-  case state::releasing:
     deadline_ = std::max(deadline_, until);
     break;
+  case state::releasing:
+    // Once the majority has handed the VIP on it stops acknowledging this
+    // node; node-Lease renewals must not stretch the make-before-break window
+    // past fence_timeout when the successor's "answering" notice is lost.
+    if (confirms) deadline_ = std::max(deadline_, until);
+    break;
   case state::claiming:
-    // Only evidence sent after the claim confirms it: an ack of a message sent
-    // before a freeze says nothing about what the cluster decided since.
-    if (sent_at < claimed_at_) break;
+    // Only the majority confirms a claim, and only with an ack of a message
+    // sent after the claim: an ack of a message sent before a freeze (or a
+    // decision queued during it) says nothing about what the cluster decided
+    // since. A node-Lease renewal proves liveness, not ownership.
+    if (!confirms || sent_at < claimed_at_) break;
     deadline_ = std::max(deadline_, until);
     if (now < deadline_) {
-      set_state(state::owning, std::string("claim confirmed by ") + source);
+      set_state(state::owning, "claim confirmed by a gossip majority");
       out.push_back(fence_effect::start_answering);
     }
     break;
@@ -89,11 +96,11 @@ std::vector<fence_effect> fence::extended(time_point now, time_point sent_at, co
 }
 
 std::vector<fence_effect> fence::majority_ack(time_point now, time_point sent_at) {
-  return extended(now, sent_at, "a gossip majority ack");
+  return extended(now, sent_at, true);
 }
 
 std::vector<fence_effect> fence::node_lease_renewed(time_point now, time_point sent_at) {
-  return extended(now, sent_at, "a node Lease renewal");
+  return extended(now, sent_at, false);
 }
 
 std::vector<fence_effect> fence::lease_holder_observed(time_point now, const std::string& holder) {

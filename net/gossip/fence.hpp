@@ -14,13 +14,15 @@
 // Every event carries `now` and is checked against the deadline FIRST: a
 // process that was frozen and resumes finds its deadline passed and stops
 // before it acts on anything else, then answers nothing until a fresh
-// ownership decision and a fresh acknowledgement (sent after the re-claim)
-// confirm it. The responder also asks may_answer(now) per request, so a
-// stale `owning` state can never answer between a resume and the next event.
+// ownership decision and a majority acknowledgement of a message sent after
+// the re-claim confirm it (a node-Lease renewal extends a hold but never
+// confirms a claim: a decision queued during a freeze may be stale). The responder also asks
+// may_answer(now) per request, so a stale `owning` state can never answer between a resume and the
+// next event.
 //
 //   state      event                         -> state      effects
 //   idle       decided(self)                 -> claiming   write_lease_claim
-//   claiming   ack/renewal sent >= claim      -> owning     start_answering
+//   claiming   majority ack, sent >= claim    -> owning     start_answering
 //   owning     deadline passed (any event)   -> fenced     stop_answering
 //   owning     decided(other)                -> idle       stop_answering, release
 //   owning     Lease holder other            -> idle       stop_answering
@@ -33,7 +35,10 @@
 //
 // `releasing` is the make-before-break window: the successor claims and
 // starts answering while this node still answers; it stops when told the
-// successor answers (or its deadline / the handover timeout passes).
+// successor answers (or its deadline / the handover timeout passes). While
+// releasing only majority acks extend the deadline, so once the majority has
+// handed the VIP on the window lasts at most fence_timeout even if the
+// successor's notice is lost.
 
 #include <chrono>
 #include <optional>
@@ -90,9 +95,14 @@ public:
   fence(std::string self, std::string vip, fence_config config);
 
   std::vector<fence_effect> tick(time_point now);
-  /// A gossip majority acknowledged a message this node sent at `sent_at`.
+  /// A gossip majority acknowledged this node, as the VIP's owner, in reply
+  /// to a message it sent at `sent_at` (members acknowledge an ownership
+  /// claim only when their view agrees; a disagreeing reply is delivered as
+  /// ownership_decided(other) instead). Confirms a claim, extends a hold.
   std::vector<fence_effect> majority_ack(time_point now, time_point sent_at);
-  /// This node's node Lease renewal, sent at `sent_at`, succeeded.
+  /// This node's node Lease renewal, sent at `sent_at`, succeeded. Extends
+  /// a hold; never confirms a claim (the API server knows nothing of the
+  /// gossip decision).
   std::vector<fence_effect> node_lease_renewed(time_point now, time_point sent_at);
   /// The VIP's Lease shows `holder` (empty: no holder).
   std::vector<fence_effect> lease_holder_observed(time_point now, const std::string& holder);
@@ -113,7 +123,7 @@ public:
 private:
   void set_state(state next, const std::string& why);
   void expire(time_point now, std::vector<fence_effect>& out);
-  std::vector<fence_effect> extended(time_point now, time_point sent_at, const char* source);
+  std::vector<fence_effect> extended(time_point now, time_point sent_at, bool confirms);
 
   std::string self_;
   std::string vip_;
