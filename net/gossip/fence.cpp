@@ -25,8 +25,9 @@ result<void> validate(const fence_config& c) {
   return ok();
 }
 
-bool takeover_allowed(const fence_config& c, time_point last_heard, time_point now) {
-  return now >= last_heard + c.takeover_wait;
+bool takeover_allowed(const fence_config& c, time_point last_heard, time_point now,
+                      bool owner_process_gone) {
+  return owner_process_gone || now >= last_heard + c.takeover_wait;
 }
 
 fence::fence(std::string self, std::string vip, fence_config config)

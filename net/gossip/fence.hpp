@@ -76,7 +76,14 @@ result<void> validate(const fence_config& c);
 /// `last_heard`: the latest of the send time of its latest message a majority
 /// received and the local time its latest node-Lease renewal was observed
 /// (both no earlier than the `sent_at` the owner extended its deadline with).
-bool takeover_allowed(const fence_config& c, time_point last_heard, time_point now);
+/// `owner_process_gone`: the owner's kernel closed its gossip connection (the
+/// ZeroMQ disconnect after SIGKILL or exit), confirmed by a failed probe. A
+/// process that is gone answers nothing (answering is done in userspace), so
+/// no wait is needed: this is what makes a crash fail over in milliseconds.
+/// The thin actor must stop answering before it closes its own connections.
+/// A frozen process closes nothing, so a freeze always waits takeover_wait.
+bool takeover_allowed(const fence_config& c, time_point last_heard, time_point now,
+                      bool owner_process_gone = false);
 
 /// The closed set of effects the thin actor carries out.
 enum class fence_effect {

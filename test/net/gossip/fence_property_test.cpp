@@ -1,9 +1,9 @@
 // A property check of fencing under the takeover rule: two nodes share one
 // VIP, a third (always up, never answering) stands for the rest of the
 // majority and decides ownership the way the membership layer will (sticky;
-// take over only after takeover_wait of silence; hand over at once on a
-// graceful leave). Seeded random faults hit both nodes: freezes, gossip
-// partitions, crashes, graceful stops, API outages, message delays. At every
+// take over only after takeover_wait of silence, or at once when a crashed
+// owner's connections close; hand over at once on a graceful leave). Seeded random faults hit both
+// nodes: freezes, gossip partitions, crashes, graceful stops, API outages, message delays. At every
 // virtual millisecond at most one node may answer, except while one of them
 // is in the make-before-break window (releasing); after the faults end, an
 // eligible node answers again.
@@ -42,7 +42,8 @@ struct node {
   long frozen_until = 0; ///< frozen while t < frozen_until
   long cut_until = 0;    ///< cut from the gossip majority while t < cut_until
   bool crashed = false;
-  bool left = false; ///< a graceful stop was requested
+  bool left = false;      ///< a graceful stop was requested
+  bool gone_seen = false; ///< the majority saw its connections close (crash)
   bool running(long t) const { return !crashed && t >= frozen_until; }
   bool cut(long t) const { return t < cut_until; }
 };
@@ -90,7 +91,10 @@ private:
     for (auto& nd : n_) {
       if (chance(0.0008)) nd.frozen_until = std::max(nd.frozen_until, t_ + uniform(30, 2000));
       if (chance(0.001)) nd.cut_until = std::max(nd.cut_until, t_ + uniform(10, 600));
-      if (chance(0.0001)) nd.crashed = true;
+      if (chance(0.0001)) {
+        nd.crashed = true;
+        nd.gone_seen = !nd.cut(t_); // its kernel's FIN reaches the majority
+      }
     }
     for (int i = 0; i < 2; ++i)
       if (chance(0.0002) && n_[i].running(t_) && !n_[i].left) {
@@ -177,7 +181,8 @@ private:
         if (eligible(j)) owner_ = j;
     } else {
       int other = 1 - owner_;
-      bool lost = left_seen_[owner_] || takeover_allowed(cfg_, at(last_heard_[owner_]), at(t_));
+      bool lost = left_seen_[owner_] ||
+                  takeover_allowed(cfg_, at(last_heard_[owner_]), at(t_), n_[owner_].gone_seen);
       if (lost && eligible(other)) {
         ++(left_seen_[owner_] ? handovers : takeovers);
         owner_ = other;

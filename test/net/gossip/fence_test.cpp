@@ -335,6 +335,7 @@ TEST(GossipFenceConfig, TakeoverWaitsFromTheLastHeard) {
   fence_config c;
   EXPECT_FALSE(takeover_allowed(c, at(1000), at(1149)));
   EXPECT_TRUE(takeover_allowed(c, at(1000), at(1150)));
+  EXPECT_TRUE(takeover_allowed(c, at(1000), at(1001), true)); // its process is gone
 }
 
 } // namespace
