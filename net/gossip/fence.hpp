@@ -16,9 +16,9 @@
 // before it acts on anything else, then answers nothing until a fresh
 // ownership decision and a majority acknowledgement of a message sent after
 // the re-claim confirm it (a node-Lease renewal extends a hold but never
-// confirms a claim: a decision queued during a freeze may be stale). The responder also asks
-// may_answer(now) per request, so a stale `owning` state can never answer between a resume and the
-// next event.
+// confirms a claim: a decision queued during a freeze may be stale). The
+// responder also asks may_answer(now) per request, so a stale `owning` state
+// never answers between a resume and the next event.
 //
 //   state      event                         -> state      effects
 //   idle       decided(self)                 -> claiming   write_lease_claim
@@ -41,7 +41,6 @@
 // successor's notice is lost.
 
 #include <chrono>
-#include <optional>
 #include <string>
 #include <vector>
 
