@@ -231,6 +231,16 @@ effect membership::make_send(message::kind k, const std::string& to, std::uint32
   return e;
 }
 
+void membership::broadcast(const std::string& subject, std::vector<effect>& out) {
+  // Suspicion and death are news worth one extra ping per member: every node
+  // starts its suspicion timer (and the suspect can refute) within a round
+  // trip instead of a protocol period. Steady state costs nothing.
+  if (!cfg_.eager_news) return;
+  for (const auto& [node, m] : members_)
+    if (node != subject && m.state == member_state::alive)
+      out.push_back(make_send(message::kind::ping, node, ++seq_, {}));
+}
+
 std::string membership::next_target() {
   for (std::size_t tries = 0; tries <= order_.size() + 1; ++tries) {
     if (next_index_ >= order_.size()) {
@@ -287,6 +297,7 @@ void membership::close_probe(steady_time now, std::vector<effect>& out) {
   set_state(probe_target_, m, member_state::suspect, m.incarnation,
             "no ack, direct or indirect, within the protocol period", out);
   enqueue(update{probe_target_, member_state::suspect, m.incarnation, m.health});
+  broadcast(probe_target_, out);
 }
 
 void membership::expire(steady_time now, std::vector<effect>& out) {
@@ -302,6 +313,7 @@ void membership::expire(steady_time now, std::vector<effect>& out) {
       set_state(p.target, m->second, member_state::dead, m->second.incarnation,
                 "disconnected and the confirming probe was not answered", out);
       enqueue(update{p.target, member_state::dead, m->second.incarnation, m->second.health});
+      broadcast(p.target, out);
     }
     it = pending_.erase(it);
   }
@@ -310,6 +322,7 @@ void membership::expire(steady_time now, std::vector<effect>& out) {
     if (m.suspect_until <= now) {
       set_state(node, m, member_state::dead, m.incarnation, "suspicion not refuted in time", out);
       enqueue(update{node, member_state::dead, m.incarnation, m.health});
+      broadcast(node, out);
       continue;
     }
     if (m.next_suspicion_ping > now) continue;
@@ -331,9 +344,10 @@ steady_time membership::next_deadline() const {
   return d;
 }
 
-void membership::finish(std::vector<effect>& out) {
+void membership::finish(steady_time now, std::vector<effect>& out) {
   steady_time d = next_deadline();
-  if (d == armed_) return;
+  // A deadline already due is re-armed too: the driver's timer has fired.
+  if (d == armed_ && d > now) return;
   armed_ = d;
   effect e;
   e.what = effect::kind::arm_timer;
@@ -349,21 +363,23 @@ std::vector<effect> membership::start(steady_time now, const std::vector<std::st
   enqueue(update{cfg_.self, member_state::alive, incarnation_, health_});
   next_period_ = now - cfg_.probe_period;
   start_probe(now, out);
-  finish(out);
+  finish(now, out);
   return out;
 }
 
 std::vector<effect> membership::tick(steady_time now) {
   std::vector<effect> out;
   if (!started_) return out;
-  expire(now, out);
   if (!probe_acked_ && !probe_escalated_ && now >= probe_started_ + cfg_.probe_timeout)
     escalate_probe(now, out);
   if (now >= next_period_) {
     close_probe(now, out);
     start_probe(now, out);
   }
-  finish(out);
+  // After the period: a member suspected just now gets its first suspicion
+  // ping at once.
+  expire(now, out);
+  finish(now, out);
   return out;
 }
 
@@ -414,7 +430,7 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
     answered(now, m, out);
     break;
   }
-  finish(out);
+  finish(now, out);
   return out;
 }
 
@@ -436,11 +452,11 @@ std::vector<effect> membership::peer_disconnected(steady_time now, const std::st
     pending_[seq] = pending{pending::purpose::disconnect, peer, now + cfg_.probe_timeout, {}, 0};
     out.push_back(make_send(message::kind::ping, peer, seq, {}));
   }
-  finish(out);
+  finish(now, out);
   return out;
 }
 
-std::vector<effect> membership::local_health(steady_time, health_bits bits) {
+std::vector<effect> membership::local_health(steady_time now, health_bits bits) {
   std::vector<effect> out;
   if (bits == health_) return out;
   spdlog::info("gossip: {}: local health {:#x} -> {:#x}", cfg_.self, health_, bits);
@@ -453,7 +469,7 @@ std::vector<effect> membership::local_health(steady_time, health_bits bits) {
   e.member = update{cfg_.self, member_state::alive, incarnation_, health_};
   e.eligible = eligible(cfg_.self);
   out.push_back(std::move(e));
-  if (started_) finish(out);
+  if (started_) finish(now, out);
   return out;
 }
 

@@ -18,7 +18,14 @@ config test_config(std::uint64_t seed = 7) {
   config c;
   c.self = "a";
   c.seed = seed;
-  return c; // defaults: period 40 ms, probe timeout 12 ms, suspicion 60 ms, k 3
+  // Pinned here so the timelines below do not move with the defaults.
+  c.probe_period = milliseconds(40);
+  c.probe_timeout = milliseconds(12);
+  c.suspicion_timeout = milliseconds(60);
+  c.suspicion_ping = milliseconds(10);
+  c.indirect_k = 3;
+  c.lambda = 3;
+  return c;
 }
 
 std::vector<effect> only(const std::vector<effect>& fx, effect::kind k) {
