@@ -173,6 +173,7 @@ bool membership::apply(steady_time now, const update& u, const std::string& why,
   if (u.state == member_state::suspect && (m.state != member_state::suspect || m.local_suspicion)) {
     m.suspect_until = now + cfg_.suspicion_timeout;
     m.next_suspicion_ping = now;
+    m.local_suspicion = false; // now a suspicion the cluster shares, with its timer
   }
   set_state(u.node, m, u.state, u.incarnation, why, out);
   return true;
@@ -292,6 +293,7 @@ void membership::close_probe(steady_time now, std::vector<effect>& out) {
   if (it == members_.end() || it->second.state == member_state::dead) return;
   member_info& m = it->second;
   if (m.state == member_state::suspect && !m.local_suspicion) return; // its timer runs
+  m.local_suspicion = false;
   m.suspect_until = now + cfg_.suspicion_timeout;
   m.next_suspicion_ping = now; // expire() pings it at once to prompt a refutation
   set_state(probe_target_, m, member_state::suspect, m.incarnation,
@@ -420,6 +422,10 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
     out.push_back(make_send(message::kind::ack, m.from, m.seq, cfg_.self));
     break;
   case message::kind::ping_req: {
+    if (m.target == cfg_.self) { // asked to probe ourselves: we are the answer
+      out.push_back(make_send(message::kind::ack, m.from, m.seq, cfg_.self));
+      break;
+    }
     std::uint32_t seq = ++seq_;
     pending_[seq] =
         pending{pending::purpose::relay, m.target, now + cfg_.probe_period, m.from, m.seq};

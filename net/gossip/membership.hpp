@@ -13,6 +13,8 @@
 //                                     when that probe is not answered in time
 //   local_health(now, bits)        -> incarnation bump, alive disseminated
 // Every call ends with arm_timer(at) when the next deadline changed.
+// A new suspicion or death is also pinged at once to every live member
+// (`eager_news`), so every node's suspicion timer starts within a round trip.
 //
 // Wire mapping (the codec is a separate unit): `message` is one datagram;
 // header fields map 1:1 (kind, from, incarnation, health, seq, target), then

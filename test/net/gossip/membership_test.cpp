@@ -211,6 +211,43 @@ TEST(GossipMembership, DisconnectThenAnsweredProbeIsAlive) {
   EXPECT_EQ(m.state_of("b"), member_state::alive);
 }
 
+TEST(GossipMembership, GossipedSuspicionOfDisconnectedMemberRunsItsTimer) {
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  auto fx = m.peer_disconnected(t0, "b");
+  auto ping = only(fx, effect::kind::send_ping).at(0);
+  m.received(t0 + milliseconds(1),
+             from("c", message::kind::ack, 1, {{"b", member_state::suspect, 0, 0}}));
+  EXPECT_FALSE(m.members().at("b").local_suspicion);
+  // The probe's answer no longer clears it: only b's refutation does.
+  m.received(t0 + milliseconds(2), from("b", message::kind::ack, ping.msg.seq));
+  EXPECT_EQ(m.state_of("b"), member_state::suspect);
+  m.received(t0 + milliseconds(3), from("b", message::kind::ack, 4242, {}, 1));
+  EXPECT_EQ(m.state_of("b"), member_state::alive);
+}
+
+TEST(GossipMembership, DeadMemberIsToldAndRejoins) {
+  // Two real cores: a declared b dead; b, still running, hears it from a's
+  // reply and comes back with a higher incarnation.
+  membership a(test_config());
+  config cb = test_config();
+  cb.self = "b";
+  membership b(cb);
+  a.start(t0, {"b", "c"});
+  b.start(t0, {"a", "c"});
+  a.received(t0, from("c", message::kind::ack, 1, {{"b", member_state::dead, 0, 0}}));
+  ASSERT_EQ(a.state_of("b"), member_state::dead);
+  auto fx = a.received(t0, message{message::kind::ping, "b", b.incarnation(), 0, 5, {}, {}});
+  auto ack = only(fx, effect::kind::send_ack).at(0);
+  b.received(t0, ack.msg);
+  EXPECT_EQ(b.incarnation(), 1U);
+  // The refutation rides on b's next message to a.
+  fx = b.received(t0, from("a", message::kind::ping, 6));
+  a.received(t0, only(fx, effect::kind::send_ack).at(0).msg);
+  EXPECT_EQ(a.state_of("b"), member_state::alive);
+  EXPECT_EQ(a.members().at("b").incarnation, 1U);
+}
+
 // The SWIM precedence of updates about another member, as a table: the
 // member is brought to (state, incarnation) by gossip, then one update arrives.
 TEST(GossipMembership, PrecedenceTable) {
