@@ -1,0 +1,185 @@
+#pragma once
+// SWIM-style membership and failure detection as a pure state machine: no
+// sockets, no clock reads, randomness from an injected seed. The gossip actor
+// (later) feeds events in and performs the effects it gets back, in order.
+//
+//   event                          -> effects
+//   tick(now)                      -> next probe (send_ping), ping_req after the
+//                                     probe timeout, suspect at the end of the
+//                                     period, dead after the suspicion timeout
+//   received(now, message)         -> send_ack / send_ping (relay) / send_ack
+//                                     (relayed back), member_changed
+//   peer_disconnected(now, peer)   -> local suspicion + one direct probe; dead
+//                                     when that probe is not answered in time
+//   local_health(now, bits)        -> incarnation bump, alive disseminated
+// Every call ends with arm_timer(at) when the next deadline changed.
+// A new suspicion or death is also pinged at once to every live member
+// (`eager_news`), so every node's suspicion timer starts within a round trip.
+//
+// Wire mapping (the codec is a separate unit): `message` is one datagram;
+// header fields map 1:1 (kind, from, incarnation, health, seq, target), then
+// the piggybacked `update`s (node, state, incarnation, health).
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace kvip::net::gossip {
+
+using steady_time = std::chrono::steady_clock::time_point;
+using duration = std::chrono::microseconds;
+
+/// Node-local health bits gossiped with alive updates.
+using health_bits = std::uint32_t;
+inline constexpr health_bits health_carrier = 1U << 0U;       ///< the VIP interface has carrier
+inline constexpr health_bits health_control_plane = 1U << 1U; ///< the control-plane check passes
+
+enum class member_state : std::uint8_t { alive, suspect, dead };
+
+/// One membership fact, as disseminated.
+struct update {
+  std::string node;
+  member_state state = member_state::alive;
+  std::uint64_t incarnation = 0;
+  health_bits health = 0; ///< meaningful for alive
+  bool operator==(const update&) const = default;
+};
+
+/// One gossip datagram.
+struct message {
+  enum class kind : std::uint8_t { ping, ack, ping_req };
+  kind what = kind::ping;
+  std::string from;              ///< sender's node name
+  std::uint64_t incarnation = 0; ///< sender's incarnation (an implicit alive update)
+  health_bits health = 0;        ///< sender's health bits
+  std::uint32_t seq = 0;         ///< chosen by the pinger; an ack echoes it
+  std::string target;            ///< ping_req: whom to probe; ack: whom it vouches for
+  std::vector<update> updates;   ///< piggybacked, most important first
+};
+
+struct config {
+  std::string self;
+  // Defaults chosen with the 5-node simulation (membership_sim_test.cpp) at
+  // 10% loss: a silent death is seen by every node after ~100 ms median and
+  // under 200 ms worst, and no live node is ever declared dead. Cost per
+  // node: ~33 pings + ~33 acks per second.
+  duration probe_period{std::chrono::milliseconds(30)};
+  /// Wait for the direct ack before asking k others (a LAN RTT is < 1 ms).
+  duration probe_timeout{std::chrono::milliseconds(10)};
+  duration suspicion_timeout{std::chrono::milliseconds(50)};
+  /// A suspect is re-pinged this often: each ping carries its suspicion and
+  /// each ack its refutation.
+  duration suspicion_ping{std::chrono::milliseconds(10)};
+  unsigned indirect_k = 3;
+  unsigned lambda = 3;                   ///< retransmits ~ lambda * ceil(log2(n + 1))
+  unsigned max_piggyback = 8;            ///< updates per message
+  unsigned max_queue = 256;              ///< bound of the dissemination queue
+  health_bits required = health_carrier; ///< bits a member needs to be eligible
+  bool eager_news = true; ///< ping every member at once with a new suspicion or death
+  std::uint64_t seed = 1;
+};
+
+/// What the driver must do.
+struct effect {
+  enum class kind { send_ping, send_ack, send_ping_req, member_changed, arm_timer };
+  kind what = kind::arm_timer;
+  std::string to;        ///< send_*: destination member
+  message msg;           ///< send_*: the datagram, updates attached
+  update member;         ///< member_changed: the member's new state
+  bool eligible = false; ///< member_changed: alive and healthy
+  steady_time at{};      ///< arm_timer: call tick(at) then (supersedes earlier timers)
+};
+
+/// A member as this node sees it.
+struct member_info {
+  member_state state = member_state::alive;
+  std::uint64_t incarnation = 0;
+  health_bits health = 0;
+  steady_time suspect_until{}; ///< suspect: when it becomes dead
+  steady_time next_suspicion_ping{};
+  bool local_suspicion = false; ///< suspect only from a disconnect, not disseminated
+};
+
+class membership {
+public:
+  explicit membership(config cfg);
+
+  /// Seeds (configured peers); each joins as alive at incarnation 0, health unknown.
+  std::vector<effect> start(steady_time now, const std::vector<std::string>& peers);
+  std::vector<effect> tick(steady_time now);
+  std::vector<effect> received(steady_time now, const message& m);
+  std::vector<effect> peer_disconnected(steady_time now, const std::string& peer);
+  std::vector<effect> local_health(steady_time now, health_bits bits);
+
+  std::uint64_t incarnation() const { return incarnation_; }
+  health_bits health() const { return health_; }
+  const std::map<std::string, member_info>& members() const { return members_; }
+  member_state state_of(const std::string& node) const;
+  bool eligible(const std::string& node) const;
+  /// Transmissions left for queued updates, by node (tests).
+  std::map<std::string, unsigned> queued() const;
+  /// Members neither dead nor self, plus self.
+  std::size_t live_count() const;
+
+private:
+  struct pending {
+    enum class purpose : std::uint8_t { probe, suspicion, disconnect, relay };
+    purpose why = purpose::probe;
+    std::string target;
+    steady_time deadline{};
+    std::string requester; ///< relay: who asked
+    std::uint32_t requester_seq = 0;
+  };
+  struct queued_update {
+    update u;
+    unsigned sent = 0;
+  };
+
+  void set_state(const std::string& node, member_info& m, member_state next,
+                 std::uint64_t incarnation, const std::string& why, std::vector<effect>& out);
+  bool apply(steady_time now, const update& u, const std::string& why, std::vector<effect>& out);
+  bool apply_self(const update& u);
+  void changed(const std::string& node, const member_info& m, std::vector<effect>& out);
+  void add_member(const std::string& node, const member_info& m, std::vector<effect>& out);
+  void enqueue(const update& u);
+  std::vector<update> piggyback(const std::string& to);
+  unsigned retransmit_limit() const;
+  effect make_send(message::kind k, const std::string& to, std::uint32_t seq,
+                   const std::string& target);
+  void start_probe(steady_time now, std::vector<effect>& out);
+  void close_probe(steady_time now, std::vector<effect>& out);
+  void escalate_probe(steady_time now, std::vector<effect>& out);
+  void expire(steady_time now, std::vector<effect>& out);
+  void answered(steady_time now, const message& m, std::vector<effect>& out);
+  std::string next_target();
+  void broadcast(const std::string& subject, std::vector<effect>& out);
+  void finish(steady_time now, std::vector<effect>& out);
+  steady_time next_deadline() const;
+
+  config cfg_;
+  std::mt19937_64 rng_;
+  std::uint64_t incarnation_ = 0;
+  health_bits health_ = 0;
+  std::map<std::string, member_info> members_; ///< without self
+  std::vector<queued_update> queue_;
+  std::map<std::uint32_t, pending> pending_; ///< outstanding pings by seq
+  std::uint32_t seq_ = 0;
+  // The current protocol period's probe.
+  std::string probe_target_;
+  std::uint32_t probe_seq_ = 0;
+  bool probe_acked_ = true;
+  bool probe_escalated_ = false;
+  steady_time probe_started_{};
+  steady_time next_period_{};
+  bool started_ = false;
+  std::vector<std::string> order_; ///< shuffled round-robin list
+  std::size_t next_index_ = 0;
+  steady_time armed_{};
+};
+
+const char* to_string(member_state s);
+const char* to_string(effect::kind k);
+
+} // namespace kvip::net::gossip

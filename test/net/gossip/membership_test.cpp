@@ -1,0 +1,360 @@
+// Table tests of the SWIM membership core: one node driven by hand, its
+// effects checked against the virtual times and precedence rules they must
+// follow. The multi-node simulation is in membership_sim_test.cpp.
+#include "net/gossip/membership.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace kvip::net::gossip {
+namespace {
+
+using std::chrono::milliseconds;
+const steady_time t0 = steady_time{} + std::chrono::seconds(100);
+
+config test_config(std::uint64_t seed = 7) {
+  config c;
+  c.self = "a";
+  c.seed = seed;
+  // Pinned here so the timelines below do not move with the defaults.
+  c.probe_period = milliseconds(40);
+  c.probe_timeout = milliseconds(12);
+  c.suspicion_timeout = milliseconds(60);
+  c.suspicion_ping = milliseconds(10);
+  c.indirect_k = 3;
+  c.lambda = 3;
+  return c;
+}
+
+std::vector<effect> only(const std::vector<effect>& fx, effect::kind k) {
+  std::vector<effect> out;
+  std::copy_if(fx.begin(), fx.end(), std::back_inserter(out),
+               [&](const effect& e) { return e.what == k; });
+  return out;
+}
+
+std::optional<steady_time> armed(const std::vector<effect>& fx) {
+  auto t = only(fx, effect::kind::arm_timer);
+  if (t.empty()) return std::nullopt;
+  return t.back().at;
+}
+
+message from(const std::string& node, message::kind k, std::uint32_t seq,
+             std::vector<update> ups = {}, std::uint64_t inc = 0) {
+  return message{k, node, inc, health_carrier, seq, {}, std::move(ups)};
+}
+
+// A silent member: ping at the start of a period, ping_req after the probe
+// timeout, suspect at the end of the period, dead after the suspicion timeout.
+TEST(GossipMembership, SilentMemberTimeline) {
+  membership m(test_config());
+  auto fx = m.start(t0, {"b", "c", "d"});
+  auto pings = only(fx, effect::kind::send_ping);
+  ASSERT_EQ(pings.size(), 1U);
+  const std::string x = pings[0].to;
+  const std::uint32_t seq = pings[0].msg.seq;
+  EXPECT_EQ(armed(fx), t0 + milliseconds(12));
+
+  struct row {
+    int at_ms;
+    effect::kind what;
+    std::optional<member_state> state; // member_changed: the state of x
+    std::size_t count;                 // effects of that kind concerning x
+  };
+  const std::vector<row> timeline = {
+      {12, effect::kind::send_ping, std::nullopt, 1},     // the direct ping again
+      {12, effect::kind::send_ping_req, std::nullopt, 2}, // k = 3, only 2 helpers
+      {40, effect::kind::member_changed, member_state::suspect, 1},
+      {100, effect::kind::member_changed, member_state::dead, 1},
+  };
+  std::vector<std::pair<int, effect>> seen; // effects about x, by virtual ms
+  steady_time now = t0;
+  std::optional<steady_time> next = armed(fx);
+  while (next && *next <= t0 + milliseconds(120)) {
+    now = *next;
+    fx = m.tick(now);
+    for (const auto& e : fx) {
+      bool about_x = e.to == x || e.msg.target == x || e.member.node == x;
+      if (about_x) seen.emplace_back(static_cast<int>((now - t0) / milliseconds(1)), e);
+    }
+    if (auto a = armed(fx)) next = a;
+  }
+  for (const auto& r : timeline) {
+    std::size_t n = 0;
+    for (const auto& [at, e] : seen) {
+      if (at != r.at_ms || e.what != r.what) continue;
+      if (r.state && e.member.state != *r.state) continue;
+      if (e.what == effect::kind::send_ping_req) {
+        EXPECT_EQ(e.msg.seq, seq);
+      }
+      ++n;
+    }
+    EXPECT_EQ(n, r.count) << "at " << r.at_ms << " ms: " << to_string(r.what);
+  }
+  EXPECT_EQ(m.state_of(x), member_state::dead);
+  // Nothing about x became dead before 100 ms or suspect before 40 ms.
+  for (const auto& [at, e] : seen) {
+    if (e.what != effect::kind::member_changed) continue;
+    if (e.member.state == member_state::suspect) {
+      EXPECT_GE(at, 40);
+    }
+    if (e.member.state == member_state::dead) {
+      EXPECT_GE(at, 100);
+    }
+  }
+}
+
+TEST(GossipMembership, AckInTimeKeepsMemberAlive) {
+  membership m(test_config());
+  auto fx = m.start(t0, {"b"});
+  auto ping = only(fx, effect::kind::send_ping).at(0);
+  m.received(t0 + milliseconds(1), from("b", message::kind::ack, ping.msg.seq));
+  fx = m.tick(t0 + milliseconds(12));
+  EXPECT_TRUE(only(fx, effect::kind::send_ping_req).empty());
+  m.tick(t0 + milliseconds(40));
+  EXPECT_EQ(m.state_of("b"), member_state::alive);
+}
+
+TEST(GossipMembership, IndirectAckIsRelayedAndCounts) {
+  // b asks a to probe c: a pings c, c's ack goes back to b under b's seq.
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  message req = from("b", message::kind::ping_req, 77);
+  req.target = "c";
+  auto fx = m.received(t0, req);
+  auto pings = only(fx, effect::kind::send_ping);
+  ASSERT_EQ(pings.size(), 1U);
+  EXPECT_EQ(pings[0].to, "c");
+  fx = m.received(t0 + milliseconds(1), from("c", message::kind::ack, pings[0].msg.seq));
+  auto acks = only(fx, effect::kind::send_ack);
+  ASSERT_EQ(acks.size(), 1U);
+  EXPECT_EQ(acks[0].to, "b");
+  EXPECT_EQ(acks[0].msg.seq, 77U);
+  EXPECT_EQ(acks[0].msg.target, "c");
+}
+
+TEST(GossipMembership, RefutesSuspicionAndDeathOfItself) {
+  struct row {
+    member_state heard;
+    std::uint64_t heard_inc;
+    std::uint64_t own_before;
+    std::uint64_t own_after;
+  };
+  const std::vector<row> rows = {
+      {member_state::suspect, 0, 0, 1}, {member_state::suspect, 3, 0, 4},
+      {member_state::dead, 0, 0, 1},    {member_state::suspect, 0, 1, 1}, // stale
+      {member_state::alive, 5, 0, 6},   {member_state::alive, 0, 0, 0},
+  };
+  for (const auto& r : rows) {
+    membership m(test_config());
+    m.start(t0, {"b"});
+    for (std::uint64_t i = 0; i < r.own_before; ++i)
+      m.local_health(t0, static_cast<health_bits>(i + 1));
+    ASSERT_EQ(m.incarnation(), r.own_before);
+    auto fx = m.received(t0, from("b", message::kind::ping, 5, {{"a", r.heard, r.heard_inc, 0}}));
+    EXPECT_EQ(m.incarnation(), r.own_after) << to_string(r.heard) << " " << r.heard_inc;
+    auto acks = only(fx, effect::kind::send_ack);
+    ASSERT_EQ(acks.size(), 1U);
+    EXPECT_EQ(acks[0].msg.incarnation, r.own_after);
+    if (r.own_after != r.own_before) {
+      // The refutation rides on the very ack to the accuser.
+      const auto& ups = acks[0].msg.updates;
+      update refutation{"a", member_state::alive, r.own_after, m.health()};
+      EXPECT_NE(std::find(ups.begin(), ups.end(), refutation), ups.end());
+    }
+  }
+}
+
+TEST(GossipMembership, SuspectClearedOnlyByHigherIncarnation) {
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  m.received(t0, from("c", message::kind::ping, 1, {{"b", member_state::suspect, 0, 0}}));
+  ASSERT_EQ(m.state_of("b"), member_state::suspect);
+  m.received(t0, from("b", message::kind::ping, 2, {}, 0)); // same incarnation: still suspect
+  EXPECT_EQ(m.state_of("b"), member_state::suspect);
+  m.received(t0, from("b", message::kind::ping, 3, {}, 1)); // refuted
+  EXPECT_EQ(m.state_of("b"), member_state::alive);
+  EXPECT_EQ(m.members().at("b").incarnation, 1U);
+}
+
+TEST(GossipMembership, DisconnectThenUnansweredProbeIsDead) {
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  const steady_time t = t0 + milliseconds(5);
+  auto fx = m.peer_disconnected(t, "b");
+  auto changed = only(fx, effect::kind::member_changed);
+  ASSERT_EQ(changed.size(), 1U);
+  EXPECT_EQ(changed[0].member.state, member_state::suspect);
+  auto pings = only(fx, effect::kind::send_ping);
+  ASSERT_EQ(pings.size(), 1U);
+  EXPECT_EQ(pings[0].to, "b");
+  // The local suspicion is not gossiped: nobody else is told before the probe fails.
+  for (const auto& u : pings[0].msg.updates)
+    EXPECT_NE(u.state, member_state::suspect);
+  m.tick(t + milliseconds(11));
+  EXPECT_EQ(m.state_of("b"), member_state::suspect);
+  fx = m.tick(t + milliseconds(12));
+  EXPECT_EQ(m.state_of("b"), member_state::dead);
+  EXPECT_EQ(m.queued().count("b"), 1U);
+}
+
+TEST(GossipMembership, DisconnectThenAnsweredProbeIsAlive) {
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  auto fx = m.peer_disconnected(t0, "b");
+  auto ping = only(fx, effect::kind::send_ping).at(0);
+  fx = m.received(t0 + milliseconds(1), from("b", message::kind::ack, ping.msg.seq));
+  EXPECT_EQ(m.state_of("b"), member_state::alive);
+  m.tick(t0 + milliseconds(30));
+  EXPECT_EQ(m.state_of("b"), member_state::alive);
+}
+
+TEST(GossipMembership, GossipedSuspicionOfDisconnectedMemberRunsItsTimer) {
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  auto fx = m.peer_disconnected(t0, "b");
+  auto ping = only(fx, effect::kind::send_ping).at(0);
+  m.received(t0 + milliseconds(1),
+             from("c", message::kind::ack, 1, {{"b", member_state::suspect, 0, 0}}));
+  EXPECT_FALSE(m.members().at("b").local_suspicion);
+  // The probe's answer no longer clears it: only b's refutation does.
+  m.received(t0 + milliseconds(2), from("b", message::kind::ack, ping.msg.seq));
+  EXPECT_EQ(m.state_of("b"), member_state::suspect);
+  m.received(t0 + milliseconds(3), from("b", message::kind::ack, 4242, {}, 1));
+  EXPECT_EQ(m.state_of("b"), member_state::alive);
+}
+
+TEST(GossipMembership, DeadMemberIsToldAndRejoins) {
+  // Two real cores: a declared b dead; b, still running, hears it from a's
+  // reply and comes back with a higher incarnation.
+  membership a(test_config());
+  config cb = test_config();
+  cb.self = "b";
+  membership b(cb);
+  a.start(t0, {"b", "c"});
+  b.start(t0, {"a", "c"});
+  a.received(t0, from("c", message::kind::ack, 1, {{"b", member_state::dead, 0, 0}}));
+  ASSERT_EQ(a.state_of("b"), member_state::dead);
+  auto fx = a.received(t0, message{message::kind::ping, "b", b.incarnation(), 0, 5, {}, {}});
+  auto ack = only(fx, effect::kind::send_ack).at(0);
+  b.received(t0, ack.msg);
+  EXPECT_EQ(b.incarnation(), 1U);
+  // The refutation rides on b's next message to a.
+  fx = b.received(t0, from("a", message::kind::ping, 6));
+  a.received(t0, only(fx, effect::kind::send_ack).at(0).msg);
+  EXPECT_EQ(a.state_of("b"), member_state::alive);
+  EXPECT_EQ(a.members().at("b").incarnation, 1U);
+}
+
+// The SWIM precedence of updates about another member, as a table: the
+// member is brought to (state, incarnation) by gossip, then one update arrives.
+TEST(GossipMembership, PrecedenceTable) {
+  using s = member_state;
+  struct row {
+    s cur;
+    std::uint64_t cur_inc;
+    s upd;
+    std::uint64_t upd_inc;
+    s want;
+    std::uint64_t want_inc;
+  };
+  const std::vector<row> rows = {
+      {s::alive, 2, s::alive, 1, s::alive, 2},       {s::alive, 2, s::alive, 3, s::alive, 3},
+      {s::alive, 2, s::suspect, 1, s::alive, 2},     {s::alive, 2, s::suspect, 2, s::suspect, 2},
+      {s::alive, 2, s::suspect, 3, s::suspect, 3},   {s::alive, 2, s::dead, 1, s::alive, 2},
+      {s::alive, 2, s::dead, 2, s::dead, 2},         {s::suspect, 2, s::alive, 2, s::suspect, 2},
+      {s::suspect, 2, s::alive, 3, s::alive, 3},     {s::suspect, 2, s::suspect, 2, s::suspect, 2},
+      {s::suspect, 2, s::suspect, 3, s::suspect, 3}, {s::suspect, 2, s::dead, 1, s::suspect, 2},
+      {s::suspect, 2, s::dead, 2, s::dead, 2},       {s::dead, 2, s::alive, 2, s::dead, 2},
+      {s::dead, 2, s::suspect, 3, s::dead, 2},       {s::dead, 2, s::dead, 3, s::dead, 2},
+      {s::dead, 2, s::alive, 3, s::alive, 3},
+  };
+  for (const auto& r : rows) {
+    membership m(test_config());
+    m.start(t0, {"b", "c"});
+    std::vector<update> setup = {{"b", s::alive, r.cur_inc, health_carrier}};
+    if (r.cur != s::alive) setup.push_back({"b", r.cur, r.cur_inc, 0});
+    m.received(t0, from("c", message::kind::ack, 999, setup));
+    ASSERT_EQ(m.state_of("b"), r.cur);
+    m.received(t0, from("c", message::kind::ack, 999, {{"b", r.upd, r.upd_inc, health_carrier}}));
+    const auto& b = m.members().at("b");
+    EXPECT_EQ(b.state, r.want) << to_string(r.cur) << r.cur_inc << " + " << to_string(r.upd)
+                               << r.upd_inc;
+    EXPECT_EQ(b.incarnation, r.want_inc)
+        << to_string(r.cur) << r.cur_inc << " + " << to_string(r.upd) << r.upd_inc;
+  }
+}
+
+TEST(GossipMembership, DisseminationCounts) {
+  struct row {
+    unsigned lambda;
+    std::size_t peers; // n = peers + 1
+    unsigned sends;    // lambda * ceil(log2(n + 1))
+  };
+  const std::vector<row> rows = {{1, 1, 2}, {3, 4, 9}, {2, 4, 6}, {2, 8, 8}};
+  for (const auto& r : rows) {
+    config c = test_config();
+    c.lambda = r.lambda;
+    membership m(c);
+    std::vector<std::string> peers;
+    for (std::size_t i = 0; i < r.peers; ++i)
+      peers.push_back("p" + std::to_string(i));
+    m.start(t0, peers);
+    m.local_health(t0, health_carrier); // incarnation 1, queued afresh
+    unsigned carried = 0;
+    for (std::uint32_t i = 0; i < 40; ++i) {
+      auto fx = m.received(t0, from("p0", message::kind::ping, i));
+      for (const auto& e : only(fx, effect::kind::send_ack))
+        for (const auto& u : e.msg.updates)
+          if (u.node == "a" && u.incarnation == 1) ++carried;
+    }
+    EXPECT_EQ(carried, r.sends) << "lambda " << r.lambda << " peers " << r.peers;
+  }
+}
+
+TEST(GossipMembership, PiggybackOrderAndBound) {
+  config c = test_config();
+  c.max_piggyback = 4;
+  membership m(c);
+  m.start(t0, {"b"});
+  std::vector<update> ups = {{"x1", member_state::alive, 1, 0},
+                             {"x2", member_state::suspect, 0, 0},
+                             {"x3", member_state::dead, 0, 0},
+                             {"x4", member_state::alive, 0, 0},
+                             {"b", member_state::alive, 4, 0}};
+  m.received(t0, from("c", message::kind::ack, 1, ups));
+  auto fx = m.received(t0, from("b", message::kind::ping, 9, {}, 4));
+  auto ack = only(fx, effect::kind::send_ack).at(0);
+  ASSERT_EQ(ack.msg.updates.size(), 4U);
+  EXPECT_EQ(ack.msg.updates[0].node, "b");  // about the destination first
+  EXPECT_EQ(ack.msg.updates[1].node, "a");  // then about ourselves
+  EXPECT_EQ(ack.msg.updates[2].node, "x3"); // dead before suspect before alive
+  EXPECT_EQ(ack.msg.updates[3].node, "x2");
+}
+
+TEST(GossipMembership, EligibleOnlyWhenAliveAndHealthy) {
+  membership m(test_config());
+  m.start(t0, {"b", "c"});
+  EXPECT_FALSE(m.eligible("b")); // health unknown until heard
+  auto fx = m.received(t0, from("b", message::kind::ping, 1));
+  EXPECT_TRUE(m.eligible("b"));
+  auto changed = only(fx, effect::kind::member_changed);
+  ASSERT_EQ(changed.size(), 1U);
+  EXPECT_TRUE(changed[0].eligible);
+  m.received(t0, message{message::kind::ping, "b", 1, health_control_plane, 2, {}, {}});
+  EXPECT_FALSE(m.eligible("b")); // carrier lost
+  m.received(t0, from("c", message::kind::ack, 3, {{"b", member_state::suspect, 1, 0}}));
+  EXPECT_FALSE(m.eligible("b"));
+  EXPECT_FALSE(m.eligible("a"));
+  fx = m.local_health(t0, health_carrier | health_control_plane);
+  changed = only(fx, effect::kind::member_changed);
+  ASSERT_EQ(changed.size(), 1U);
+  EXPECT_EQ(changed[0].member.node, "a");
+  EXPECT_TRUE(changed[0].eligible);
+  EXPECT_EQ(m.incarnation(), 1U);
+}
+
+} // namespace
+} // namespace kvip::net::gossip
