@@ -13,17 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-/// The media type without parameters, lower-cased.
-std::string media_type(std::string ct) {
-  auto semi = ct.find(';');
-  if (semi != std::string::npos) ct.resize(semi);
-  while (!ct.empty() && ct.back() == ' ')
-    ct.pop_back();
-  for (auto& c : ct)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ct;
-}
-
 /// Parses a JSON request body; `what` names it in errors.
 std::optional<api_error> parse_body(const std::string& body, json::value& out) {
   boost::system::error_code ec;

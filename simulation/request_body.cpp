@@ -10,11 +10,6 @@
 
 namespace kvip::sim {
 
-namespace json = boost::json;
-
-namespace {
-
-/// The media type without parameters, lower-cased.
 std::string media_type(std::string ct) {
   auto semi = ct.find(';');
   if (semi != std::string::npos) ct.resize(semi);
@@ -24,6 +19,10 @@ std::string media_type(std::string ct) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ct;
 }
+
+namespace json = boost::json;
+
+namespace {
 
 std::string quoted(std::string_view s) {
   return json::serialize(json::value(s));

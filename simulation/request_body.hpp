@@ -22,6 +22,9 @@ enum class field_validation { ignore, warn, strict };
 
 /// The fieldValidation query parameter ("" or absent: Warn, the server default). Anything
 /// else is 422 Invalid on `options_kind` ("CreateOptions", "UpdateOptions", "PatchOptions").
+/// The media type of a Content-Type value, without parameters, lower-cased.
+std::string media_type(std::string content_type);
+
 net::result<field_validation, api_error> field_validation_of(const net::http::request& req,
                                                              std::string_view options_kind);
 
