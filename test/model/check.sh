@@ -75,6 +75,7 @@ run() {
   if [ "$expect" = pass ] && [ "$errors" -ne 0 ]; then
     echo "FAIL $name: spin found a counter-example"
     echo "$out"
+    # shellcheck disable=SC2086
     (cd "$dir" && spin -t -p -g $defs ownership.pml | tail -60) || true
     failed=1
   elif [ "$expect" = fail ] && [ "$errors" -eq 0 ]; then
