@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Checks test/model/ownership.pml with spin (ctest model_ownership, label model).
 #   check.sh <ownership.pml>
-# Five runs, each `spin -a`, `cc` of pan.c, `./pan` with a bounded depth and
+# Six runs, each `spin -a`, `cc` of pan.c, `./pan` with a bounded depth and
 # memory: safety (-DSAFETY, the monitor's assert) and liveness (-a, ltl live)
-# of the model as it is; then two mutants spin must find a counter-example
-# for: fence_timeout above takeover_wait (-DFENCE=6, takeover_wait 5), and
+# of the model as it is; then mutants spin must find a counter-example
+# for: fence_timeout above takeover_wait (-DFENCE=6, takeover_wait 5);
 # peers that miss the owner's node-Lease renewals while frozen (-DLAGGY_WATCH);
+# a restarted member that acks a claim at once (-DFORGETFUL_RESTART);
 # and for liveness, a fence_timeout of one tick (-DFENCE=1: the deadline
 # lapses between two acks, so the owner's answering flickers for ever).
 # Fails on any error count other than the expected one, and on a search that
@@ -90,6 +91,7 @@ run safety pass "" "-DSAFETY -DNOCLAIM $mem" ""
 run liveness pass "" "$mem" "-a -N live"
 run mutant_fence_ge_takeover fail "-DFENCE=6" "-DSAFETY -DNOCLAIM $mem" ""
 run mutant_laggy_watch fail "-DLAGGY_WATCH" "-DSAFETY -DNOCLAIM $mem" ""
+run mutant_forgetful_restart fail "-DFORGETFUL_RESTART" "-DSAFETY -DNOCLAIM $mem" ""
 run mutant_liveness_short_fence fail "-DFENCE=1" "$mem" "-a -N live"
 
 if [ "$failed" -ne 0 ]; then

@@ -64,7 +64,8 @@
  *   -DN=2 for two nodes, -DFAULTS=3 for more faults (~40 s for safety).
  *   Mutants that must fail: spin -a -DFENCE=6 (fence_timeout > takeover_wait),
  *   -DLAGGY_WATCH (a frozen peer misses the node-Lease renewals, see
- *   watching()), and for liveness -DFENCE=1. A counter-example: spin -t -p -g
+ *   watching()), -DFORGETFUL_RESTART (a restarted member acks a claim at
+ *   once and becomes the swing vote), and for liveness -DFENCE=1. A counter-example: spin -t -p -g
  *   ownership.pml (with the same -D flags).
  *   With exact may_answer() the model holds even at FENCE == TAKEOVER (try
  *   -DFENCE=5): the CHECK margin that validate() demands is for gratuitous
@@ -258,6 +259,14 @@ proctype node(byte i) {
   od
 }
 
+/* a restarted member waits takeover_wait before it acks a claim;
+ * -DFORGETFUL_RESTART lets it ack at once (a mutant that breaks safety) */
+#ifdef FORGETFUL_RESTART
+#define RESTART_SIL TAKEOVER
+#else
+#define RESTART_SIL 0
+#endif
+
 /* every step is atomic and changes something, so the faults process can
  * neither stop half-way through a fault nor loop without the clock */
 #define crash(i) \
@@ -270,7 +279,7 @@ proctype node(byte i) {
   :: else -> break \
   od
 #define restart(i) \
-  up[i] = 1; frz[i] = 0; st[i] = IDLE; dl[i] = 0; view[i] = NONE; sil[i] = 0; gone[i] = 0; done[i] = 1
+  up[i] = 1; frz[i] = 0; st[i] = IDLE; dl[i] = 0; view[i] = NONE; sil[i] = RESTART_SIL; gone[i] = 0; done[i] = 1
 #define release(i) \
   stop_left = 0; \
   st[i] = RELEASING; \
