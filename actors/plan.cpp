@@ -260,6 +260,11 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
                              restart_policy::permanent, sibling_role::none});
   }
   if (cfg.bgp) plan.problems.push_back("bgp_enable=true: BGP mode is not implemented in kvip yet");
+  // Refused, not warned: running Lease-only while the user asked for fencing and fast failover
+  // would silently give them the slower, unfenced behaviour they meant to leave.
+  if (cfg.gossip)
+    plan.problems.push_back("kvip_gossip=true: gossip membership and fencing are not implemented "
+                            "in kvip yet; unset it for the Lease-only behaviour");
   if (cfg.routing_table)
     plan.problems.push_back("vip_routingtable=true: routing-table mode is not implemented in kvip "
                             "yet");

@@ -32,8 +32,9 @@
 //
 // Value forms: booleans are Go's ParseBool set (1 t T TRUE true True 0 f F FALSE
 // false False); integers are base 10 with range checks; every duration knob
-// takes kube-vip's bare integer (seconds, except `vip_arpRate` whose bare
-// integers are milliseconds) or a Go duration string (`5s`, `1500ms`, `1m30s`).
+// takes kube-vip's bare integer (seconds, except `vip_arpRate` and the
+// `kvip_gossip_*` timings, whose bare integers are milliseconds) or a Go
+// duration string (`5s`, `1500ms`, `1m30s`).
 //
 // Log levels (`vip_loglevel`, any integer, slog scale; a level enables messages
 // at or above it): -4 debug, 0 info, 4 warn, 8 error. kube-vip's old 0-5
@@ -135,6 +136,13 @@ struct bgp_peer {
   mpbgp_options mpbgp;      ///< per-peer MP-BGP; empty fields inherit the globals
   bfd_options bfd;          ///< per-peer BFD
   bool operator==(const bgp_peer&) const = default;
+};
+
+/// One gossip peer from `kvip_gossip_peers`: `host`, `host:port` or `[IPv6]:port`.
+struct gossip_peer {
+  std::string host;       ///< IP literal (IPv6 without brackets) or DNS name
+  std::uint16_t port = 0; ///< 0 = the cluster's `kvip_gossip_port`
+  bool operator==(const gossip_peer&) const = default;
 };
 
 // -- the configuration ----------------------------------------------------------
@@ -262,6 +270,17 @@ struct settings {
   int zebra_version = 6;                                 ///< zebra_version
   std::string zebra_software_name = "frr8.3";            ///< zebra_software_name
   std::string prometheus_server = ":2112";               ///< prometheus_server ("" = off)
+
+  // -- kvip gossip (issue 9; defaults = net/gossip membership.hpp / fence.hpp) --
+  bool gossip = false;                   ///< kvip_gossip (false = Lease-only, as today)
+  std::uint16_t gossip_port = 7947;      ///< kvip_gossip_port (TCP, every node the same)
+  std::vector<gossip_peer> gossip_peers; ///< kvip_gossip_peers ("" = the Nodes' InternalIPs)
+  std::string gossip_key_file;           ///< kvip_gossip_key_file ("" = cluster Secret)
+  ms gossip_probe_period{30};            ///< kvip_gossip_probe_period
+  ms gossip_probe_timeout{10};           ///< kvip_gossip_probe_timeout (< probe period)
+  ms gossip_suspicion_timeout{50};       ///< kvip_gossip_suspicion_timeout
+  ms gossip_fence_timeout{100};          ///< kvip_gossip_fence_timeout
+  ms gossip_takeover_wait{150};          ///< kvip_gossip_takeover_wait
 
   bool operator==(const settings&) const = default;
 };

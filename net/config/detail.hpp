@@ -141,6 +141,9 @@ void parse_annotations(settings&, const std::string&, error_sink&);
 /// Parses a `bgp_peers` value; each bad peer is reported as "[i]" to the sink.
 std::vector<bgp_peer> parse_bgp_peers(const std::string&, error_sink&);
 
+/// Parses a `kvip_gossip_peers` value; each bad item is reported as "[i]" to the sink.
+std::vector<gossip_peer> parse_gossip_peers(const std::string&, error_sink&);
+
 // -- passes ---------------------------------------------------------------------
 
 /// Where each set knob came from: canonical name -> (spelled key, raw value).

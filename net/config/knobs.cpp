@@ -183,6 +183,10 @@ void apply_peers(S& s, const std::string& v, error_sink& e) {
   s.bgp_peers = parse_bgp_peers(v, e);
 }
 
+void apply_gossip_peers(S& s, const std::string& v, error_sink& e) {
+  s.gossip_peers = parse_gossip_peers(v, e);
+}
+
 void apply_node_name(S& s, const std::string& v, error_sink&) {
   s.node_name = v;
   std::transform(s.node_name.begin(), s.node_name.end(), s.node_name.begin(),
@@ -505,6 +509,33 @@ std::vector<knob_row> make_rows() {
           "metrics listener [host]:port (\"\" = off)",
           text(&S::prometheus_server, is_listen_address,
                "\"\" or [host]:port with port 0..65535 (0 = any free port)")),
+
+      // -- kvip gossip (issue 9): bare integers are milliseconds --
+      row("kvip_gossip", "gossip", "false", K::boolean,
+          "gossip membership and fencing (false = Lease-only, as kube-vip)", boolean(&S::gossip)),
+      row("kvip_gossip_port", "gossipPort", "7947", K::integer,
+          "gossip TCP port, the same on every node", integer(&S::gossip_port, 1, 65535)),
+      row("kvip_gossip_peers", "gossipPeers", "", K::list,
+          "peers: host, host:port or [IPv6]:port, ... (\"\" = InternalIPs of the Nodes)",
+          apply_gossip_peers),
+      row("kvip_gossip_key_file", "gossipKeyFile", "", K::text,
+          "32-byte cluster key file (\"\" = Secret kvip-gossip-key in cp_namespace, made once)",
+          text(&S::gossip_key_file)),
+      row("kvip_gossip_probe_period", "gossipProbePeriod", "30ms", K::duration,
+          "gossip probe period (one ping per node per period)",
+          duration(&S::gossip_probe_period, one_ms)),
+      row("kvip_gossip_probe_timeout", "gossipProbeTimeout", "10ms", K::duration,
+          "wait for a direct ack before indirect probes (< probe period)",
+          duration(&S::gossip_probe_timeout, one_ms)),
+      row("kvip_gossip_suspicion_timeout", "gossipSuspicionTimeout", "50ms", K::duration,
+          "a suspect not refuted within this is dead",
+          duration(&S::gossip_suspicion_timeout, one_ms)),
+      row("kvip_gossip_fence_timeout", "gossipFenceTimeout", "100ms", K::duration,
+          "an owner stops answering this long after its last acknowledged message",
+          duration(&S::gossip_fence_timeout, one_ms)),
+      row("kvip_gossip_takeover_wait", "gossipTakeoverWait", "150ms", K::duration,
+          "silence before another node takes a frozen owner's VIP (> fence timeout + 10ms)",
+          duration(&S::gossip_takeover_wait, one_ms)),
   };
 }
 

@@ -5,6 +5,7 @@
 // the knob table's parsers (config_knobs.cpp). Every rule reports a problem and
 // carries on, so the user sees all of them at once.
 #include "net/config/detail.hpp"
+#include "net/gossip/fence.hpp"
 
 namespace kvip::net::config::detail {
 
@@ -244,6 +245,41 @@ void check_bgp(const settings& c, checker& ck) {
   }
 }
 
+// The gossip timings (checked whether or not kvip_gossip is on, so a file prepared for gossip
+// is right before it is switched on). The fence rule is net/gossip's own validate(): the
+// fence check interval is not a knob, it is the fence core's default tick.
+void check_gossip(const settings& c, checker& ck) {
+  struct item {
+    const char* name;
+    milliseconds value;
+  };
+  bool positive = true;
+  for (auto [name, value] : {item{"kvip_gossip_probe_period", c.gossip_probe_period},
+                             item{"kvip_gossip_probe_timeout", c.gossip_probe_timeout},
+                             item{"kvip_gossip_suspicion_timeout", c.gossip_suspicion_timeout},
+                             item{"kvip_gossip_fence_timeout", c.gossip_fence_timeout},
+                             item{"kvip_gossip_takeover_wait", c.gossip_takeover_wait}})
+    if (value <= 0ms) {
+      ck.fail(name, fmt(value), "a duration > 0");
+      positive = false;
+    }
+  if (!positive) return;
+  if (c.gossip_probe_timeout >= c.gossip_probe_period)
+    ck.fail("kvip_gossip_probe_timeout", fmt(c.gossip_probe_timeout),
+            "less than kvip_gossip_probe_period (" + fmt(c.gossip_probe_period) + ")");
+  gossip::fence_config fence;
+  fence.fence_timeout = c.gossip_fence_timeout;
+  fence.takeover_wait = c.gossip_takeover_wait;
+  if (!gossip::validate(fence))
+    ck.fail("kvip_gossip_takeover_wait", fmt(c.gossip_takeover_wait),
+            "greater than kvip_gossip_fence_timeout (" + fmt(c.gossip_fence_timeout) +
+                ") + the fence check interval (" + fmt(fence.check_interval) +
+                "), so an owner cut off has stopped before another node takes over");
+  if (c.gossip && c.health_check_port == c.gossip_port)
+    ck.fail("kvip_gossip_port", std::to_string(c.gossip_port),
+            "a port other than health_check_port's");
+}
+
 } // namespace
 
 void finish_and_validate(load_result& res, const origin_map& origins) {
@@ -256,6 +292,7 @@ void finish_and_validate(load_result& res, const origin_map& origins) {
   check_addresses(c, ck);
   check_health(c, ck);
   check_bgp(c, ck);
+  check_gossip(c, ck);
 }
 
 } // namespace kvip::net::config::detail

@@ -191,4 +191,16 @@ CAF_TEST(modes kvip does not have are problems and unimplemented knobs are warni
   CAF_CHECK(any_contains(p.warnings, "vip_ddns is accepted but not implemented"));
 }
 
+CAF_TEST(gossip mode is refused until it exists and off by default adds nothing) {
+  auto cfg = control_plane();
+  auto off = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(problems_starting(off, "kvip_gossip"), 0u);
+  cfg.gossip = true;
+  auto on = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(problems_starting(on, "kvip_gossip=true: gossip membership and fencing are not "
+                                        "implemented"),
+                  1u);
+  CAF_CHECK_EQUAL(on.problems.size(), off.problems.size() + 1);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -92,6 +92,17 @@ check "--help exits 0" [ $? = 0 ]
 check "--help lists --leaseDuration with its env var" sh -c "grep -A1 -- '--leaseDuration' '$TMP/help' | grep -q vip_leaseduration"
 check "--help shows the default lease duration" grep -q -- "--leaseDuration.*15" "$TMP/help"
 check "--help lists --prometheusHTTPServer default :2112" grep -q -- "--prometheusHTTPServer.*:2112" "$TMP/help"
+# kvip's gossip knobs: each flag with its env name (on its line or the next) and its default.
+for pair in gossip:kvip_gossip gossipPort:kvip_gossip_port gossipPeers:kvip_gossip_peers \
+  gossipKeyFile:kvip_gossip_key_file gossipProbePeriod:kvip_gossip_probe_period \
+  gossipProbeTimeout:kvip_gossip_probe_timeout gossipSuspicionTimeout:kvip_gossip_suspicion_timeout \
+  gossipFenceTimeout:kvip_gossip_fence_timeout gossipTakeoverWait:kvip_gossip_takeover_wait; do
+  check "--help lists --${pair%%:*} with env ${pair#*:}" \
+    sh -c "grep -A1 -- '--${pair%%:*} ' '$TMP/help' | grep -qF '[env ${pair#*:}]'"
+done
+check "--help shows the gossip port default 7947" grep -q -- "--gossipPort INT=7947" "$TMP/help"
+check "--help shows the probe period default 30ms" grep -q -- "--gossipProbePeriod DURATION=30ms" "$TMP/help"
+check "--help shows the takeover wait default 150ms" grep -q -- "--gossipTakeoverWait DURATION=150ms" "$TMP/help"
 
 # Host checks before anything touches the network: a missing interface,
 # a missing kubeconfig and a DNS-named VIP are each named, exit 2.
@@ -108,6 +119,22 @@ check "DNS-named VIP named" err_has "address=api.example.com"
 env -i PATH="$PATH" $(daemon_env) vip_arp=false bgp_enable=true "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
 echo $? >"$TMP/rc"
 check "unimplemented BGP mode exits 2 saying so" sh -c "[ $(rc) = 2 ] && grep -q 'not implemented' '$TMP/err'"
+# Gossip mode is refused until its actor exists, rather than silently running Lease-only.
+env -i PATH="$PATH" $(daemon_env) kvip_gossip=true "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
+echo $? >"$TMP/rc"
+check "unimplemented gossip mode exits 2 (got $(rc))" [ "$(rc)" = 2 ]
+check "gossip refusal names kvip_gossip=true" err_has "kvip_gossip=true: gossip membership and fencing are not implemented"
+# Bad gossip timings: every one named at once, each as key=value: expectation.
+run_env vip_arp=true cp_enable=true address=10.0.0.5 kvip_gossip_probe_period=0 \
+  kvip_gossip_probe_timeout=soon kvip_gossip_peers=10.0.0.1:99999 kvip_gossip_port=0
+check "bad gossip knobs exit 2" [ "$(rc)" = 2 ]
+check "zero probe period named" err_has "kvip_gossip_probe_period=0: a duration > 0"
+check "bad probe timeout named" err_has "kvip_gossip_probe_timeout=soon: a duration"
+check "bad peer named" err_has "kvip_gossip_peers[0]=10.0.0.1:99999: host, host:port"
+check "bad gossip port named" err_has "kvip_gossip_port=0: an integer 1..65535"
+run_env vip_arp=true cp_enable=true address=10.0.0.5 kvip_gossip_fence_timeout=200ms
+check "takeover wait not above fence timeout exits 2" [ "$(rc)" = 2 ]
+check "takeover wait problem names both" err_has "kvip_gossip_takeover_wait=150ms: greater than kvip_gossip_fence_timeout (200ms)"
 
 "$KVIP" version >"$TMP/out" 2>&1
 check "version prints kvip" grep -q "^kvip " "$TMP/out"

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace kvip::net::config;
 using namespace kvip::net::config::detail;
 using namespace std::chrono_literals;
@@ -304,3 +306,71 @@ TEST(ConfigBgpPeers, EveryBadPeerIsReported) {
 }
 
 } // namespace
+
+// -- kvip_gossip_peers ----------------------------------------------------------------
+
+namespace {
+
+struct gossip_peers_result {
+  std::vector<gossip_peer> peers;
+  std::vector<problem> errors;
+};
+
+gossip_peers_result gossip_peers(const std::string& text) {
+  error_sink sink{text};
+  auto peers = parse_gossip_peers(text, sink);
+  return {peers, sink.items()};
+}
+
+} // namespace
+
+TEST(ConfigGossipPeers, GoodForms) {
+  struct good_case {
+    const char* text;
+    std::vector<gossip_peer> want;
+  };
+  const good_case cases[] = {
+      {"", {}},
+      {"10.0.0.1", {{"10.0.0.1", 0}}},
+      {"10.0.0.1:8000", {{"10.0.0.1", 8000}}},
+      {"node-1.example.com", {{"node-1.example.com", 0}}},
+      {"node-1:1", {{"node-1", 1}}},
+      {"fd00::1", {{"fd00::1", 0}}},
+      {"[fd00::1]:65535", {{"fd00::1", 65535}}},
+      {"10.0.0.1,[fd00::2]:7000,node-3", {{"10.0.0.1", 0}, {"fd00::2", 7000}, {"node-3", 0}}},
+  };
+  for (auto& c : cases) {
+    auto r = gossip_peers(c.text);
+    EXPECT_TRUE(r.errors.empty()) << c.text;
+    EXPECT_EQ(r.peers, c.want) << c.text;
+  }
+}
+
+TEST(ConfigGossipPeers, BadItemsAreNamedByIndex) {
+  struct bad_case {
+    const char* text;
+    const char* suffix; // the failing item's index
+    const char* item;
+  };
+  const bad_case cases[] = {
+      {"10.0.0.1:0", "[0]", "10.0.0.1:0"},
+      {"10.0.0.1:65536", "[0]", "10.0.0.1:65536"},
+      {"10.0.0.1:", "[0]", "10.0.0.1:"},
+      {"fd00::1:7947,10.0.0.2:x", "[1]", "10.0.0.2:x"},
+      {"[fd00::1]", "[0]", "[fd00::1]"},
+      {"[10.0.0.1]:80", "[0]", "[10.0.0.1]:80"},
+      {"[fd00::1:80", "[0]", "[fd00::1:80"},
+      {"a,,b", "[1]", ""},
+      {"a,", "[1]", ""},
+      {"bad_host", "[0]", "bad_host"},
+      {"10.0.0.1:80:90", "[0]", "10.0.0.1:80:90"},
+  };
+  for (auto& c : cases) {
+    auto r = gossip_peers(c.text);
+    auto hit = std::any_of(r.errors.begin(), r.errors.end(), [&](const problem& p) {
+      return p.key == c.suffix && p.value == c.item &&
+             p.expected.find("host:port") != std::string::npos;
+    });
+    EXPECT_TRUE(hit) << c.text << ": expected " << c.suffix << "=" << c.item;
+  }
+}

@@ -1,6 +1,7 @@
 // Validation: every rule with at least one good and one bad value. Each case
 // starts from a valid ARP control-plane setup and changes a few knobs.
 #include "net/config/config.hpp"
+#include "net/gossip/fence.hpp"
 
 #include <gtest/gtest.h>
 
@@ -403,6 +404,98 @@ TEST(ConfigValidate, HealthRoutingAndMisc) {
        {},
        "backend_health_check_interval"},
   });
+}
+
+} // namespace
+
+namespace {
+
+TEST(ConfigValidate, GossipKnobs) {
+  check({
+      {"defaults", {}, {}, nullptr},
+      {"gossip on", {{"kvip_gossip", "true"}}, {}, nullptr},
+      {"gossip bad boolean", {{"kvip_gossip", "on"}}, {}, "kvip_gossip"},
+      {"port", {{"kvip_gossip_port", "8000"}}, {}, nullptr},
+      {"port zero", {{"kvip_gossip_port", "0"}}, {}, "kvip_gossip_port"},
+      {"port too big", {}, {{"gossipPort", "65536"}}, "--gossipPort"},
+      {"port clashes with health check",
+       {{"kvip_gossip", "true"}, {"kvip_gossip_port", "8080"}, {"health_check_port", "8080"}},
+       {},
+       "kvip_gossip_port"},
+      {"peers", {{"kvip_gossip_peers", "10.0.0.1,[fd00::1]:7000"}}, {}, nullptr},
+      {"bad peer", {{"kvip_gossip_peers", "10.0.0.1:99999"}}, {}, "kvip_gossip_peers[0]"},
+      {"key file", {}, {{"gossipKeyFile", "/etc/kvip/key"}}, nullptr},
+      {"bare integers are milliseconds",
+       {{"kvip_gossip_probe_period", "40"}, {"kvip_gossip_probe_timeout", "39"}},
+       {},
+       nullptr},
+      {"probe period zero", {{"kvip_gossip_probe_period", "0"}}, {}, "kvip_gossip_probe_period"},
+      {"probe timeout zero",
+       {{"kvip_gossip_probe_timeout", "0s"}},
+       {},
+       "kvip_gossip_probe_timeout"},
+      {"suspicion zero",
+       {{"kvip_gossip_suspicion_timeout", "0"}},
+       {},
+       "kvip_gossip_suspicion_timeout"},
+      {"fence zero", {{"kvip_gossip_fence_timeout", "0"}}, {}, "kvip_gossip_fence_timeout"},
+      {"takeover zero", {{"kvip_gossip_takeover_wait", "0"}}, {}, "kvip_gossip_takeover_wait"},
+      {"duration unparsable",
+       {{"kvip_gossip_probe_period", "fast"}},
+       {},
+       "kvip_gossip_probe_period"},
+      {"probe timeout equal to period",
+       {{"kvip_gossip_probe_timeout", "30ms"}},
+       {},
+       "kvip_gossip_probe_timeout"},
+      {"probe timeout above period",
+       {{"kvip_gossip_probe_period", "5ms"}},
+       {},
+       "kvip_gossip_probe_timeout"},
+      {"takeover just above fence + check interval",
+       {{"kvip_gossip_fence_timeout", "139ms"}},
+       {},
+       nullptr},
+      {"takeover equal to fence + check interval",
+       {{"kvip_gossip_fence_timeout", "140ms"}},
+       {},
+       "kvip_gossip_takeover_wait"},
+      {"takeover below fence", {}, {{"gossipTakeoverWait", "50ms"}}, "--gossipTakeoverWait"},
+  });
+}
+
+TEST(ConfigValidate, GossipProblemsAreAllReportedWithValueAndExpectation) {
+  auto r = run({"several",
+                {{"kvip_gossip_probe_period", "0"},
+                 {"kvip_gossip_suspicion_timeout", "-1s"},
+                 {"kvip_gossip_port", "x"}},
+                {{"gossipTakeoverWait", "100ms"}},
+                nullptr});
+  auto text = dump(r);
+  EXPECT_NE(text.find("kvip_gossip_probe_period=0: a duration > 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("kvip_gossip_suspicion_timeout=-1s: a duration"), std::string::npos) << text;
+  EXPECT_NE(text.find("kvip_gossip_port=x: an integer 1..65535"), std::string::npos) << text;
+  // With a non-positive timing the ordering rules are not checked (they would only repeat it).
+  EXPECT_EQ(text.find("--gossipTakeoverWait"), std::string::npos) << text;
+
+  auto order = run({"order", {}, {{"gossipTakeoverWait", "100ms"}}, nullptr});
+  EXPECT_NE(dump(order).find("--gossipTakeoverWait=100ms: greater than kvip_gossip_fence_timeout "
+                             "(100ms) + the fence check interval (10ms)"),
+            std::string::npos)
+      << dump(order);
+}
+
+TEST(ConfigValidate, GossipDefaultsAreTheFenceDefaults) {
+  auto r = run({"defaults", {}, {}, nullptr});
+  ASSERT_TRUE(r.problems.empty()) << dump(r);
+  auto& c = r.cfg;
+  EXPECT_FALSE(c.gossip);
+  EXPECT_EQ(c.gossip_port, 7947);
+  EXPECT_TRUE(c.gossip_peers.empty());
+  EXPECT_EQ(c.gossip_key_file, "");
+  kvip::net::gossip::fence_config fence; // membership's defaults: gossip_defaults_test.cpp
+  EXPECT_EQ(c.gossip_fence_timeout, fence.fence_timeout);
+  EXPECT_EQ(c.gossip_takeover_wait, fence.takeover_wait);
 }
 
 } // namespace
