@@ -105,9 +105,12 @@ private:
   }
 
   // Frozen nodes keep their queue and receive it on resume, at the resume time.
+  // Effects may send (push to inflight_), so iterate over a detached queue.
   void deliver() {
     std::vector<msg> later;
-    for (auto& m : inflight_) {
+    std::vector<msg> now;
+    now.swap(inflight_);
+    for (auto& m : now) {
       auto& nd = n_[m.to];
       if (nd.crashed) continue;
       if (m.due > t_ || !nd.running(t_)) {
@@ -116,6 +119,8 @@ private:
       }
       effects(m.to, receive(nd.f, m));
     }
+    // Messages sent while delivering join the ones still in flight.
+    later.insert(later.end(), inflight_.begin(), inflight_.end());
     inflight_ = std::move(later);
   }
 
