@@ -263,7 +263,8 @@ knob_row alias(std::string env, std::string flag, std::string target, knob_kind 
 using K = knob_kind;
 const milliseconds one_ms{1};
 
-std::vector<knob_row> make_rows() {
+// Rows of 1.1: mode selection.
+std::vector<knob_row> mode_rows() {
   return {
       // -- 1.1 core / mode selection --
       row("vip_arp", "arp", "false", K::boolean, "ARP/NDP (layer 2) mode", boolean(&S::arp)),
@@ -313,7 +314,12 @@ std::vector<knob_row> make_rows() {
           "address the bootstrap host name `kubernetes` resolves to (\"\" = /etc/hosts, the "
           "static pod's hostAlias)",
           text(&S::kubernetes_host, is_ip, "an IP address")),
+  };
+}
 
+// Rows of 1.2: the VIP and its interface.
+std::vector<knob_row> vip_rows() {
+  return {
       // -- 1.2 VIP / interface --
       row("address", "address", "", K::list,
           "control-plane VIPs: comma list of IPs or DNS names, one VIP each (dual stack: v4,v6)",
@@ -345,7 +351,12 @@ std::vector<knob_row> make_rows() {
           "DHCP/DDNS family: first, ipv4, ipv6, dual", choice(&S::dhcp_mode, family_words)),
       row("dhcp_backoff_attempts", "dhcpBackoffAttempts", "3", K::integer,
           "DHCP request attempts (0 = unlimited)", integer(&S::dhcp_backoff_attempts, 0, max_int)),
+  };
+}
 
+// Rows of 1.3-1.4: leader election, ARP/NDP.
+std::vector<knob_row> election_rows() {
+  return {
       // -- 1.3 leader election --
       row("vip_leaderelection", "leaderElection", "false", K::boolean, "use leader election",
           boolean(&S::leader_election)),
@@ -386,7 +397,12 @@ std::vector<knob_row> make_rows() {
       row("vip_arpRate", "", "3000ms", K::duration,
           "gratuitous ARP/NDP period (bare integer = ms; < 500 ms resets to 3000)",
           duration(&S::arp_rate, one_ms)),
+  };
+}
 
+// Rows of 1.5-1.7: control-plane load balancer, health, Services, egress.
+std::vector<knob_row> service_rows() {
+  return {
       // -- 1.5 control-plane load balancer and health --
       row("lb_enable", "enableLoadBalancer", "false", K::boolean, "IPVS on the control-plane VIP",
           boolean(&S::lb_enable)),
@@ -449,7 +465,12 @@ std::vector<knob_row> make_rows() {
       with_alt_env(row("egress_clean", "", "false", K::boolean,
                        "flush kube-vip egress rules on start", boolean(&S::egress_clean)),
                    "EGRESS_CLEAN"),
+  };
+}
 
+// Rows of 1.8-1.9: routing-table and BGP modes.
+std::vector<knob_row> routing_rows() {
+  return {
       // -- 1.8 routing-table mode --
       row("vip_routingtableid", "tableID", "198", K::integer, "routing table for VIP routes",
           integer(&S::routing_table_id, 1, max_u32)),
@@ -509,7 +530,12 @@ std::vector<knob_row> make_rows() {
           "metrics listener [host]:port (\"\" = off)",
           text(&S::prometheus_server, is_listen_address,
                "\"\" or [host]:port with port 0..65535 (0 = any free port)")),
+  };
+}
 
+// Rows of kvip's gossip knobs (issue 9).
+std::vector<knob_row> gossip_rows() {
+  return {
       // -- kvip gossip (issue 9): bare integers are milliseconds --
       row("kvip_gossip", "gossip", "false", K::boolean,
           "gossip membership and fencing (false = Lease-only, as kube-vip)", boolean(&S::gossip)),
@@ -537,6 +563,15 @@ std::vector<knob_row> make_rows() {
           "silence before another node takes a frozen owner's VIP (> fence timeout + 10ms)",
           duration(&S::gossip_takeover_wait, one_ms)),
   };
+}
+
+std::vector<knob_row> make_rows() {
+  std::vector<knob_row> rows;
+  for (auto section :
+       {&mode_rows, &vip_rows, &election_rows, &service_rows, &routing_rows, &gossip_rows})
+    for (auto& r : section())
+      rows.push_back(std::move(r));
+  return rows;
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // names the key.
 #include "net/config/config.hpp"
 #include "net/config/detail.hpp"
+#include "test/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,24 +22,7 @@ namespace {
 
 const std::string data_dir = std::string{KVIP_TEST_DATA_DIR} + "/config/";
 
-// A YAML file in the temp directory, removed at scope exit.
-class yaml_file {
-public:
-  explicit yaml_file(const std::string& text) {
-    static int n = 0;
-    path_ =
-        std::filesystem::temp_directory_path() /
-        ("kvip_file_keys_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".yaml");
-    std::ofstream{path_} << text;
-  }
-  ~yaml_file() { std::filesystem::remove(path_); }
-  yaml_file(const yaml_file&) = delete;
-  yaml_file& operator=(const yaml_file&) = delete;
-  std::string path() const { return path_.string(); }
-
-private:
-  std::filesystem::path path_;
-};
+using yaml_file = kvip::test::temp_file;
 
 load_result load_file(const std::string& path, std::map<std::string, std::string> env = {},
                       std::map<std::string, std::string> flags = {}) {

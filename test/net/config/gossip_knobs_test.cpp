@@ -4,6 +4,7 @@
 // validate_test.cpp; the peers grammar: parse_test.cpp.
 #include "net/config/config.hpp"
 #include "net/gossip/membership.hpp"
+#include "test/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,21 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class yaml_file {
-public:
-  explicit yaml_file(const std::string& text) {
-    static int n = 0;
-    path_ =
-        std::filesystem::temp_directory_path() /
-        ("kvip_gossip_knobs_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".yaml");
-    std::ofstream{path_} << text;
-  }
-  ~yaml_file() { std::filesystem::remove(path_); }
-  std::string path() const { return path_.string(); }
-
-private:
-  std::filesystem::path path_;
-};
+using yaml_file = kvip::test::temp_file;
 
 load_result load_with(std::map<std::string, std::string> env,
                       std::map<std::string, std::string> flags = {}, std::string file = {}) {

@@ -2,6 +2,7 @@
 // the YAML file, aliases, ignored knobs and warnings.
 #include "net/config/config.hpp"
 #include "net/config/detail.hpp"
+#include "test/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -56,22 +57,7 @@ std::string dump(const load_result& r) {
   return out;
 }
 
-// Writes a temporary YAML file, removed at scope exit.
-class temp_file {
-public:
-  explicit temp_file(const std::string& text) {
-    static int n = 0;
-    path_ =
-        std::filesystem::temp_directory_path() /
-        ("kvip_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".yaml");
-    std::ofstream{path_} << text;
-  }
-  ~temp_file() { std::filesystem::remove(path_); }
-  std::string path() const { return path_.string(); }
-
-private:
-  std::filesystem::path path_;
-};
+using kvip::test::temp_file;
 
 // -- defaults -----------------------------------------------------------------------
 
