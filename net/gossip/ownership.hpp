@@ -1,0 +1,191 @@
+#pragma once
+// Ownership of every VIP as one node sees it, as a pure state machine over
+// the per-VIP fences (fence.hpp) and the rendezvous ranking (ranking.hpp).
+// No sockets, no clock reads: the gossip actor feeds membership facts,
+// received claims and echoes in, and performs the effects it gets back.
+//
+// The protocol (checked by test/model/ownership.pml):
+//  - view: per VIP, whom this node believes owns it and in which term.
+//    Views change only through claims with a higher term (or an equal term
+//    naming the same owner).
+//  - decision: for each VIP, choose_owner(vip, eligible, view owner when it is
+//    eligible and not gone). When it names this node and this node does not
+//    hold or claim the VIP, it claims with term = view term + 1: its view
+//    becomes (self, term), the fence goes claiming, and the claim is sent to
+//    every live member (send_claims) and resent every check_interval until
+//    it is confirmed or superseded.
+//  - agreement (claims_received): a member agrees to a claim (vip, c, t) when
+//    its view already names c with a term <= t, or when t is higher than its
+//    view's term and the viewed owner cannot be answering any more: it is
+//    none, gone (its process closed its connections, or it left), or not
+//    heard from for takeover_wait (takeover_allowed). A member never agrees
+//    while it holds the VIP itself, nor during the first takeover_wait after
+//    it started (a restarted member remembers no owner and must not be the
+//    swing vote while an owner's deadline still runs). Agreeing sets its view
+//    to the claim. Its answer, for every claim received, is its view after
+//    the claim was considered: the claim itself when it agreed.
+//  - confirmation: a claim is confirmed when a majority of the known members
+//    (this node included, dead members included: a partition must not shrink
+//    the majority) answered with the claim itself; the fence then goes
+//    owning (start answering) with the deadline counted from the send time
+//    of the claim. An answer naming another owner with a higher term, or the
+//    same term and another owner, ends the claim (decided other).
+//  - hold: every frame a member sends to this node echoes the send time of
+//    the latest frame it received from this node and a digest of what it
+//    believes this node owns (digest_for). An echo whose digest equals this
+//    node's own digest (own_digest) counts for every VIP this node holds; the
+//    majority-th latest such send time (self counting as now) extends every
+//    held VIP's fence (fence::majority_ack). An echo with another digest
+//    extends nothing: the member disagrees about something this node holds,
+//    and this node attaches its held claims to its next frames to that
+//    member (claims_for) so the views converge.
+//  - graceful stop: stop() puts every held VIP in `releasing`; the actor
+//    then leaves the membership (the members see this node gone and agree to
+//    the successor at once). The successor, once confirmed, sends its claim
+//    with `answering` set to the old owner, which stops (make before break).
+//  - the VIP's Lease: write_lease when this node's claim is confirmed (the
+//    durable record; never awaited: the API server may be down), and an
+//    observed holder other than this node stops answering at once.
+//
+// The digest: FNV-1a/fmix64 over the sorted (vip, term) pairs whose owner is
+// the node, 0 for none; equal views give equal digests on every node.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/gossip/fence.hpp"
+
+namespace kvip::net::gossip {
+
+/// One ownership claim as gossiped: `owner` holds `vip` in `term`;
+/// `answering` is set by an owner whose claim was confirmed.
+struct vip_claim {
+  std::string vip; ///< "10.0.0.100" or "fd00::100"
+  std::string owner;
+  std::uint64_t term = 0;
+  bool answering = false;
+  bool operator==(const vip_claim&) const = default;
+};
+
+/// A member as ownership needs it (from membership, every change).
+struct member_view {
+  std::string node;
+  bool alive = true;     ///< not dead (suspect is alive)
+  bool eligible = false; ///< alive, not suspect, and healthy
+  bool gone = false;     ///< its process closed its connections (confirmed), or it left
+  bool operator==(const member_view&) const = default;
+};
+
+struct ownership_config {
+  std::string self;
+  fence_config fence; ///< must pass validate()
+};
+
+/// What the driver must do, in order.
+struct ownership_effect {
+  enum class kind {
+    answer,      ///< answer ARP/NDP for `vip` strictly before `until` (until == {}: stop)
+    announce,    ///< send gratuitous announcements for `vip` now (it just started answering)
+    write_lease, ///< record `holder` (term `term`) in the VIP's Lease; never awaited
+    send_claims, ///< send `claims` to member `to` in a frame of their own
+    arm_timer,   ///< call tick(at) then (supersedes earlier timers)
+  };
+  kind what = kind::arm_timer;
+  std::string vip;
+  time_point until{};
+  std::string holder;
+  std::uint64_t term = 0;
+  std::string to;
+  std::vector<vip_claim> claims;
+  time_point at{};
+  bool operator==(const ownership_effect&) const = default;
+};
+
+/// One VIP as this node sees it (dumps, tests).
+struct vip_status {
+  std::string vip;
+  std::string owner; ///< view owner ("" = none)
+  std::uint64_t term = 0;
+  fence::state state = fence::state::idle; ///< this node's fence for it
+  time_point deadline{};
+};
+
+class ownership {
+public:
+  /// `started`: when this process started (the restart rule counts from it).
+  ownership(ownership_config cfg, time_point started);
+
+  /// The VIPs the cluster serves (every node is given the same list).
+  std::vector<ownership_effect> set_vips(time_point now, const std::vector<std::string>& vips);
+  /// The full membership as this node sees it (self excluded), after every change.
+  std::vector<ownership_effect> members_changed(time_point now,
+                                                const std::vector<member_view>& members);
+  /// This node's own eligibility (its health bits) changed.
+  std::vector<ownership_effect> self_eligible(time_point now, bool eligible);
+  /// An authenticated frame from `node` arrived (resets its silence).
+  void heard(time_point now, const std::string& node);
+  /// `node` echoed the send time of the latest frame it received from this
+  /// node (`sent_at`, this node's clock) and its digest of what this node owns.
+  std::vector<ownership_effect> echo(time_point now, const std::string& node, time_point sent_at,
+                                     std::uint64_t digest);
+  /// Claims in a ping or ping-req from `from`: considered one by one; returns
+  /// the effects, and in `answers` this node's view of each claim's VIP, in
+  /// order, for the ack.
+  std::vector<ownership_effect> claims_received(time_point now, const std::string& from,
+                                                const std::vector<vip_claim>& claims,
+                                                std::vector<vip_claim>& answers);
+  /// Claims in an ack from `from` (its views, answering ours); `sent_at` is
+  /// the send time of the frame it acknowledged.
+  std::vector<ownership_effect> answers_received(time_point now, const std::string& from,
+                                                 const std::vector<vip_claim>& answers,
+                                                 time_point sent_at);
+  /// The VIP's Lease shows `holder` ("" = none).
+  std::vector<ownership_effect> lease_holder(time_point now, const std::string& vip,
+                                             const std::string& holder);
+  /// Graceful stop: hand every held VIP over (make before break).
+  std::vector<ownership_effect> stop(time_point now);
+  std::vector<ownership_effect> tick(time_point now);
+
+  /// Digest of what this node believes `node` owns (sent in frames to it).
+  std::uint64_t digest_for(const std::string& node) const;
+  /// Digest of what this node holds (claims it made that are not superseded).
+  std::uint64_t own_digest() const { return digest_for(cfg_.self); }
+  /// Claims to attach to the next frame to `node` (its last echoed digest
+  /// differs from own_digest), at most `max`; empty when it agrees.
+  std::vector<vip_claim> claims_for(const std::string& node, std::size_t max) const;
+  /// The answer table: per answering VIP, until when (fence::may_answer).
+  bool may_answer(const std::string& vip, time_point now) const;
+  /// True when stop() was called and no VIP is answering any more.
+  bool stopped() const;
+  std::vector<vip_status> status() const;
+
+private:
+  struct vip_entry {
+    std::string owner;
+    std::uint64_t term = 0;
+    std::optional<fence> own; ///< this node's fence for the VIP
+    bool claiming = false;
+    time_point claim_sent{};
+    std::map<std::string, bool> agreed; ///< claim answers by member
+  };
+  ownership_config cfg_;
+  time_point started_;
+  std::map<std::string, vip_entry> vips_;
+  std::map<std::string, member_view> members_;
+  std::map<std::string, time_point> last_heard_;
+  struct echo_state {
+    time_point sent_at{};
+    std::uint64_t digest = 0;
+  };
+  std::map<std::string, echo_state> echoes_;
+  bool self_eligible_ = false;
+  bool stopping_ = false;
+};
+
+const char* to_string(ownership_effect::kind k);
+
+} // namespace kvip::net::gossip
