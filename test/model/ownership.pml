@@ -24,16 +24,18 @@
  *    A restarted node remembers nothing and starts with sil = 0, so it agrees
  *    to a claim only after TAKEOVER ticks (a node that forgot the owner must
  *    not be the swing vote while the owner's deadline runs); it does take the
- *    heartbeat of a confirmed owner at once (hb_agree), and learns the owner
- *    from its node-Lease renewals.
+ *    heartbeat of a confirmed owner at once (hb_agree). A member that resumes
+ *    after a freeze resets its silence counters the same way (resume_sil:
+ *    they ran while it was frozen and say nothing about the owner).
  *  - Kubernetes: `lease` is the VIP's Lease holder, written at a claim and
  *    reconciled by the owner when the API is up; an owner that sees another
- *    holder stops at once (lease_holder_observed). The owner's node-Lease
- *    renewal (API up) extends its hold and counts as hearing the owner for
- *    every peer that believes it owns, or knows no owner (it reads the VIP's
- *    Lease); a frozen peer is assumed to see the renewals on resume before it
- *    acts (watching(); -DLAGGY_WATCH drops that and breaks safety). Watch lag
- *    of a running peer is not modelled.
+ *    holder stops at once (lease_holder_observed). kvip does not let node-Lease
+ *    renewals hold a VIP (only gossip majorities do); -DNODE_LEASE_HOLD checks
+ *    the variant where a renewal (API up) extends the hold and counts as
+ *    hearing the owner for every peer that believes it owns or knows no owner:
+ *    it is safe too, and breaks (-DLAGGY_WATCH -DNO_RESUME_RESET) when a
+ *    frozen peer misses the renewals and keeps its stale silence counters.
+ *    Watch lag of a running peer is not modelled.
  *  - Graceful stop: the owner goes `releasing` and tells its reachable peers
  *    (view := none, gone); a successor claims and answers (make), then the old
  *    owner sees it and exits (break), or its deadline ends the window.
@@ -44,7 +46,12 @@
  *  Simplified away: real time and message delays beyond one tick, more than
  *  one VIP, membership probing (suspicion, incarnations, indirect probes),
  *  eligibility changes, message loss other than by partition, per-node API
- *  partitions, unbounded faults.
+ *  partitions, asymmetric partitions (a cut isolates one node from all
+ *  others; in kvip the claimant's own vote obeys the same silence rule as
+ *  every other vote, agree(i, i) here, and the resume reset covers a member
+ *  whose counters went stale), several VIPs sharing one hold (kvip extends
+ *  every held VIP with one echo whose digest covers all of them),
+ *  unbounded faults.
  *
  * Properties:
  *  - safety (monitor's assert): never two nodes answering, unless one of them
@@ -63,8 +70,9 @@
  *   spin -a ownership.pml && cc -O2 -o pan pan.c && ./pan -a -m200000 -N live
  *   -DN=2 for two nodes, -DFAULTS=3 for more faults (~40 s for safety).
  *   Mutants that must fail: spin -a -DFENCE=6 (fence_timeout > takeover_wait),
- *   -DLAGGY_WATCH (a frozen peer misses the node-Lease renewals, see
- *   watching()), -DFORGETFUL_RESTART (a restarted member acks a claim at
+ *   -DNODE_LEASE_HOLD -DLAGGY_WATCH -DNO_RESUME_RESET (a frozen peer misses
+ *   the node-Lease renewals and trusts its stale silence, see watching() and
+ *   resume_sil()), -DFORGETFUL_RESTART (a restarted member acks a claim at
  *   once and becomes the swing vote), and for liveness -DFENCE=1. A counter-example: spin -t -p -g
  *   ownership.pml (with the same -D flags).
  *   With exact may_answer() the model holds even at FENCE == TAKEOVER (try
@@ -239,6 +247,7 @@ proctype node(byte i) {
           if
           :: st[i] == OWNING && api ->
              if :: lease == NONE -> lease = i :: else -> skip fi;
+#ifdef NODE_LEASE_HOLD
              dl[i] = FENCE; /* node Lease renewed, sent now */
              k = 0;
              do
@@ -251,6 +260,9 @@ proctype node(byte i) {
                 k++
              :: else -> break
              od
+#else
+             skip
+#endif
           :: else -> skip
           fi
        :: else -> skip
@@ -265,6 +277,17 @@ proctype node(byte i) {
 #define RESTART_SIL TAKEOVER
 #else
 #define RESTART_SIL 0
+#endif
+
+/* a resumed member treats itself as restarted: its silence counters ran
+ * while it was frozen and say nothing about the owner (kvip: ownership's
+ * resumed(), called when the gossip actor's timer fires far too late);
+ * -DNO_RESUME_RESET keeps the stale counters (with -DNODE_LEASE_HOLD off the
+ * symmetric cut of this model cannot exploit them: see the header) */
+#ifdef NO_RESUME_RESET
+#define resume_sil(i) skip
+#else
+#define resume_sil(i) sil[i] = 0
 #endif
 
 /* every step is atomic and changes something, so the faults process can
@@ -296,7 +319,7 @@ proctype node(byte i) {
   :: atomic { f > 0 && live(i) -> f--; frz[i] = 1 } \
   :: atomic { f > 0 && cut == NONE -> f--; cut = i } \
   :: atomic { !up[i] && st[i] != STOPPED -> restart(i) } \
-  :: atomic { up[i] && frz[i] -> frz[i] = 0 } \
+  :: atomic { up[i] && frz[i] -> frz[i] = 0; resume_sil(i) } \
   :: atomic { stop_left && live(i) && st[i] == OWNING -> release(i) }
 
 active proctype faults() {
