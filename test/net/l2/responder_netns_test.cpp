@@ -44,6 +44,13 @@ protected:
     ASSERT_EQ(sh("ip link add kvrn address 02:78:00:00:00:01 type veth peer name kvrc netns " +
                  client_ + " address 02:78:00:00:00:02"),
               0);
+    // No DAD on the fresh links: until its link-local address is out of
+    // DAD (~1 s) the node sends no neighbour solicitation of its own, and an
+    // IPv6 reply from the VIP waits for one (a production interface has been
+    // up for long).
+    ASSERT_EQ(sh("sysctl -qw net.ipv6.conf.kvrn.accept_dad=0 && " +
+                 in_client("sysctl -qw net.ipv6.conf.kvrc.accept_dad=0")),
+              0);
     ASSERT_EQ(sh("ip link set kvrn up && ip addr add 10.78.0.1/24 dev kvrn && "
                  "ip addr add fd78::1/64 dev kvrn nodad"),
               0);
