@@ -35,6 +35,9 @@ public:
   responder_loop(const responder_loop&) = delete;
   responder_loop& operator=(const responder_loop&) = delete;
 
+  /// Sends one frame on the loop's interface (announcements); thread-safe.
+  result<void> send(const frame& f) { return sock_->send(f); }
+
   /// Frames seen with outcome `r` so far (answered = replies sent).
   std::uint64_t count(response_reason r) const;
   /// Replies that could not be sent.
