@@ -45,7 +45,8 @@
 namespace kvip::net::gossip {
 
 using steady_time = std::chrono::steady_clock::time_point;
-using duration = std::chrono::microseconds;
+// (fence.hpp has its own `duration`, in milliseconds: the two headers meet in codec.hpp.)
+using membership_duration = std::chrono::microseconds;
 
 /// Node-local health bits gossiped with alive updates.
 using health_bits = std::uint32_t;
@@ -81,13 +82,13 @@ struct config {
   // 10% loss: a silent death is seen by every node after ~100 ms median and
   // under 200 ms worst, and no live node is ever declared dead. Cost per
   // node: ~33 pings + ~33 acks per second.
-  duration probe_period{std::chrono::milliseconds(30)};
+  membership_duration probe_period{std::chrono::milliseconds(30)};
   /// Wait for the direct ack before asking k others (a LAN RTT is < 1 ms).
-  duration probe_timeout{std::chrono::milliseconds(10)};
-  duration suspicion_timeout{std::chrono::milliseconds(50)};
+  membership_duration probe_timeout{std::chrono::milliseconds(10)};
+  membership_duration suspicion_timeout{std::chrono::milliseconds(50)};
   /// A suspect is re-pinged this often: each ping carries its suspicion and
   /// each ack its refutation.
-  duration suspicion_ping{std::chrono::milliseconds(10)};
+  membership_duration suspicion_ping{std::chrono::milliseconds(10)};
   unsigned indirect_k = 3;
   unsigned lambda = 3;                   ///< retransmits ~ lambda * ceil(log2(n + 1))
   unsigned max_piggyback = 8;            ///< updates per message

@@ -225,6 +225,8 @@ std::string_view to_string(wire_fault f) {
     return "replayed";
   case wire_fault::too_old:
     return "too_old";
+  case wire_fault::wrong_sender:
+    return "wrong_sender";
   }
   return "unknown";
 }

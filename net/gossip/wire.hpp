@@ -147,6 +147,7 @@ enum class wire_fault : std::uint8_t {
   trailing_bytes,  // bytes left between the last list entry and the MAC
   replayed,        // this (sender, seq) was already accepted
   too_old,         // seq below the replay window of this sender
+  wrong_sender,    // sender id is not the one the transport saw (codec.hpp)
 };
 
 /// The name of a fault ("bad_mac").
