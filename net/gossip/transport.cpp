@@ -80,6 +80,9 @@ struct transport::impl {
 
   std::mutex mu;
   std::deque<request> queue; // guarded by mu
+  // A wake message is in the pipe (or being drained): at most one ever is, so
+  // the pair never reaches its high-water mark and no wake is lost.
+  bool wake_pending = false; // guarded by mu
 
   std::atomic<std::uint64_t> frames_sent{0}, bytes_sent{0}, frames_received{0}, bytes_received{0},
       dropped_unconnected{0}, dropped_bad_address{0};
@@ -88,6 +91,8 @@ struct transport::impl {
 
   result<void> bind();
   void enqueue(request r);
+  void wake_locked();
+  void woken();
   void drain();
   dealer* dealer_for(const std::string& address);
   void send_now(const std::string& address, const std::vector<std::uint8_t>& bytes);
@@ -123,10 +128,22 @@ result<void> transport::impl::bind() {
 
 void transport::impl::enqueue(request r) {
   std::lock_guard lock(mu);
-  const bool was_empty = queue.empty();
   queue.push_back(std::move(r));
-  // One wake per batch: the poller drains the whole queue when it wakes.
-  if (was_empty) (void)wake_tx.send(zmq::message_t{}, zmq::send_flags::dontwait);
+  wake_locked();
+}
+
+void transport::impl::wake_locked() {
+  if (wake_pending) return;
+  wake_pending = static_cast<bool>(wake_tx.send(zmq::message_t{}, zmq::send_flags::dontwait));
+}
+
+// The poller woke: reads the wake message, then allows the next wake. A
+// request queued in between is drained before poll() returns.
+void transport::impl::woken() {
+  zmq::message_t m;
+  while (wake_rx.recv(m, zmq::recv_flags::dontwait)) {}
+  std::lock_guard lock(mu);
+  wake_pending = false;
 }
 
 void transport::impl::drain() {
@@ -259,7 +276,7 @@ void transport::forget(const std::string& address) {
 
 void transport::wake() {
   std::lock_guard lock(impl_->mu);
-  (void)impl_->wake_tx.send(zmq::message_t{}, zmq::send_flags::dontwait);
+  impl_->wake_locked();
 }
 
 std::vector<transport_event> transport::poll(std::chrono::milliseconds timeout) {
@@ -280,10 +297,7 @@ std::vector<transport_event> transport::poll(std::chrono::milliseconds timeout) 
     if (e.num() != EINTR) spdlog::warn("gossip transport: poll: {}", e.what());
     return out;
   }
-  if (items[0].revents & ZMQ_POLLIN) {
-    zmq::message_t m;
-    while (s.wake_rx.recv(m, zmq::recv_flags::dontwait)) {}
-  }
+  if (items[0].revents & ZMQ_POLLIN) s.woken();
   // Connection changes first: a disconnect must not wait behind frames.
   for (std::size_t i = 0; i < monitored.size(); ++i)
     if (items[i + 2].revents & ZMQ_POLLIN)
