@@ -60,11 +60,12 @@ result<parsed_address> parse_address(const std::string& address) {
 struct transport::impl {
   struct dealer {
     zmq::socket_t socket;
-    zmq::socket_t monitor; // PAIR connected to the DEALER's socket monitor
-    bool connected = false;
+    zmq::socket_t monitor;  // PAIR connected to the DEALER's socket monitor
+    bool connected = false; // handshake succeeded, not disconnected since
+    bool tcp_up = false;    // TCP connected, handshake not (yet) reported
   };
   struct request {
-    enum class op { send, forget } what = op::send;
+    enum class op { send, connect, forget } what = op::send;
     std::string address;
     std::vector<std::uint8_t> bytes;
   };
@@ -157,6 +158,10 @@ void transport::impl::drain() {
       dealers.erase(r.address);
       continue;
     }
+    if (r.what == request::op::connect) {
+      if (!dealer_for(r.address)) ++dropped_bad_address;
+      continue;
+    }
     send_now(r.address, r.bytes);
   }
 }
@@ -243,10 +248,21 @@ void transport::impl::monitor_events(const std::string& address, dealer& d,
     if (!d.monitor.recv(first, zmq::recv_flags::dontwait)) return;
     if (first.more()) (void)d.monitor.recv(second, zmq::recv_flags::dontwait);
     const std::uint16_t id = monitor_event_id(first);
+    // `connected` once the ZMTP handshake succeeded: only then does the
+    // DEALER take frames (ZMQ_IMMEDIATE); a TCP connection alone is not
+    // reported. `disconnected` for any closed connection, handshaken or not
+    // (a peer killed in between must not go unnoticed).
     bool up = d.connected;
-    if (id == ZMQ_EVENT_DISCONNECTED) up = false;
-    if (id == ZMQ_EVENT_CONNECTED || id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) up = true;
-    if (up == d.connected) continue;
+    if (id == ZMQ_EVENT_CONNECTED) d.tcp_up = true;
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) up = true;
+    if (id == ZMQ_EVENT_DISCONNECTED) {
+      const bool was = d.connected || d.tcp_up;
+      d.connected = d.tcp_up = false;
+      if (!was) continue;
+      up = false;
+    } else if (up == d.connected) {
+      continue;
+    }
     d.connected = up;
     transport_event e;
     e.what = up ? transport_event::kind::connected : transport_event::kind::disconnected;
@@ -268,6 +284,10 @@ transport::~transport() = default;
 
 void transport::send(const std::string& address, std::vector<std::uint8_t> bytes) {
   impl_->enqueue({impl::request::op::send, address, std::move(bytes)});
+}
+
+void transport::connect(const std::string& address) {
+  impl_->enqueue({impl::request::op::connect, address, {}});
 }
 
 void transport::forget(const std::string& address) {

@@ -79,6 +79,9 @@ public:
   /// Queues `bytes` for the peer at `address` ("10.99.0.2:7947",
   /// "[fd99::2]:7947"). Never blocks. Thread-safe.
   void send(const std::string& address, std::vector<std::uint8_t> bytes);
+  /// Opens the DEALER to `address` ahead of the first send() (a known peer),
+  /// so the first frame does not find it still connecting. Thread-safe.
+  void connect(const std::string& address);
   /// Closes the DEALER to `address` (the peer left). Thread-safe.
   void forget(const std::string& address);
   /// Ends a poll() in progress (shutdown). Thread-safe.

@@ -120,6 +120,30 @@ TEST(GossipTransport, FramesBothWaysWithRoutingIdAndAddress) {
   EXPECT_GE(b->stats().bytes_received, hello.size());
 }
 
+TEST(GossipTransport, ConnectAheadThenTheFirstFrameArrives) {
+  auto a = open_on("node-a");
+  auto b = open_on("node-b");
+  ASSERT_TRUE(a && b);
+  std::vector<transport_event> at_a, at_b;
+  a->connect(at(*b));
+  ASSERT_TRUE(eventually(
+      [&] {
+        pump(*a, at_a);
+        return has(at_a, kind::connected, at(*b));
+      },
+      2s, 1ms));
+  a->send(at(*b), {42});
+  ASSERT_TRUE(eventually(
+      [&] {
+        pump(*a, at_a);
+        pump(*b, at_b);
+        return has(at_b, kind::frame);
+      },
+      2s, 1ms));
+  EXPECT_EQ(a->stats().frames_sent, 1U);
+  EXPECT_EQ(a->stats().dropped_unconnected, 0U);
+}
+
 TEST(GossipTransport, SendToAClosedPortIsDroppedAndCounted) {
   auto a = open_on("node-a");
   ASSERT_TRUE(a);
