@@ -8,11 +8,12 @@
 namespace kvip::net::gossip {
 
 namespace {
-// Dead news matters most (it moves VIPs), then suspicion (it must reach the
-// suspect so it can refute), then alive.
+// Dead and left news matter most (they move VIPs), then suspicion (it must
+// reach the suspect so it can refute), then alive.
 int rank(member_state s) {
   switch (s) {
   case member_state::dead:
+  case member_state::left:
     return 0;
   case member_state::suspect:
     return 1;
@@ -31,6 +32,8 @@ const char* to_string(member_state s) {
     return "suspect";
   case member_state::dead:
     return "dead";
+  case member_state::left:
+    return "left";
   }
   return "?";
 }
@@ -51,7 +54,12 @@ const char* to_string(effect::kind k) {
   return "?";
 }
 
-membership::membership(config cfg) : cfg_(std::move(cfg)), rng_(cfg_.seed) {}
+membership::membership(config cfg) : cfg_(std::move(cfg)), rng_(cfg_.seed), seq_(cfg_.seq_start) {}
+
+bool membership::gone(const std::string& node) const {
+  auto it = members_.find(node);
+  return it != members_.end() && it->second.gone;
+}
 
 member_state membership::state_of(const std::string& node) const {
   if (node == cfg_.self) return member_state::alive;
@@ -66,6 +74,12 @@ bool membership::eligible(const std::string& node) const {
          (it->second.health & cfg_.required) == cfg_.required;
 }
 
+namespace {
+bool down(member_state s) {
+  return s == member_state::dead || s == member_state::left;
+}
+} // namespace
+
 std::map<std::string, unsigned> membership::queued() const {
   std::map<std::string, unsigned> out;
   for (const auto& q : queue_)
@@ -75,9 +89,8 @@ std::map<std::string, unsigned> membership::queued() const {
 
 std::size_t membership::live_count() const {
   return 1 + static_cast<std::size_t>(
-                 std::count_if(members_.begin(), members_.end(), [](const auto& kv) {
-                   return kv.second.state != member_state::dead;
-                 }));
+                 std::count_if(members_.begin(), members_.end(),
+                               [](const auto& kv) { return !down(kv.second.state); }));
 }
 
 unsigned membership::retransmit_limit() const {
@@ -91,18 +104,20 @@ void membership::changed(const std::string& node, const member_info& m, std::vec
   e.what = effect::kind::member_changed;
   e.member = update{node, m.state, m.incarnation, m.health};
   e.eligible = eligible(node);
+  e.gone = m.gone;
   out.push_back(std::move(e));
 }
 
 void membership::set_state(const std::string& node, member_info& m, member_state next,
                            std::uint64_t incarnation, const std::string& why,
-                           std::vector<effect>& out) {
+                           std::vector<effect>& out, bool gone) {
   if (m.state != next)
     spdlog::info("gossip: {}: member {}: {} -> {} (incarnation {}: {})", cfg_.self, node,
                  to_string(m.state), to_string(next), incarnation, why);
   m.state = next;
   m.incarnation = incarnation;
   if (next != member_state::suspect) m.local_suspicion = false;
+  m.gone = next == member_state::left || (next == member_state::dead && gone);
   changed(node, m, out);
 }
 
@@ -112,7 +127,7 @@ void membership::add_member(const std::string& node, const member_info& m,
   spdlog::info("gossip: {}: member {} joins as {} (incarnation {})", cfg_.self, node,
                to_string(m.state), m.incarnation);
   changed(node, m, out);
-  if (m.state == member_state::dead) return;
+  if (down(m.state)) return;
   // SWIM inserts a new member at a random place of the round-robin list, so
   // it is probed within one round.
   std::size_t lo = std::min(next_index_, order_.size());
@@ -126,7 +141,7 @@ bool membership::apply_self(const update& u) {
   // with an incarnation nobody has seen.
   bool refute =
       u.state == member_state::alive ? u.incarnation > incarnation_ : u.incarnation >= incarnation_;
-  if (!refute) return false;
+  if (!refute || leaving_) return false;
   spdlog::info("gossip: {}: refuting {} at incarnation {}: now incarnation {}", cfg_.self,
                to_string(u.state), u.incarnation, u.incarnation + 1);
   incarnation_ = u.incarnation + 1;
@@ -145,30 +160,12 @@ bool membership::apply(steady_time now, const update& u, const std::string& why,
     m.health = u.health;
     m.suspect_until = now + cfg_.suspicion_timeout;
     m.next_suspicion_ping = now;
+    m.gone = u.state == member_state::left;
     add_member(u.node, m, out);
     return true;
   }
   member_info& m = it->second;
-  bool accept = false;
-  switch (u.state) {
-  case member_state::alive:
-    // A later incarnation overrides anything, dead included (a rejoin); at the
-    // same incarnation only the health of a member first known from config.
-    accept =
-        u.incarnation > m.incarnation ||
-        (u.incarnation == m.incarnation && m.state == member_state::alive && u.health != m.health);
-    break;
-  case member_state::suspect:
-    accept =
-        m.state != member_state::dead &&
-        (u.incarnation > m.incarnation ||
-         (u.incarnation == m.incarnation && (m.state == member_state::alive || m.local_suspicion)));
-    break;
-  case member_state::dead:
-    accept = m.state != member_state::dead && u.incarnation >= m.incarnation;
-    break;
-  }
-  if (!accept) return false;
+  if (!accepts(m, u)) return false;
   if (u.state == member_state::alive) m.health = u.health;
   if (u.state == member_state::suspect && (m.state != member_state::suspect || m.local_suspicion)) {
     m.suspect_until = now + cfg_.suspicion_timeout;
@@ -177,6 +174,33 @@ bool membership::apply(steady_time now, const update& u, const std::string& why,
   }
   set_state(u.node, m, u.state, u.incarnation, why, out);
   return true;
+}
+
+bool membership::accepts(const member_info& m, const update& u) const {
+  switch (u.state) {
+  case member_state::alive:
+    // A later incarnation overrides anything, dead and left included (a
+    // rejoin, a restart); at the same incarnation only the health of a member
+    // first known from config.
+    return u.incarnation > m.incarnation ||
+           (u.incarnation == m.incarnation && m.state == member_state::alive &&
+            u.health != m.health);
+  case member_state::suspect:
+    return !down(m.state) && (u.incarnation > m.incarnation ||
+                              (u.incarnation == m.incarnation &&
+                               (m.state == member_state::alive || m.local_suspicion)));
+  case member_state::dead:
+    // A left member stays left unless a later incarnation of it died.
+    return m.state == member_state::left
+               ? u.incarnation > m.incarnation
+               : m.state != member_state::dead && u.incarnation >= m.incarnation;
+  case member_state::left:
+    // A goodbye beats a death at the same incarnation: it says the process
+    // is gone, which a death by suspicion does not.
+    return m.state == member_state::left ? u.incarnation > m.incarnation
+                                         : u.incarnation >= m.incarnation;
+  }
+  return false;
 }
 
 void membership::enqueue(const update& u) {
@@ -221,7 +245,7 @@ std::vector<update> membership::piggyback(const std::string& to) {
   return out;
 }
 
-effect membership::make_send(message::kind k, const std::string& to, std::uint32_t seq,
+effect membership::make_send(message::kind k, const std::string& to, std::uint64_t seq,
                              const std::string& target) {
   effect e;
   e.what = k == message::kind::ping  ? effect::kind::send_ping
@@ -247,14 +271,14 @@ std::string membership::next_target() {
     if (next_index_ >= order_.size()) {
       order_.clear();
       for (const auto& [node, m] : members_)
-        if (m.state != member_state::dead) order_.push_back(node);
+        if (!down(m.state)) order_.push_back(node);
       std::shuffle(order_.begin(), order_.end(), rng_);
       next_index_ = 0;
       if (order_.empty()) return {};
     }
     const std::string& node = order_[next_index_++];
     auto it = members_.find(node);
-    if (it != members_.end() && it->second.state != member_state::dead) return node;
+    if (it != members_.end() && !down(it->second.state)) return node;
   }
   return {};
 }
@@ -274,23 +298,34 @@ void membership::start_probe(steady_time now, std::vector<effect>& out) {
 
 void membership::escalate_probe(steady_time, std::vector<effect>& out) {
   probe_escalated_ = true;
+  auto target = members_.find(probe_target_);
+  if (target == members_.end() || down(target->second.state)) {
+    probe_acked_ = true; // it left (or died) since the probe started: nothing to escalate
+    return;
+  }
   // A second direct ping rides along with the indirect ones: at 10% loss it
-  // halves the chance of a false suspicion for one datagram.
-  out.push_back(make_send(message::kind::ping, probe_target_, probe_seq_, {}));
+  // halves the chance of a false suspicion for one datagram. Each frame gets
+  // a seq of its own (replay guard); every one of them answers this probe.
+  auto again = [&] {
+    std::uint64_t seq = ++seq_;
+    pending_[seq] = pending{pending::purpose::probe, probe_target_, next_period_, {}, 0};
+    return seq;
+  };
+  out.push_back(make_send(message::kind::ping, probe_target_, again(), {}));
   std::vector<std::string> helpers;
   for (const auto& [node, m] : members_)
     if (node != probe_target_ && m.state == member_state::alive) helpers.push_back(node);
   std::shuffle(helpers.begin(), helpers.end(), rng_);
   if (helpers.size() > cfg_.indirect_k) helpers.resize(cfg_.indirect_k);
   for (const auto& h : helpers)
-    out.push_back(make_send(message::kind::ping_req, h, probe_seq_, probe_target_));
+    out.push_back(make_send(message::kind::ping_req, h, again(), probe_target_));
 }
 
 void membership::close_probe(steady_time now, std::vector<effect>& out) {
-  pending_.erase(probe_seq_);
+  std::erase_if(pending_, [](const auto& kv) { return kv.second.why == pending::purpose::probe; });
   if (probe_acked_ || probe_target_.empty()) return;
   auto it = members_.find(probe_target_);
-  if (it == members_.end() || it->second.state == member_state::dead) return;
+  if (it == members_.end() || down(it->second.state)) return;
   member_info& m = it->second;
   if (m.state == member_state::suspect && !m.local_suspicion) return; // its timer runs
   m.local_suspicion = false;
@@ -313,7 +348,7 @@ void membership::expire(steady_time now, std::vector<effect>& out) {
     if (p.why == pending::purpose::disconnect && m != members_.end() &&
         m->second.state == member_state::suspect) {
       set_state(p.target, m->second, member_state::dead, m->second.incarnation,
-                "disconnected and the confirming probe was not answered", out);
+                "disconnected and the confirming probe was not answered", out, true);
       enqueue(update{p.target, member_state::dead, m->second.incarnation, m->second.health});
       broadcast(p.target, out);
     }
@@ -329,7 +364,7 @@ void membership::expire(steady_time now, std::vector<effect>& out) {
     }
     if (m.next_suspicion_ping > now) continue;
     m.next_suspicion_ping = now + cfg_.suspicion_ping;
-    std::uint32_t seq = ++seq_;
+    std::uint64_t seq = ++seq_;
     pending_[seq] = pending{pending::purpose::suspicion, node, now + cfg_.suspicion_ping, {}, 0};
     out.push_back(make_send(message::kind::ping, node, seq, {}));
   }
@@ -371,7 +406,7 @@ std::vector<effect> membership::start(steady_time now, const std::vector<std::st
 
 std::vector<effect> membership::tick(steady_time now) {
   std::vector<effect> out;
-  if (!started_) return out;
+  if (!started_ || leaving_) return out;
   if (!probe_acked_ && !probe_escalated_ && now >= probe_started_ + cfg_.probe_timeout)
     escalate_probe(now, out);
   if (now >= next_period_) {
@@ -390,7 +425,8 @@ void membership::answered(steady_time now, const message& m, std::vector<effect>
   if (it == pending_.end()) return;
   pending p = it->second;
   if (p.why == pending::purpose::probe) {
-    probe_acked_ = true; // stays in pending_ until the period closes; later acks are no-ops
+    // Stays in pending_ until the period closes; later acks are no-ops.
+    if (p.target == probe_target_) probe_acked_ = true;
     return;
   }
   pending_.erase(it);
@@ -410,7 +446,12 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
   std::vector<effect> out;
   if (!started_ || m.from == cfg_.self || m.from.empty()) return out;
   update sender{m.from, member_state::alive, m.incarnation, m.health};
-  if (apply(now, sender, "heard from it", out)) enqueue(sender);
+  // A goodbye carries the sender's new incarnation: its implicit alive must
+  // not flap it to alive before the `left` below is applied.
+  const bool says_goodbye = std::any_of(m.updates.begin(), m.updates.end(), [&](const update& u) {
+    return u.node == m.from && u.state == member_state::left && u.incarnation >= m.incarnation;
+  });
+  if (!says_goodbye && apply(now, sender, "heard from it", out)) enqueue(sender);
   auto known = members_.find(m.from);
   if (known != members_.end() && known->second.state == member_state::dead)
     // A dead member still talking: tell it, so it refutes with a new incarnation.
@@ -426,7 +467,7 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
       out.push_back(make_send(message::kind::ack, m.from, m.seq, cfg_.self));
       break;
     }
-    std::uint32_t seq = ++seq_;
+    std::uint64_t seq = ++seq_;
     pending_[seq] =
         pending{pending::purpose::relay, m.target, now + cfg_.probe_period, m.from, m.seq};
     out.push_back(make_send(message::kind::ping, m.target, seq, {}));
@@ -443,7 +484,7 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
 std::vector<effect> membership::peer_disconnected(steady_time now, const std::string& peer) {
   std::vector<effect> out;
   auto it = members_.find(peer);
-  if (!started_ || it == members_.end() || it->second.state == member_state::dead) return out;
+  if (!started_ || leaving_ || it == members_.end() || down(it->second.state)) return out;
   member_info& m = it->second;
   if (m.state == member_state::alive) {
     // Kept local until the probe fails: a reconnecting peer must not be
@@ -454,7 +495,7 @@ std::vector<effect> membership::peer_disconnected(steady_time now, const std::st
   {
     // Also for a member already suspected by gossip: the disconnect is
     // evidence enough to end its suspicion after one unanswered probe.
-    std::uint32_t seq = ++seq_;
+    std::uint64_t seq = ++seq_;
     pending_[seq] = pending{pending::purpose::disconnect, peer, now + cfg_.probe_timeout, {}, 0};
     out.push_back(make_send(message::kind::ping, peer, seq, {}));
   }
@@ -476,6 +517,36 @@ std::vector<effect> membership::local_health(steady_time now, health_bits bits) 
   e.eligible = eligible(cfg_.self);
   out.push_back(std::move(e));
   if (started_) finish(now, out);
+  return out;
+}
+
+std::vector<effect> membership::join(steady_time now, const std::string& node) {
+  std::vector<effect> out;
+  if (node.empty() || node == cfg_.self || members_.contains(node)) return out;
+  add_member(node, member_info{}, out);
+  if (started_ && !leaving_) finish(now, out);
+  return out;
+}
+
+std::vector<effect> membership::leave(steady_time /*now: nothing is timed after a goodbye*/) {
+  std::vector<effect> out;
+  if (leaving_) return out;
+  leaving_ = true;
+  ++incarnation_;
+  spdlog::info("gossip: {}: leaving at incarnation {}", cfg_.self, incarnation_);
+  enqueue(update{cfg_.self, member_state::left, incarnation_, health_});
+  // Every live member at once, not one per period: the goodbye is what lets
+  // the successors take over without waiting for a suspicion.
+  const update goodbye{cfg_.self, member_state::left, incarnation_, health_};
+  for (const auto& [node, m] : members_) {
+    if (down(m.state)) continue;
+    effect e = make_send(message::kind::ping, node, ++seq_, {});
+    // Carried to every member whatever the retransmit limit of the queue.
+    if (std::find(e.msg.updates.begin(), e.msg.updates.end(), goodbye) == e.msg.updates.end())
+      e.msg.updates.insert(e.msg.updates.begin(), goodbye);
+    out.push_back(std::move(e));
+  }
+  pending_.clear();
   return out;
 }
 

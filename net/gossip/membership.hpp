@@ -12,6 +12,10 @@
 //   peer_disconnected(now, peer)   -> local suspicion + one direct probe; dead
 //                                     when that probe is not answered in time
 //   local_health(now, bits)        -> incarnation bump, alive disseminated
+//   join(now, node)                -> a member learnt later (Node objects, a
+//                                     frame from an unknown routing id)
+//   leave(now)                     -> graceful departure: incarnation bump,
+//                                     `left` for self pinged to every live member
 // Every call ends with arm_timer(at) when the next deadline changed.
 // A new suspicion or death is also pinged at once to every live member
 // (`eager_news`), so every node's suspicion timer starts within a round trip.
@@ -19,6 +23,18 @@
 // Wire mapping (the codec is a separate unit): `message` is one datagram;
 // header fields map 1:1 (kind, from, incarnation, health, seq, target), then
 // the piggybacked `update`s (node, state, incarnation, health).
+//
+// Sequence numbers: every ping and ping-req this machine emits carries a seq
+// of its own (never reused, so the wire's replay guard can take it as the
+// frame's seq); an ack carries the seq of what it answers. The counter starts
+// at config::seq_start (the driver gives its wall clock in microseconds, so a
+// restarted process continues above what it sent before) and the driver
+// numbers its other frames (acks, claims) with next_seq() from the same
+// counter, so one sender's frames are strictly increasing.
+//
+// `left`: a member that said goodbye (leave()). It is never probed again, is
+// not eligible, counts as gone (its process is ending) and comes back only
+// with a higher incarnation (it restarted).
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -29,14 +45,15 @@
 namespace kvip::net::gossip {
 
 using steady_time = std::chrono::steady_clock::time_point;
-using duration = std::chrono::microseconds;
+// (fence.hpp has its own `duration`, in milliseconds: the two headers meet in codec.hpp.)
+using membership_duration = std::chrono::microseconds;
 
 /// Node-local health bits gossiped with alive updates.
 using health_bits = std::uint32_t;
 inline constexpr health_bits health_carrier = 1U << 0U;       ///< the VIP interface has carrier
 inline constexpr health_bits health_control_plane = 1U << 1U; ///< the control-plane check passes
 
-enum class member_state : std::uint8_t { alive, suspect, dead };
+enum class member_state : std::uint8_t { alive, suspect, dead, left };
 
 /// One membership fact, as disseminated.
 struct update {
@@ -54,7 +71,7 @@ struct message {
   std::string from;              ///< sender's node name
   std::uint64_t incarnation = 0; ///< sender's incarnation (an implicit alive update)
   health_bits health = 0;        ///< sender's health bits
-  std::uint32_t seq = 0;         ///< chosen by the pinger; an ack echoes it
+  std::uint64_t seq = 0;         ///< chosen by the pinger; an ack echoes it
   std::string target;            ///< ping_req: whom to probe; ack: whom it vouches for
   std::vector<update> updates;   ///< piggybacked, most important first
 };
@@ -65,13 +82,13 @@ struct config {
   // 10% loss: a silent death is seen by every node after ~100 ms median and
   // under 200 ms worst, and no live node is ever declared dead. Cost per
   // node: ~33 pings + ~33 acks per second.
-  duration probe_period{std::chrono::milliseconds(30)};
+  membership_duration probe_period{std::chrono::milliseconds(30)};
   /// Wait for the direct ack before asking k others (a LAN RTT is < 1 ms).
-  duration probe_timeout{std::chrono::milliseconds(10)};
-  duration suspicion_timeout{std::chrono::milliseconds(50)};
+  membership_duration probe_timeout{std::chrono::milliseconds(10)};
+  membership_duration suspicion_timeout{std::chrono::milliseconds(50)};
   /// A suspect is re-pinged this often: each ping carries its suspicion and
   /// each ack its refutation.
-  duration suspicion_ping{std::chrono::milliseconds(10)};
+  membership_duration suspicion_ping{std::chrono::milliseconds(10)};
   unsigned indirect_k = 3;
   unsigned lambda = 3;                   ///< retransmits ~ lambda * ceil(log2(n + 1))
   unsigned max_piggyback = 8;            ///< updates per message
@@ -79,6 +96,7 @@ struct config {
   health_bits required = health_carrier; ///< bits a member needs to be eligible
   bool eager_news = true; ///< ping every member at once with a new suspicion or death
   std::uint64_t seed = 1;
+  std::uint64_t seq_start = 0; ///< the first seq is seq_start + 1 (see the header)
 };
 
 /// What the driver must do.
@@ -89,7 +107,11 @@ struct effect {
   message msg;           ///< send_*: the datagram, updates attached
   update member;         ///< member_changed: the member's new state
   bool eligible = false; ///< member_changed: alive and healthy
-  steady_time at{};      ///< arm_timer: call tick(at) then (supersedes earlier timers)
+  /// member_changed: its process is gone: it left, or it died after a
+  /// disconnect that the failed direct probe confirmed (not for a death from
+  /// the ordinary suspicion path, nor one learnt by gossip).
+  bool gone = false;
+  steady_time at{}; ///< arm_timer: call tick(at) then (supersedes earlier timers)
 };
 
 /// A member as this node sees it.
@@ -100,6 +122,7 @@ struct member_info {
   steady_time suspect_until{}; ///< suspect: when it becomes dead
   steady_time next_suspicion_ping{};
   bool local_suspicion = false; ///< suspect only from a disconnect, not disseminated
+  bool gone = false;            ///< left, or dead after a confirmed disconnect
 };
 
 class membership {
@@ -112,12 +135,25 @@ public:
   std::vector<effect> received(steady_time now, const message& m);
   std::vector<effect> peer_disconnected(steady_time now, const std::string& peer);
   std::vector<effect> local_health(steady_time now, health_bits bits);
+  /// A member learnt after start (Node objects, a frame from an unknown
+  /// routing id): alive at incarnation 0, health unknown. No-op when known
+  /// (a dead or left member comes back only with a higher incarnation).
+  std::vector<effect> join(steady_time now, const std::string& node);
+  /// Graceful departure: a new incarnation, `left` for self disseminated and
+  /// pinged at once to every live member. Afterwards tick() probes nobody;
+  /// received() still answers, with the news attached.
+  std::vector<effect> leave(steady_time now);
+  /// A fresh seq for a frame the driver sends on its own (acks, claims).
+  std::uint64_t next_seq() { return ++seq_; }
 
   std::uint64_t incarnation() const { return incarnation_; }
   health_bits health() const { return health_; }
   const std::map<std::string, member_info>& members() const { return members_; }
   member_state state_of(const std::string& node) const;
   bool eligible(const std::string& node) const;
+  /// Left, or dead after a confirmed disconnect (effect::gone).
+  bool gone(const std::string& node) const;
+  bool leaving() const { return leaving_; }
   /// Transmissions left for queued updates, by node (tests).
   std::map<std::string, unsigned> queued() const;
   /// Members neither dead nor self, plus self.
@@ -130,7 +166,7 @@ private:
     std::string target;
     steady_time deadline{};
     std::string requester; ///< relay: who asked
-    std::uint32_t requester_seq = 0;
+    std::uint64_t requester_seq = 0;
   };
   struct queued_update {
     update u;
@@ -138,7 +174,9 @@ private:
   };
 
   void set_state(const std::string& node, member_info& m, member_state next,
-                 std::uint64_t incarnation, const std::string& why, std::vector<effect>& out);
+                 std::uint64_t incarnation, const std::string& why, std::vector<effect>& out,
+                 bool gone = false);
+  bool accepts(const member_info& m, const update& u) const;
   bool apply(steady_time now, const update& u, const std::string& why, std::vector<effect>& out);
   bool apply_self(const update& u);
   void changed(const std::string& node, const member_info& m, std::vector<effect>& out);
@@ -146,7 +184,7 @@ private:
   void enqueue(const update& u);
   std::vector<update> piggyback(const std::string& to);
   unsigned retransmit_limit() const;
-  effect make_send(message::kind k, const std::string& to, std::uint32_t seq,
+  effect make_send(message::kind k, const std::string& to, std::uint64_t seq,
                    const std::string& target);
   void start_probe(steady_time now, std::vector<effect>& out);
   void close_probe(steady_time now, std::vector<effect>& out);
@@ -164,16 +202,17 @@ private:
   health_bits health_ = 0;
   std::map<std::string, member_info> members_; ///< without self
   std::vector<queued_update> queue_;
-  std::map<std::uint32_t, pending> pending_; ///< outstanding pings by seq
-  std::uint32_t seq_ = 0;
+  std::map<std::uint64_t, pending> pending_; ///< outstanding pings by seq
+  std::uint64_t seq_ = 0;
   // The current protocol period's probe.
   std::string probe_target_;
-  std::uint32_t probe_seq_ = 0;
+  std::uint64_t probe_seq_ = 0;
   bool probe_acked_ = true;
   bool probe_escalated_ = false;
   steady_time probe_started_{};
   steady_time next_period_{};
   bool started_ = false;
+  bool leaving_ = false;
   std::vector<std::string> order_; ///< shuffled round-robin list
   std::size_t next_index_ = 0;
   steady_time armed_{};

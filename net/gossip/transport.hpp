@@ -25,6 +25,7 @@
 // frozen process) is the failure detector's business, not the transport's.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,14 +42,29 @@ struct transport_config {
   std::chrono::milliseconds reconnect_interval{20};
   std::chrono::milliseconds reconnect_interval_max{1000};
   int send_high_water_mark = 64; ///< frames queued per DEALER at most
+  /// Larger messages make the ROUTER drop the connection that sent them
+  /// (ZMQ_MAXMSGSIZE): a gossip frame is at most 1400 bytes (wire.hpp).
+  std::size_t max_message_bytes = 4096;
 };
+
+/// A peer address split for ZeroMQ: "10.99.0.2:7947" or "[fd99::2]:7947".
+struct parsed_address {
+  std::string host; ///< without brackets
+  std::uint16_t port = 0;
+  bool ipv6 = false;    ///< written in brackets
+  std::string endpoint; ///< "tcp://10.99.0.2:7947", "tcp://[fd99::2]:7947"
+};
+
+/// Splits "host:port" or "[v6]:port"; an error names what is wrong (no port,
+/// port out of 1..65535, an IPv6 address without brackets).
+result<parsed_address> parse_address(const std::string& address);
 
 /// What poll() saw.
 struct transport_event {
   enum class kind { frame, disconnected, connected };
   kind what = kind::frame;
-  std::string peer;     ///< frame: the sender's routing id (node name); else ""
-  std::string address;  ///< frame: "10.99.0.2" where it came from; else the DEALER's address
+  std::string peer;    ///< frame: the sender's routing id (node name); else ""
+  std::string address; ///< frame: "10.99.0.2" where it came from; else the DEALER's address
   std::vector<std::uint8_t> bytes; ///< frame only
 };
 
@@ -63,6 +79,9 @@ public:
   /// Queues `bytes` for the peer at `address` ("10.99.0.2:7947",
   /// "[fd99::2]:7947"). Never blocks. Thread-safe.
   void send(const std::string& address, std::vector<std::uint8_t> bytes);
+  /// Opens the DEALER to `address` ahead of the first send() (a known peer),
+  /// so the first frame does not find it still connecting. Thread-safe.
+  void connect(const std::string& address);
   /// Closes the DEALER to `address` (the peer left). Thread-safe.
   void forget(const std::string& address);
   /// Ends a poll() in progress (shutdown). Thread-safe.
@@ -75,7 +94,8 @@ public:
   /// Bytes and frames sent and received so far (the bandwidth benchmark).
   struct counters {
     std::uint64_t frames_sent = 0, bytes_sent = 0, frames_received = 0, bytes_received = 0;
-    std::uint64_t dropped_unconnected = 0;
+    std::uint64_t dropped_unconnected = 0; ///< not connected, or at the high-water mark
+    std::uint64_t dropped_bad_address = 0; ///< send() to an address parse_address refuses
   };
   counters stats() const;
 

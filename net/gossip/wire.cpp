@@ -86,7 +86,7 @@ private:
   bool ok_ = true;
 };
 
-wire_result<void> check_encodable(const message& m) {
+wire_result<void> check_encodable(const wire_message& m) {
   if (m.type != msg_type::ping && m.type != msg_type::ack && m.type != msg_type::ping_req)
     return fail(wire_fault::unknown_type,
                 "message type " + std::to_string(static_cast<int>(m.type)) + " is not known");
@@ -113,20 +113,22 @@ wire_result<member_update> read_member(reader& r, std::size_t index) {
   if (!r.ok())
     return fail(wire_fault::truncated,
                 "membership update " + std::to_string(index) + " runs past the end of the frame");
-  if (state > static_cast<std::uint8_t>(member_state::left))
+  if (state > static_cast<std::uint8_t>(wire_member_state::left))
     return fail(wire_fault::bad_field, "membership update " + std::to_string(index) + ": state " +
                                            std::to_string(state) + " is not known");
-  u.state = static_cast<member_state>(state);
+  u.state = static_cast<wire_member_state>(state);
   return u;
 }
 
 wire_result<ownership_claim> read_claim(reader& r, std::size_t index) {
-  const std::uint8_t family = r.u8();
+  const std::uint8_t first = r.u8();
+  const std::uint8_t family = first & static_cast<std::uint8_t>(~claim_answering_bit);
   if (r.ok() && family != 4 && family != 6)
-    return fail(wire_fault::bad_field, "ownership claim " + std::to_string(index) +
-                                           ": address family " + std::to_string(family) +
-                                           " is neither 4 nor 6");
+    return fail(wire_fault::bad_field,
+                "ownership claim " + std::to_string(index) + ": flags and address family byte " +
+                    std::to_string(first) + " is neither 4 nor 6, with or without 0x80");
   ownership_claim c;
+  c.answering = (first & claim_answering_bit) != 0;
   std::array<std::uint8_t, 16> addr{};
   r.raw(addr.data(), family == 4 ? 4 : 16);
   c.owner = r.u64();
@@ -139,9 +141,9 @@ wire_result<ownership_claim> read_claim(reader& r, std::size_t index) {
 }
 
 // Parses the authenticated bytes (the frame without its MAC).
-wire_result<message> parse(std::span<const std::uint8_t> signed_part) {
+wire_result<wire_message> parse(std::span<const std::uint8_t> signed_part) {
   reader r(signed_part);
-  message m;
+  wire_message m;
   r.u8(); // version, checked by decode()
   const std::uint8_t type = r.u8();
   if (type < 1 || type > 3)
@@ -151,6 +153,8 @@ wire_result<message> parse(std::span<const std::uint8_t> signed_part) {
   m.incarnation = r.u32();
   m.seq = r.u64();
   m.timestamp_us = r.u64();
+  m.echo_us = r.u64();
+  m.digest = r.u64();
   m.target = r.u64();
   if (m.type == msg_type::ack) m.acked_seq = r.u64();
   const std::size_t n_members = r.u8();
@@ -221,6 +225,8 @@ std::string_view to_string(wire_fault f) {
     return "replayed";
   case wire_fault::too_old:
     return "too_old";
+  case wire_fault::wrong_sender:
+    return "wrong_sender";
   }
   return "unknown";
 }
@@ -229,7 +235,7 @@ std::string wire_error::describe() const {
   return "gossip frame refused (" + std::string(to_string(kind)) + "): " + message;
 }
 
-std::size_t encoded_size(const message& m) {
+std::size_t encoded_size(const wire_message& m) {
   std::size_t n = header_bytes + body_bytes(m.type) + list_counts_bytes + mac_bytes;
   n += m.members.size() * member_update_bytes;
   for (const auto& c : m.claims)
@@ -244,7 +250,7 @@ void append_mac(std::vector<std::uint8_t>& bytes, const cluster_key& key) {
   bytes.insert(bytes.end(), mac.begin(), mac.end());
 }
 
-wire_result<std::vector<std::uint8_t>> encode(const message& m, const cluster_key& key) {
+wire_result<std::vector<std::uint8_t>> encode(const wire_message& m, const cluster_key& key) {
   if (auto ok = check_encodable(m); !ok) return ok.err();
   std::vector<std::uint8_t> out;
   out.reserve(encoded_size(m));
@@ -255,6 +261,8 @@ wire_result<std::vector<std::uint8_t>> encode(const message& m, const cluster_ke
   w.u32(m.incarnation);
   w.u64(m.seq);
   w.u64(m.timestamp_us);
+  w.u64(m.echo_us);
+  w.u64(m.digest);
   w.u64(m.target);
   if (m.type == msg_type::ack) w.u64(m.acked_seq);
   w.u8(static_cast<std::uint8_t>(m.members.size()));
@@ -266,7 +274,8 @@ wire_result<std::vector<std::uint8_t>> encode(const message& m, const cluster_ke
     w.u16(u.health);
   }
   for (const auto& c : m.claims) {
-    w.u8(c.vip.is_v4() ? 4 : 6);
+    const std::uint8_t family = c.vip.is_v4() ? 4 : 6;
+    w.u8(c.answering ? family | claim_answering_bit : family);
     w.raw(c.vip.bytes.data(), c.vip.size());
     w.u64(c.owner);
     w.u64(c.term);
@@ -275,7 +284,7 @@ wire_result<std::vector<std::uint8_t>> encode(const message& m, const cluster_ke
   return out;
 }
 
-wire_result<message> decode(std::span<const std::uint8_t> frame, const cluster_key& key) {
+wire_result<wire_message> decode(std::span<const std::uint8_t> frame, const cluster_key& key) {
   // Size and version first: they need no key and say the most about a frame
   // from a misconfigured or newer peer. Nothing else is read before the MAC.
   if (frame.size() > max_frame_bytes)
@@ -326,8 +335,8 @@ wire_result<void> replay_guard::accept(node_id sender, std::uint64_t seq) {
   return {};
 }
 
-wire_result<message> receive(std::span<const std::uint8_t> frame, const cluster_key& key,
-                             replay_guard& guard) {
+wire_result<wire_message> receive(std::span<const std::uint8_t> frame, const cluster_key& key,
+                                  replay_guard& guard) {
   auto m = decode(frame, key);
   if (!m) return m;
   if (auto fresh = guard.accept(m->sender, m->seq); !fresh) return fresh.err();

@@ -9,19 +9,21 @@
 // one frame always fits one UDP-sized datagram without IP fragmentation:
 //
 //   header   version u8 (=1) | type u8 | sender u64 | incarnation u32 |
-//            seq u64 | timestamp_us u64                              30 bytes
+//            seq u64 | timestamp_us u64 | echo_us u64 | digest u64  46 bytes
 //   body     ping: target u64 | ack: target u64, acked_seq u64 |
 //            ping-req: target u64                                 8/16/8 bytes
 //   lists    n_members u8 | n_claims u8 | members... | claims...
 //            member: node u64 | incarnation u32 | state u8 | health u16 (15)
-//            claim:  family u8 (4|6) | address 4|16 | owner u64 | term u64
-//                    (21 bytes for IPv4, 33 for IPv6)
+//            claim:  flags+family u8 | address 4|16 | owner u64 | term u64
+//                    (21 bytes for IPv4, 33 for IPv6); the low bits of the
+//                    first byte are the family (4|6), bit 0x80 is `answering`,
+//                    any other bit set is refused (bad_field)
 //   mac      HMAC-SHA-256 over every byte before it                  32 bytes
 //
-// Encoded sizes: an empty ping or ping-req is 72 bytes, an empty ack 80; each
+// Encoded sizes: an empty ping or ping-req is 88 bytes, an empty ack 96; each
 // membership update adds 15, each IPv4 claim 21, each IPv6 claim 33. So a
-// ping carries up to 88 membership updates (1392 bytes), an ack up to 88
-// (1400), or a mix that fits the byte limit (encoded_size() says).
+// ping carries up to 87 membership updates (1393 bytes), an ack up to 86
+// (1386), or a mix that fits the byte limit (encoded_size() says).
 //
 // Replay: the MAC proves a frame came from a key holder, not that it is new.
 // Every sender numbers its frames with a strictly increasing 64-bit `seq`,
@@ -69,16 +71,18 @@ cluster_key key_from_secret(std::string_view secret);
 
 inline constexpr std::uint8_t wire_version = 1;
 inline constexpr std::size_t max_frame_bytes = 1400;
-inline constexpr std::size_t header_bytes = 30;
+inline constexpr std::size_t header_bytes = 46;
 inline constexpr std::size_t list_counts_bytes = 2;
 inline constexpr std::size_t mac_bytes = 32;
 inline constexpr std::size_t member_update_bytes = 15;
 inline constexpr std::size_t claim_v4_bytes = 21;
 inline constexpr std::size_t claim_v6_bytes = 33;
+/// Bit of a claim's family byte that carries ownership_claim::answering.
+inline constexpr std::uint8_t claim_answering_bit = 0x80;
 
 enum class msg_type : std::uint8_t { ping = 1, ack = 2, ping_req = 3 };
 
-enum class member_state : std::uint8_t { alive = 0, suspect = 1, dead = 2, left = 3 };
+enum class wire_member_state : std::uint8_t { alive = 0, suspect = 1, dead = 2, left = 3 };
 
 /// Node-local health bits gossiped with membership (issue 9: they decide
 /// eligibility). Unknown bits are carried, not rejected, so a newer node may
@@ -94,26 +98,34 @@ inline constexpr std::uint16_t endpoints = 1u << 3;     // local endpoints ready
 struct member_update {
   node_id node = 0;
   std::uint32_t incarnation = 0;
-  member_state state = member_state::alive;
+  wire_member_state state = wire_member_state::alive;
   std::uint16_t health = 0;
   friend bool operator==(const member_update&, const member_update&) = default;
 };
 
-/// One piggybacked ownership claim: `owner` holds `vip` in `term`.
+/// One piggybacked ownership claim: `owner` holds `vip` in `term`;
+/// `answering`: the owner's claim was confirmed and it answers for the VIP.
 struct ownership_claim {
   ip_address vip;
   node_id owner = 0;
   std::uint64_t term = 0;
+  bool answering = false;
   friend bool operator==(const ownership_claim&, const ownership_claim&) = default;
 };
 
-/// A decoded (or to-be-encoded) gossip message.
-struct message {
+/// A decoded (or to-be-encoded) gossip frame (named apart from membership.hpp's
+/// `message`, which holds names where this holds node ids).
+struct wire_message {
   msg_type type = msg_type::ping;
   node_id sender = 0;
   std::uint32_t incarnation = 0;  // the sender's own incarnation
   std::uint64_t seq = 0;          // strictly increasing per sender (replay)
   std::uint64_t timestamp_us = 0; // the sender's clock at send (RTT, logs)
+  // timestamp_us of the latest frame the sender accepted from this frame's
+  // addressee (0: none yet): the addressee's own clock, echoed (fencing).
+  std::uint64_t echo_us = 0;
+  // The sender's digest of what it believes the addressee owns (ownership.hpp).
+  std::uint64_t digest = 0;
   // ping: the node meant to answer (a node that is not it does not ack);
   // ping-req: the node to probe; ack: the node whose liveness it confirms
   // (the sender for a direct probe, the target for an indirect one).
@@ -121,7 +133,7 @@ struct message {
   std::uint64_t acked_seq = 0; // ack only: the ping's or ping-req's seq
   std::vector<member_update> members;
   std::vector<ownership_claim> claims;
-  friend bool operator==(const message&, const message&) = default;
+  friend bool operator==(const wire_message&, const wire_message&) = default;
 };
 
 /// Why a frame was refused. Every decode failure names one.
@@ -135,6 +147,7 @@ enum class wire_fault : std::uint8_t {
   trailing_bytes,  // bytes left between the last list entry and the MAC
   replayed,        // this (sender, seq) was already accepted
   too_old,         // seq below the replay window of this sender
+  wrong_sender,    // sender id is not the one the transport saw (codec.hpp)
 };
 
 /// The name of a fault ("bad_mac").
@@ -151,16 +164,16 @@ template <class T>
 using wire_result = net::result<T, wire_error>;
 
 /// Bytes encode(m) produces (including the MAC); may exceed max_frame_bytes.
-std::size_t encoded_size(const message& m);
+std::size_t encoded_size(const wire_message& m);
 
 /// The signed frame of `m`; `oversized` when it would exceed max_frame_bytes
 /// (the caller piggybacks fewer updates), `bad_field` for a claim whose
 /// address is not IPv4 or IPv6, or lists longer than 255.
-wire_result<std::vector<std::uint8_t>> encode(const message& m, const cluster_key& key);
+wire_result<std::vector<std::uint8_t>> encode(const wire_message& m, const cluster_key& key);
 
 /// The message in `frame`, after checking size, version and MAC before any
 /// other field is trusted. Never throws; every input gives a value or an error.
-wire_result<message> decode(std::span<const std::uint8_t> frame, const cluster_key& key);
+wire_result<wire_message> decode(std::span<const std::uint8_t> frame, const cluster_key& key);
 
 /// Appends HMAC-SHA-256 of `bytes` to it (tests and tools build frames by hand).
 void append_mac(std::vector<std::uint8_t>& bytes, const cluster_key& key);
@@ -191,7 +204,7 @@ private:
 };
 
 /// decode() then guard.accept(): what a receiver calls for each datagram.
-wire_result<message> receive(std::span<const std::uint8_t> frame, const cluster_key& key,
-                             replay_guard& guard);
+wire_result<wire_message> receive(std::span<const std::uint8_t> frame, const cluster_key& key,
+                                  replay_guard& guard);
 
 } // namespace kvip::net::gossip

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 namespace kvip::net::gossip {
 namespace {
@@ -54,7 +55,7 @@ TEST(GossipMembership, SilentMemberTimeline) {
   auto pings = only(fx, effect::kind::send_ping);
   ASSERT_EQ(pings.size(), 1U);
   const std::string x = pings[0].to;
-  const std::uint32_t seq = pings[0].msg.seq;
+  const std::uint64_t seq = pings[0].msg.seq;
   EXPECT_EQ(armed(fx), t0 + milliseconds(12));
 
   struct row {
@@ -81,13 +82,15 @@ TEST(GossipMembership, SilentMemberTimeline) {
     }
     if (auto a = armed(fx)) next = a;
   }
+  std::set<std::uint64_t> seqs{seq};
   for (const auto& r : timeline) {
     std::size_t n = 0;
     for (const auto& [at, e] : seen) {
       if (at != r.at_ms || e.what != r.what) continue;
       if (r.state && e.member.state != *r.state) continue;
-      if (e.what == effect::kind::send_ping_req) {
-        EXPECT_EQ(e.msg.seq, seq);
+      if (e.what == effect::kind::send_ping_req || e.what == effect::kind::send_ping) {
+        // Every frame has a seq of its own (the wire's replay guard).
+        EXPECT_TRUE(seqs.insert(e.msg.seq).second) << e.msg.seq;
       }
       ++n;
     }
@@ -261,15 +264,35 @@ TEST(GossipMembership, PrecedenceTable) {
     std::uint64_t want_inc;
   };
   const std::vector<row> rows = {
-      {s::alive, 2, s::alive, 1, s::alive, 2},       {s::alive, 2, s::alive, 3, s::alive, 3},
-      {s::alive, 2, s::suspect, 1, s::alive, 2},     {s::alive, 2, s::suspect, 2, s::suspect, 2},
-      {s::alive, 2, s::suspect, 3, s::suspect, 3},   {s::alive, 2, s::dead, 1, s::alive, 2},
-      {s::alive, 2, s::dead, 2, s::dead, 2},         {s::suspect, 2, s::alive, 2, s::suspect, 2},
-      {s::suspect, 2, s::alive, 3, s::alive, 3},     {s::suspect, 2, s::suspect, 2, s::suspect, 2},
-      {s::suspect, 2, s::suspect, 3, s::suspect, 3}, {s::suspect, 2, s::dead, 1, s::suspect, 2},
-      {s::suspect, 2, s::dead, 2, s::dead, 2},       {s::dead, 2, s::alive, 2, s::dead, 2},
-      {s::dead, 2, s::suspect, 3, s::dead, 2},       {s::dead, 2, s::dead, 3, s::dead, 2},
+      {s::alive, 2, s::alive, 1, s::alive, 2},
+      {s::alive, 2, s::alive, 3, s::alive, 3},
+      {s::alive, 2, s::suspect, 1, s::alive, 2},
+      {s::alive, 2, s::suspect, 2, s::suspect, 2},
+      {s::alive, 2, s::suspect, 3, s::suspect, 3},
+      {s::alive, 2, s::dead, 1, s::alive, 2},
+      {s::alive, 2, s::dead, 2, s::dead, 2},
+      {s::suspect, 2, s::alive, 2, s::suspect, 2},
+      {s::suspect, 2, s::alive, 3, s::alive, 3},
+      {s::suspect, 2, s::suspect, 2, s::suspect, 2},
+      {s::suspect, 2, s::suspect, 3, s::suspect, 3},
+      {s::suspect, 2, s::dead, 1, s::suspect, 2},
+      {s::suspect, 2, s::dead, 2, s::dead, 2},
+      {s::dead, 2, s::alive, 2, s::dead, 2},
+      {s::dead, 2, s::suspect, 3, s::dead, 2},
+      {s::dead, 2, s::dead, 3, s::dead, 2},
       {s::dead, 2, s::alive, 3, s::alive, 3},
+      // left: only a later incarnation (a restart) brings it back; a goodbye
+      // beats a death at the same incarnation.
+      {s::alive, 2, s::left, 1, s::alive, 2},
+      {s::alive, 2, s::left, 2, s::left, 2},
+      {s::suspect, 2, s::left, 3, s::left, 3},
+      {s::dead, 2, s::left, 2, s::left, 2},
+      {s::left, 2, s::alive, 2, s::left, 2},
+      {s::left, 2, s::alive, 3, s::alive, 3},
+      {s::left, 2, s::suspect, 3, s::left, 2},
+      {s::left, 2, s::dead, 2, s::left, 2},
+      {s::left, 2, s::dead, 3, s::dead, 3},
+      {s::left, 2, s::left, 3, s::left, 3},
   };
   for (const auto& r : rows) {
     membership m(test_config());
@@ -354,6 +377,170 @@ TEST(GossipMembership, EligibleOnlyWhenAliveAndHealthy) {
   EXPECT_EQ(changed[0].member.node, "a");
   EXPECT_TRUE(changed[0].eligible);
   EXPECT_EQ(m.incarnation(), 1U);
+}
+
+// join(): a member learnt after start. Rows: what a knew of "x" before, and
+// what join("x") does.
+TEST(GossipMembership, JoinTable) {
+  using s = member_state;
+  struct row {
+    const char* name;
+    std::optional<update> before; // gossip a received about x first
+    std::size_t changes;          // member_changed effects of join
+    s after;
+  };
+  const std::vector<row> rows = {
+      {"unknown: joins alive at 0", std::nullopt, 1, s::alive},
+      {"known alive: no-op", update{"x", s::alive, 4, health_carrier}, 0, s::alive},
+      {"known suspect: no-op", update{"x", s::suspect, 4, 0}, 0, s::suspect},
+      {"known dead: stays dead", update{"x", s::dead, 4, 0}, 0, s::dead},
+      {"known left: stays left", update{"x", s::left, 4, 0}, 0, s::left},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.name);
+    membership m(test_config());
+    m.start(t0, {"b"});
+    if (r.before) m.received(t0, from("b", message::kind::ack, 1, {*r.before}));
+    auto fx = m.join(t0 + milliseconds(1), "x");
+    EXPECT_EQ(only(fx, effect::kind::member_changed).size(), r.changes);
+    EXPECT_EQ(m.state_of("x"), r.after);
+    if (!r.before) {
+      EXPECT_EQ(m.members().at("x").incarnation, 0U);
+    }
+  }
+  membership m(test_config());
+  m.start(t0, {"b"});
+  EXPECT_TRUE(m.join(t0, "a").empty()); // self
+  EXPECT_TRUE(m.join(t0, "").empty());
+  // A member that joined is probed within one round (two members: two periods).
+  m.join(t0, "x");
+  std::set<std::string> probed;
+  for (int i = 1; i <= 2; ++i)
+    for (const auto& e : only(m.tick(t0 + milliseconds(40 * i)), effect::kind::send_ping))
+      probed.insert(e.to);
+  EXPECT_TRUE(probed.contains("x"));
+}
+
+// leave(): the goodbye reaches every live member at once; the receiver marks
+// the member left (gone, not eligible), never probes it again, and takes it
+// back only at a higher incarnation.
+TEST(GossipMembership, LeaveIsPingedToEveryLiveMemberAndFinal) {
+  membership a(test_config());
+  a.start(t0, {"b", "c", "d"});
+  a.received(t0, from("c", message::kind::ack, 1, {{"d", member_state::dead, 0, 0}}));
+  auto fx = a.leave(t0 + milliseconds(1));
+  EXPECT_EQ(a.incarnation(), 1U);
+  auto pings = only(fx, effect::kind::send_ping);
+  std::set<std::string> to;
+  for (const auto& p : pings) {
+    to.insert(p.to);
+    EXPECT_EQ(p.msg.incarnation, 1U);
+    EXPECT_NE(std::find(p.msg.updates.begin(), p.msg.updates.end(),
+                        update{"a", member_state::left, 1, 0}),
+              p.msg.updates.end());
+  }
+  EXPECT_EQ(to, (std::set<std::string>{"b", "c"}));    // d is dead
+  EXPECT_TRUE(a.tick(t0 + milliseconds(100)).empty()); // probes nobody any more
+  EXPECT_TRUE(a.leave(t0 + milliseconds(101)).empty());
+
+  config cb = test_config();
+  cb.self = "b";
+  membership b(cb);
+  b.start(t0, {"a", "c"});
+  b.received(t0, from("a", message::kind::ping, 1, {}, 0)); // a alive at 0
+  fx = b.received(t0 + milliseconds(2),
+                  pings.front().to == "b" ? pings.front().msg : pings.back().msg);
+  auto changes = only(fx, effect::kind::member_changed);
+  std::erase_if(changes, [](const effect& e) { return e.member.node != "a"; });
+  ASSERT_EQ(changes.size(), 1U); // straight to left, no flap through alive
+  EXPECT_EQ(changes[0].member.state, member_state::left);
+  EXPECT_TRUE(changes[0].gone);
+  EXPECT_FALSE(changes[0].eligible);
+  EXPECT_TRUE(b.gone("a"));
+  EXPECT_EQ(b.live_count(), 2U);
+  // Never probed again: several rounds of b's ticks ping only c.
+  for (int i = 1; i <= 8; ++i)
+    for (const auto& e : b.tick(t0 + milliseconds(40 * i))) {
+      EXPECT_NE(e.to, "a") << to_string(e.what);
+    }
+  EXPECT_TRUE(b.peer_disconnected(t0 + milliseconds(400), "a").empty());
+  // Its old incarnation is refused; a restart (higher incarnation) is back.
+  b.received(t0 + milliseconds(401), from("a", message::kind::ping, 2, {}, 1));
+  EXPECT_EQ(b.state_of("a"), member_state::left);
+  fx = b.received(t0 + milliseconds(402), from("a", message::kind::ping, 3, {}, 2));
+  EXPECT_EQ(b.state_of("a"), member_state::alive);
+  EXPECT_FALSE(b.gone("a"));
+  changes = only(fx, effect::kind::member_changed);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_FALSE(changes[0].gone);
+}
+
+// effect::gone per way of dying.
+TEST(GossipMembership, GoneOnlyWhenTheProcessIsGone) {
+  struct row {
+    const char* name;
+    void (*drive)(membership&);
+    member_state state;
+    bool gone;
+  };
+  const std::vector<row> rows = {
+      {"disconnect confirmed by the failed probe",
+       [](membership& m) {
+         m.peer_disconnected(t0, "b");
+         m.tick(t0 + milliseconds(12));
+       },
+       member_state::dead, true},
+      {"disconnect, probe answered",
+       [](membership& m) {
+         auto ping = only(m.peer_disconnected(t0, "b"), effect::kind::send_ping).at(0);
+         m.received(t0 + milliseconds(1), from("b", message::kind::ack, ping.msg.seq));
+         m.tick(t0 + milliseconds(12));
+       },
+       member_state::alive, false},
+      {"suspicion timed out",
+       [](membership& m) {
+         m.received(t0, from("c", message::kind::ack, 1, {{"b", member_state::suspect, 0, 0}}));
+         m.tick(t0 + milliseconds(61));
+       },
+       member_state::dead, false},
+      {"death learnt by gossip",
+       [](membership& m) {
+         m.received(t0, from("c", message::kind::ack, 1, {{"b", member_state::dead, 0, 0}}));
+       },
+       member_state::dead, false},
+      {"left",
+       [](membership& m) {
+         m.received(t0, from("c", message::kind::ack, 1, {{"b", member_state::left, 0, 0}}));
+       },
+       member_state::left, true},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.name);
+    membership m(test_config());
+    m.start(t0, {"b", "c"});
+    r.drive(m);
+    EXPECT_EQ(m.state_of("b"), r.state);
+    EXPECT_EQ(m.gone("b"), r.gone);
+  }
+}
+
+TEST(GossipMembership, SeqsStartAtSeqStartAndNeverRepeat) {
+  config c = test_config();
+  c.seq_start = 1'000'000;
+  membership m(c);
+  auto fx = m.start(t0, {"b", "c", "d"});
+  std::set<std::uint64_t> seqs;
+  for (const auto& e : only(fx, effect::kind::send_ping)) {
+    EXPECT_TRUE(seqs.insert(e.msg.seq).second);
+  }
+  EXPECT_GT(*seqs.begin(), 1'000'000U);
+  const std::uint64_t mine = m.next_seq();
+  EXPECT_GT(mine, *seqs.rbegin());
+  for (const auto& e : m.tick(t0 + milliseconds(12)))
+    if (e.what == effect::kind::send_ping || e.what == effect::kind::send_ping_req) {
+      EXPECT_GT(e.msg.seq, mine);
+      EXPECT_TRUE(seqs.insert(e.msg.seq).second);
+    }
 }
 
 } // namespace

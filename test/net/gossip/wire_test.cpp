@@ -21,13 +21,15 @@ ip_address ip(const char* text) {
   return *ip_address::parse(text);
 }
 
-message base(msg_type t) {
-  message m;
+wire_message base(msg_type t) {
+  wire_message m;
   m.type = t;
   m.sender = node_id_of("node-1");
   m.incarnation = 7;
   m.seq = 1'764'550'000'000'000ull;
   m.timestamp_us = 123'456'789;
+  m.echo_us = 987'654'321;
+  m.digest = 0xfeed'beef'0123'4567ull;
   m.target = node_id_of("node-2");
   if (t == msg_type::ack) m.acked_seq = 99;
   return m;
@@ -37,12 +39,12 @@ std::vector<member_update> members(std::size_t n) {
   std::vector<member_update> out;
   for (std::size_t i = 0; i < n; ++i)
     out.push_back({node_id_of("node-" + std::to_string(i)), static_cast<std::uint32_t>(i * 3),
-                   static_cast<member_state>(i % 4),
+                   static_cast<wire_member_state>(i % 4),
                    static_cast<std::uint16_t>(health::carrier | (i % 2 ? health::bgp : 0))});
   return out;
 }
 
-bytes sealed(const message& m, const cluster_key& k = key) {
+bytes sealed(const wire_message& m, const cluster_key& k = key) {
   auto f = encode(m, k);
   EXPECT_TRUE(kvip::test::ok(f));
   // A failed encode still yields a frame-sized buffer, so callers may edit it.
@@ -51,26 +53,26 @@ bytes sealed(const message& m, const cluster_key& k = key) {
 
 struct round_trip_case {
   const char* name;
-  message m;
+  wire_message m;
   std::size_t size;
 };
 
 TEST(GossipWire, RoundTripsEveryMessageType) {
-  message with_lists = base(msg_type::ping);
+  wire_message with_lists = base(msg_type::ping);
   with_lists.members = members(3);
   with_lists.claims = {{ip("10.0.0.10"), node_id_of("node-1"), 4},
-                       {ip("fd00::10"), node_id_of("node-3"), ~0ull}};
-  message req_lists = base(msg_type::ping_req);
+                       {ip("fd00::10"), node_id_of("node-3"), ~0ull, true}};
+  wire_message req_lists = base(msg_type::ping_req);
   req_lists.members = members(1);
-  message ack_lists = base(msg_type::ack);
-  ack_lists.claims = {{ip("192.168.1.1"), 0, 0}};
+  wire_message ack_lists = base(msg_type::ack);
+  ack_lists.claims = {{ip("192.168.1.1"), 0, 0, true}, {ip("192.168.1.2"), 1, 2, false}};
   const round_trip_case cases[] = {
-      {"empty ping", base(msg_type::ping), 72},
-      {"empty ack", base(msg_type::ack), 80},
-      {"empty ping-req", base(msg_type::ping_req), 72},
-      {"ping, 3 members, v4+v6 claims", with_lists, 72 + 3 * 15 + 21 + 33},
-      {"ping-req, 1 member", req_lists, 72 + 15},
-      {"ack, 1 v4 claim", ack_lists, 80 + 21},
+      {"empty ping", base(msg_type::ping), 88},
+      {"empty ack", base(msg_type::ack), 96},
+      {"empty ping-req", base(msg_type::ping_req), 88},
+      {"ping, 3 members, v4+v6 claims", with_lists, 88 + 3 * 15 + 21 + 33},
+      {"ping-req, 1 member", req_lists, 88 + 15},
+      {"ack, 2 v4 claims (answering, not)", ack_lists, 96 + 2 * 21},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -86,41 +88,46 @@ TEST(GossipWire, RoundTripsEveryMessageType) {
 TEST(GossipWire, SizesAndBandwidthPerProbe) {
   // The numbers the gossip knobs are chosen from: bytes per ping/ack with N
   // piggybacked membership updates, and the most that fit one frame.
-  for (std::size_t n : {0u, 1u, 4u, 8u, 16u, 32u, 88u}) {
-    message ping = base(msg_type::ping);
-    message ack = base(msg_type::ack);
+  for (std::size_t n : {0u, 1u, 4u, 8u, 16u, 32u, 86u}) {
+    wire_message ping = base(msg_type::ping);
+    wire_message ack = base(msg_type::ack);
     ping.members = ack.members = members(n);
     std::printf("gossip wire: %2zu updates: ping %4zu bytes, ack %4zu bytes\n", n,
                 sealed(ping).size(), sealed(ack).size());
-    EXPECT_EQ(sealed(ping).size(), 72 + 15 * n);
-    EXPECT_EQ(sealed(ack).size(), 80 + 15 * n);
+    EXPECT_EQ(sealed(ping).size(), 88 + 15 * n);
+    EXPECT_EQ(sealed(ack).size(), 96 + 15 * n);
   }
-  message full = base(msg_type::ack);
-  full.members = members(88);
-  EXPECT_EQ(sealed(full).size(), max_frame_bytes);
-  message ping_claims = base(msg_type::ping);
-  ping_claims.claims.assign(63, {ip("10.1.2.3"), 1, 1}); // 72 + 63 * 21 = 1395
-  EXPECT_EQ(sealed(ping_claims).size(), 1395u);
+  wire_message full = base(msg_type::ping);
+  full.members = members(87); // 88 + 87 * 15 = 1393, the most updates a ping carries
+  EXPECT_EQ(sealed(full).size(), 1393u);
+  wire_message full_ack = base(msg_type::ack);
+  full_ack.members = members(86); // 96 + 86 * 15 = 1386
+  EXPECT_EQ(sealed(full_ack).size(), 1386u);
+  full_ack.members = members(87);
+  EXPECT_TRUE(encode(full_ack, key).is(wire_fault::oversized));
+  wire_message ping_claims = base(msg_type::ping);
+  ping_claims.claims.assign(62, {ip("10.1.2.3"), 1, 1}); // 88 + 62 * 21 = 1390
+  EXPECT_EQ(sealed(ping_claims).size(), 1390u);
 }
 
 TEST(GossipWire, EncodeRefusesOversizedLists) {
-  message m = base(msg_type::ping);
-  m.members = members(89); // 72 + 89 * 15 = 1407
+  wire_message m = base(msg_type::ping);
+  m.members = members(88); // 88 + 88 * 15 = 1408
   auto f = encode(m, key);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.err().kind, wire_fault::oversized);
-  EXPECT_NE(f.err().message.find("1407"), std::string::npos) << f.err().describe();
+  EXPECT_NE(f.err().message.find("1408"), std::string::npos) << f.err().describe();
 
   m.members = members(256);
   EXPECT_TRUE(encode(m, key).is(wire_fault::oversized));
 
   m.members.clear();
-  m.claims.assign(42, {ip("fd00::1"), 1, 1}); // 72 + 42 * 33 = 1458
+  m.claims.assign(41, {ip("fd00::1"), 1, 1}); // 88 + 41 * 33 = 1441
   EXPECT_TRUE(encode(m, key).is(wire_fault::oversized));
 }
 
 TEST(GossipWire, EncodeRefusesUnknownType) {
-  message m = base(msg_type::ping);
+  wire_message m = base(msg_type::ping);
   m.type = static_cast<msg_type>(9);
   EXPECT_TRUE(encode(m, key).is(wire_fault::unknown_type));
 }
@@ -141,14 +148,18 @@ struct refusal_case {
 };
 
 std::vector<refusal_case> refusal_cases() {
-  message lists = base(msg_type::ping);
+  wire_message lists = base(msg_type::ping);
   lists.members = members(2);
-  lists.claims = {{ip("10.0.0.1"), 5, 6}};
+  lists.claims = {{ip("10.0.0.1"), 5, 6, true}};
   const bytes good = sealed(lists);
   bytes forged = good;
   forged[16] ^= 0x01; // the seq: same MAC, altered content
+  bytes forged_echo = good;
+  forged_echo[32] ^= 0x01; // echo_us: the fencing echo cannot be altered either
+  bytes forged_answering = good;
+  forged_answering[56 + 30] ^= 0x80; // the claim's answering bit
   bytes bad_tag = good;
-  bad_tag[120] ^= 0x80; // inside the MAC (bytes 91..122 of this 123-byte frame)
+  bad_tag[120] ^= 0x80; // inside the MAC (bytes 107..138 of this 139-byte frame)
   bytes unsigned_frame = good;
   unsigned_frame.resize(good.size() - mac_bytes);
   bytes version2 = good;
@@ -158,24 +169,32 @@ std::vector<refusal_case> refusal_cases() {
   return {
       {"forged content", forged, wire_fault::bad_mac},
       {"forged MAC", bad_tag, wire_fault::bad_mac},
+      {"forged echo", forged_echo, wire_fault::bad_mac},
+      {"forged answering flag", forged_answering, wire_fault::bad_mac},
       {"signed with another key", sealed(lists, other_key), wire_fault::bad_mac},
       {"unsigned (MAC stripped)", unsigned_frame, wire_fault::bad_mac},
       {"truncated by one byte", bytes(good.begin(), good.end() - 1), wire_fault::bad_mac},
-      {"truncated to the header", bytes(good.begin(), good.begin() + 30), wire_fault::truncated},
+      {"truncated to the header", bytes(good.begin(), good.begin() + 46), wire_fault::truncated},
       {"empty", bytes{}, wire_fault::truncated},
       {"over 1400 bytes", huge, wire_fault::oversized},
       {"unknown version", version2, wire_fault::unknown_version},
       {"unknown type", resigned(good, [](bytes& b) { b[1] = 7; }), wire_fault::unknown_type},
       {"type zero", resigned(good, [](bytes& b) { b[1] = 0; }), wire_fault::unknown_type},
-      {"member count past the end", resigned(good, [](bytes& b) { b[38] = 200; }),
+      {"member count past the end", resigned(good, [](bytes& b) { b[54] = 200; }),
        wire_fault::truncated},
-      {"claim count past the end", resigned(good, [](bytes& b) { b[39] = 3; }),
+      {"claim count past the end", resigned(good, [](bytes& b) { b[55] = 3; }),
        wire_fault::truncated},
-      {"counts short of the bytes", resigned(good, [](bytes& b) { b[39] = 0; }),
+      {"counts short of the bytes", resigned(good, [](bytes& b) { b[55] = 0; }),
        wire_fault::trailing_bytes},
-      {"member state 9", resigned(good, [](bytes& b) { b[40 + 12] = 9; }), wire_fault::bad_field},
-      {"claim family 5", resigned(good, [](bytes& b) { b[40 + 30] = 5; }), wire_fault::bad_field},
-      {"ack body cut short", resigned(sealed(base(msg_type::ack)), [](bytes& b) { b.resize(44); }),
+      {"member state 9", resigned(good, [](bytes& b) { b[56 + 12] = 9; }), wire_fault::bad_field},
+      {"claim family 5", resigned(good, [](bytes& b) { b[56 + 30] = 5; }), wire_fault::bad_field},
+      {"claim family 5 answering", resigned(good, [](bytes& b) { b[56 + 30] = 0x85; }),
+       wire_fault::bad_field},
+      {"claim family byte with bit 0x40",
+       resigned(good, [](bytes& b) { b[56 + 30] = 0x80 | 0x40 | 4; }), wire_fault::bad_field},
+      {"claim family byte with bit 0x10", resigned(good, [](bytes& b) { b[56 + 30] = 0x10 | 4; }),
+       wire_fault::bad_field},
+      {"ack body cut short", resigned(sealed(base(msg_type::ack)), [](bytes& b) { b.resize(60); }),
        wire_fault::truncated},
   };
 }
@@ -192,7 +211,7 @@ TEST(GossipWire, DecodeRefusesWithTheRightFault) {
 
 TEST(GossipWire, ReplayedFrameIsRefused) {
   replay_guard guard;
-  message m = base(msg_type::ping);
+  wire_message m = base(msg_type::ping);
   const bytes first = sealed(m);
   ASSERT_TRUE(kvip::test::ok(receive(first, key, guard)));
   auto again = receive(first, key, guard);
@@ -214,7 +233,7 @@ TEST(GossipWire, UnauthenticatedFramesCreateNoSenderState) {
   replay_guard guard;
   std::mt19937 rng(7);
   for (int i = 0; i < 1000; ++i) {
-    message m = base(msg_type::ping);
+    wire_message m = base(msg_type::ping);
     m.sender = rng();
     EXPECT_TRUE(receive(sealed(m, other_key), key, guard).is(wire_fault::bad_mac));
   }
@@ -296,9 +315,9 @@ void mutate(bytes& f, std::mt19937& rng) {
   }
 }
 
-message random_message(std::mt19937& rng) {
+wire_message random_message(std::mt19937& rng) {
   std::uniform_int_distribution<int> small(0, 6);
-  message m = base(static_cast<msg_type>(1 + rng() % 3));
+  wire_message m = base(static_cast<msg_type>(1 + rng() % 3));
   m.seq = rng();
   m.members = members(static_cast<std::size_t>(small(rng)));
   for (int i = small(rng); i > 0; --i)

@@ -1,0 +1,233 @@
+// The frame codec: membership datagrams plus ownership extras through the
+// signed wire format and back, names mapped to ids and back, and every
+// refusal (wrong sender, forged, replayed, unsigned, values that do not fit).
+#include "net/gossip/codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "test/net/result_assert.hpp"
+
+namespace kvip::net::gossip {
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+const cluster_key key = key_from_secret("codec test key");
+
+name_table known(std::initializer_list<const char*> nodes) {
+  name_table t;
+  for (const char* n : nodes)
+    t.add(n);
+  return t;
+}
+
+message msg(message::kind k, std::uint64_t seq, std::string target = {}) {
+  message m;
+  m.what = k;
+  m.from = "node-a";
+  m.incarnation = 3;
+  m.health = health_carrier | health_control_plane;
+  m.seq = seq;
+  m.target = std::move(target);
+  return m;
+}
+
+frame_extras extras(std::uint64_t seq) {
+  frame_extras x;
+  x.seq = seq;
+  x.timestamp_us = 1'000'000;
+  x.echo_us = 999'000;
+  x.digest = 0x1234'5678'9abc'def0ull;
+  return x;
+}
+
+bytes sealed(const message& m, const frame_extras& x) {
+  auto f = encode_frame(m, x, key);
+  EXPECT_TRUE(kvip::test::ok(f));
+  return f ? *f : bytes{};
+}
+
+struct round_trip_case {
+  const char* name;
+  message m;
+  frame_extras x;
+  std::uint64_t wire_seq; // what the replay guard sees
+};
+
+TEST(GossipCodec, RoundTrips) {
+  message ping = msg(message::kind::ping, 101);
+  ping.updates = {{"node-b", member_state::suspect, 7, 0},
+                  {"node-c", member_state::dead, 2, health_carrier},
+                  {"node-a", member_state::left, 3, 0}};
+  frame_extras ping_x = extras(101);
+  ping_x.claims = {{"10.0.0.100", "node-a", 4, false}, {"fd00::100", "node-b", 9, true}};
+  message req = msg(message::kind::ping_req, 102, "node-c");
+  req.updates = {{"node-b", member_state::alive, 1, health_carrier}};
+  message ack = msg(message::kind::ack, 77, "node-a");
+  frame_extras ack_x = extras(103);
+  ack_x.claims = {{"10.0.0.100", "node-a", 4, true}, {"10.0.0.101", "", 0, false}};
+  frame_extras no_seq = extras(0); // a ping's seq is its own
+  const round_trip_case cases[] = {
+      {"ping with updates, v4 and v6 claims", ping, ping_x, 101},
+      {"ping, extras.seq left 0", msg(message::kind::ping, 104), no_seq, 104},
+      {"ping-req", req, extras(102), 102},
+      {"ack with answers (one naming no owner)", ack, ack_x, 103},
+      {"ack without lists", msg(message::kind::ack, 5, "node-c"), extras(105), 105},
+  };
+  replay_guard guard;
+  const name_table names = known({"node-a", "node-b", "node-c"});
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto got = decode_frame(sealed(c.m, c.x), "node-a", key, guard, names);
+    ASSERT_TRUE(kvip::test::ok(got));
+    EXPECT_EQ(got->msg.what, c.m.what);
+    EXPECT_EQ(got->msg.from, c.m.from);
+    EXPECT_EQ(got->msg.incarnation, c.m.incarnation);
+    EXPECT_EQ(got->msg.health, c.m.health);
+    EXPECT_EQ(got->msg.seq, c.m.seq);
+    EXPECT_EQ(got->msg.target, c.m.target);
+    EXPECT_EQ(got->msg.updates, c.m.updates);
+    EXPECT_EQ(got->extras.seq, c.wire_seq);
+    EXPECT_EQ(got->extras.timestamp_us, c.x.timestamp_us);
+    EXPECT_EQ(got->extras.echo_us, c.x.echo_us);
+    EXPECT_EQ(got->extras.digest, c.x.digest);
+    EXPECT_EQ(got->extras.claims, c.x.claims);
+    EXPECT_EQ(got->dropped_unknown, 0U);
+  }
+}
+
+TEST(GossipCodec, UnknownIdsAreDroppedAndCounted) {
+  message m = msg(message::kind::ack, 1, "stranger-1");
+  m.updates = {{"node-b", member_state::alive, 1, 0},
+               {"stranger-2", member_state::dead, 1, 0},
+               {"node-a", member_state::alive, 3, health_carrier}};
+  frame_extras x = extras(10);
+  x.claims = {{"10.0.0.1", "stranger-3", 1, false}, {"10.0.0.2", "node-b", 1, false}};
+  replay_guard guard;
+  auto got = decode_frame(sealed(m, x), "node-a", key, guard, known({"node-b"}));
+  ASSERT_TRUE(kvip::test::ok(got));
+  EXPECT_EQ(got->dropped_unknown, 3U); // the ack's target, one update, one claim
+  EXPECT_EQ(got->msg.target, "");
+  ASSERT_EQ(got->msg.updates.size(), 2U); // the sender itself is known by its routing id
+  EXPECT_EQ(got->msg.updates[0].node, "node-b");
+  EXPECT_EQ(got->msg.updates[1].node, "node-a");
+  ASSERT_EQ(got->extras.claims.size(), 1U);
+  EXPECT_EQ(got->extras.claims[0].vip, "10.0.0.2");
+}
+
+struct refusal_case {
+  const char* name;
+  bytes frame;
+  std::string routing_id;
+  wire_fault want;
+};
+
+bytes resealed(const wire_message& w, const cluster_key& k = key) {
+  auto f = encode(w, k);
+  EXPECT_TRUE(kvip::test::ok(f));
+  return f ? *f : bytes{};
+}
+
+TEST(GossipCodec, RefusesWithTheRightFault) {
+  const bytes good = sealed(msg(message::kind::ping, 50), extras(50));
+  bytes forged = good;
+  forged[20] ^= 0x01;
+  bytes stripped(good.begin(), good.end() - mac_bytes);
+  bytes unsigned_frame = good;
+  std::fill(unsigned_frame.end() - mac_bytes, unsigned_frame.end(), 0);
+  // Signed by a key holder, but without the sender's own entry first.
+  wire_message no_self;
+  no_self.sender = node_id_of("node-a");
+  no_self.seq = 60;
+  const std::vector<refusal_case> cases = {
+      {"sender id is not the routing id's", good, "node-b", wire_fault::wrong_sender},
+      {"forged", forged, "node-a", wire_fault::bad_mac},
+      {"unsigned (MAC zeroed)", unsigned_frame, "node-a", wire_fault::bad_mac},
+      {"unsigned (MAC stripped)", stripped, "node-a", wire_fault::truncated},
+      {"another cluster's key",
+       *encode_frame(msg(message::kind::ping, 51), extras(51), key_from_secret("other")), "node-a",
+       wire_fault::bad_mac},
+      {"no own entry first", resealed(no_self), "node-a", wire_fault::bad_field},
+      {"ping-req for an unknown node", sealed(msg(message::kind::ping_req, 52, "x"), extras(52)),
+       "node-a", wire_fault::bad_field},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    replay_guard guard;
+    auto got = decode_frame(c.frame, c.routing_id, key, guard, known({"node-a", "node-b"}));
+    ASSERT_FALSE(got);
+    EXPECT_EQ(to_string(got.err().kind), to_string(c.want)) << got.err().describe();
+    EXPECT_EQ(guard.senders(), 0U) << "a refused frame moved the replay window";
+  }
+}
+
+TEST(GossipCodec, ReplayedFrameIsRefused) {
+  replay_guard guard;
+  const name_table names = known({"node-a"});
+  const bytes f = sealed(msg(message::kind::ping, 70), extras(0));
+  EXPECT_TRUE(kvip::test::ok(decode_frame(f, "node-a", key, guard, names)));
+  auto again = decode_frame(f, "node-a", key, guard, names);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.err().kind, wire_fault::replayed);
+  // Same seq, new content and a valid MAC: still a replay of that seq.
+  auto other =
+      decode_frame(sealed(msg(message::kind::ping, 70), extras(70)), "node-a", key, guard, names);
+  EXPECT_TRUE(other.is(wire_fault::replayed));
+}
+
+// Values membership holds in wider types than the wire: refused, never cut.
+TEST(GossipCodec, EncodeRefusesWhatDoesNotFit) {
+  constexpr std::uint64_t too_big = std::uint64_t{std::numeric_limits<std::uint32_t>::max()} + 1;
+  struct row {
+    const char* name;
+    message m;
+    frame_extras x;
+  };
+  message inc = msg(message::kind::ping, 1);
+  inc.incarnation = too_big;
+  message upd_inc = msg(message::kind::ping, 1);
+  upd_inc.updates = {{"node-b", member_state::alive, too_big, 0}};
+  message health = msg(message::kind::ping, 1);
+  health.health = 1U << 16U;
+  message upd_health = msg(message::kind::ping, 1);
+  upd_health.updates = {{"node-b", member_state::alive, 1, 1U << 20U}};
+  frame_extras bad_vip = extras(1);
+  bad_vip.claims = {{"not-an-ip", "node-a", 1, false}};
+  message no_sender = msg(message::kind::ping, 1);
+  no_sender.from.clear();
+  const std::vector<row> rows = {
+      {"own incarnation over 32 bits", inc, extras(1)},
+      {"update incarnation over 32 bits", upd_inc, extras(1)},
+      {"own health over 16 bits", health, extras(1)},
+      {"update health over 16 bits", upd_health, extras(1)},
+      {"claim that is not an IP", msg(message::kind::ping, 1), bad_vip},
+      {"no sender", no_sender, extras(1)},
+      {"ping whose seq differs from extras.seq", msg(message::kind::ping, 1), extras(2)},
+      {"ping without a seq", msg(message::kind::ping, 0), extras(0)},
+      {"ack without a frame seq", msg(message::kind::ack, 1), extras(0)},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.name);
+    auto f = encode_frame(r.m, r.x, key);
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.err().kind, wire_fault::bad_field) << f.err().describe();
+  }
+  message fits = msg(message::kind::ping, 1);
+  fits.incarnation = std::numeric_limits<std::uint32_t>::max();
+  fits.health = 0xffff;
+  EXPECT_TRUE(kvip::test::ok(encode_frame(fits, extras(1), key)));
+}
+
+TEST(GossipCodec, OversizedWhenTooManyUpdates) {
+  message m = msg(message::kind::ping, 1);
+  for (int i = 0; i < 87; ++i) // + the sender's own entry = 88 updates
+    m.updates.push_back({"n" + std::to_string(i), member_state::alive, 0, 0});
+  EXPECT_TRUE(encode_frame(m, extras(1), key).is(wire_fault::oversized));
+  m.updates.pop_back();
+  EXPECT_TRUE(kvip::test::ok(encode_frame(m, extras(1), key)));
+}
+
+} // namespace
+} // namespace kvip::net::gossip
