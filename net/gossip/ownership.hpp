@@ -165,23 +165,59 @@ public:
 
 private:
   struct vip_entry {
-    std::string owner;
+    std::string owner; ///< view owner ("" = none)
     std::uint64_t term = 0;
     std::optional<fence> own; ///< this node's fence for the VIP
     bool claiming = false;
-    time_point claim_sent{};
-    std::map<std::string, bool> agreed; ///< claim answers by member
+    time_point claim_sent{};  ///< when the current claim began
+    time_point next_resend{}; ///< when the claim is sent again
+    std::string prev_owner;   ///< view owner before the claim (told when it answers)
+    std::map<std::string, time_point> agreed; ///< agreeing answers: member -> send time
+    time_point answering_until{};             ///< `until` of the last answer effect
+    std::uint64_t released = 0; ///< a term this node gave up (release notice), 0: none
   };
+  struct echo_state {
+    time_point sent_at{};
+    std::uint64_t digest = 0;
+  };
+  using effects = std::vector<ownership_effect>;
+
+  std::size_t majority() const;
+  bool holds(const vip_entry& e) const;
+  bool owner_silent(time_point now, const std::string& owner) const;
+  bool may_claim(time_point now, const vip_entry& e) const;
+  bool agrees(time_point now, const vip_entry& e, const vip_claim& c) const;
+  bool outranks(const std::string& vip, const std::string& a, const std::string& b) const;
+  std::vector<std::string> eligible_nodes() const;
+  vip_claim view_of(const std::string& vip, const vip_entry& e) const;
+  void set_view(const std::string& vip, vip_entry& e, const std::string& owner, std::uint64_t term,
+                const char* why);
+  void apply(const std::string& vip, vip_entry& e, const std::vector<fence_effect>& fx,
+             effects& out);
+  void decide(time_point now, effects& out);
+  void decide_one(time_point now, const std::string& vip, vip_entry& e,
+                  const std::vector<std::string>& eligible, effects& out);
+  void start_claim(time_point now, const std::string& vip, vip_entry& e, effects& out);
+  void send_claim(time_point now, const std::string& vip, vip_entry& e);
+  void try_confirm(time_point now, const std::string& vip, vip_entry& e, effects& out);
+  void abandon(time_point now, const std::string& vip, vip_entry& e, const std::string& owner,
+               std::uint64_t term, const char* why, effects& out);
+  void consider(time_point now, const std::string& from, const vip_claim& c, effects& out);
+  void on_claim(time_point now, const std::string& vip, vip_entry& e, const vip_claim& c,
+                effects& out);
+  void on_answer(time_point now, const std::string& from, const vip_claim& a, time_point sent_at,
+                 effects& out);
+  void extend_holds(time_point now, effects& out);
+  void finish(time_point now, effects& out);
+
   ownership_config cfg_;
   time_point started_;
   std::map<std::string, vip_entry> vips_;
   std::map<std::string, member_view> members_;
   std::map<std::string, time_point> last_heard_;
-  struct echo_state {
-    time_point sent_at{};
-    std::uint64_t digest = 0;
-  };
   std::map<std::string, echo_state> echoes_;
+  std::map<std::string, std::vector<vip_claim>> outbox_; ///< claims to send, by member
+  time_point armed_{};
   bool self_eligible_ = false;
   bool stopping_ = false;
 };
