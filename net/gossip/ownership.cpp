@@ -24,6 +24,11 @@ std::size_t ownership::majority() const {
   return (members_.size() + 1) / 2 + 1;
 }
 
+bool ownership::is_gone(const std::string& node) const {
+  auto m = members_.find(node);
+  return m != members_.end() && m->second.gone;
+}
+
 bool ownership::holds(const vip_entry& e) const {
   return e.own && e.own->answering();
 }
@@ -34,11 +39,9 @@ bool ownership::holds(const vip_entry& e) const {
 // counts as heard when this process started.
 bool ownership::owner_silent(time_point now, const std::string& owner) const {
   if (owner.empty() || owner == cfg_.self) return true;
-  auto m = members_.find(owner);
-  bool gone = m != members_.end() && m->second.gone;
   auto h = last_heard_.find(owner);
   auto last = h == last_heard_.end() ? started_ : std::max(h->second, started_);
-  return takeover_allowed(cfg_.fence, last, now, gone);
+  return takeover_allowed(cfg_.fence, last, now, is_gone(owner));
 }
 
 // A claim needs this node's own agreement first (it counts itself): the same
@@ -73,6 +76,7 @@ void ownership::set_view(const std::string& vip, vip_entry& e, const std::string
   spdlog::debug("gossip: view of {} on {}: {}@{} -> {}@{} ({})", vip, cfg_.self,
                 e.owner.empty() ? "none" : e.owner, e.term, owner.empty() ? "none" : owner, term,
                 why);
+  if (!e.owner.empty() && e.owner != cfg_.self) e.prev_owner = e.owner;
   e.owner = owner;
   e.term = term;
 }
@@ -106,7 +110,7 @@ void ownership::apply(const std::string& vip, vip_entry& e, const std::vector<fe
 
 // Ends this node's claim or hold of a VIP because `owner` (term `term`) is
 // the owner now ("" = nobody). When this node gave up a term it had claimed,
-// it tells every live member (a release notice: owner "" and that term) so the
+// it tells every live member (a release notice, ownership_claims.cpp) so the
 // members that agreed to it may agree to a successor without waiting for this
 // node's silence; members that miss it get it through claims_for.
 void ownership::abandon(time_point now, const std::string& vip, vip_entry& e,
@@ -116,9 +120,8 @@ void ownership::abandon(time_point now, const std::string& vip, vip_entry& e,
   e.claiming = false;
   e.agreed.clear();
   if (e.owner == cfg_.self) {
-    e.released = e.term;
     for (const auto& [name, m] : members_)
-      if (m.alive && !m.gone) outbox_[name].push_back(vip_claim{vip, "", e.term, false});
+      if (m.alive && !m.gone) outbox_[name].push_back(release_notice(vip));
   }
   set_view(vip, e, owner, std::max(term, e.term), why);
 }
@@ -178,6 +181,11 @@ std::vector<ownership_effect> ownership::members_changed(time_point now,
   members_.clear();
   for (const auto& m : members)
     if (m.node != cfg_.self) members_[m.node] = m;
+  // A gone process answers nothing and its terms died with it: forget them,
+  // so a restarted process of that node is not mistaken for their owner.
+  for (auto& [vip, e] : vips_)
+    if (!e.owner.empty() && e.owner != cfg_.self && is_gone(e.owner))
+      set_view(vip, e, "", e.term, "owner gone");
   // The majority may have changed: a pending claim may be confirmed now.
   for (auto& [vip, e] : vips_)
     try_confirm(now, vip, e, out);
@@ -313,12 +321,22 @@ std::vector<vip_claim> ownership::claims_for(const std::string& node, std::size_
   auto it = echoes_.find(node);
   auto theirs = it == echoes_.end() ? std::uint64_t{0} : it->second.digest;
   if (theirs == own_digest()) return out;
-  for (const auto& [vip, e] : vips_) {
-    if (out.size() >= max) break;
+  // The member believes this node owns something it does not, or misses
+  // something it holds: this node's held claims and, for every VIP it neither
+  // holds nor claims, a release notice. More than `max` rotate over frames.
+  auto& cursor = claims_cursor_[node];
+  auto start = vips_.upper_bound(cursor);
+  for (std::size_t i = 0; i < vips_.size() && out.size() < max; ++i, ++start) {
+    if (start == vips_.end()) start = vips_.begin();
+    const auto& [vip, e] = *start;
+    if (e.own->current() == fence::state::releasing) continue; // handing over
     if (e.owner == cfg_.self)
       out.push_back(view_of(vip, e));
-    else if (e.released != 0)
-      out.push_back(vip_claim{vip, "", e.released, false});
+    else if (!e.claiming)
+      out.push_back(release_notice(vip));
+    else
+      continue;
+    cursor = vip;
   }
   return out;
 }

@@ -171,10 +171,9 @@ private:
     bool claiming = false;
     time_point claim_sent{};  ///< when the current claim began
     time_point next_resend{}; ///< when the claim is sent again
-    std::string prev_owner;   ///< view owner before the claim (told when it answers)
+    std::string prev_owner;   ///< the latest other owner in the view (told when this node answers)
     std::map<std::string, time_point> agreed; ///< agreeing answers: member -> send time
     time_point answering_until{};             ///< `until` of the last answer effect
-    std::uint64_t released = 0; ///< a term this node gave up (release notice), 0: none
   };
   struct echo_state {
     time_point sent_at{};
@@ -184,6 +183,8 @@ private:
 
   std::size_t majority() const;
   bool holds(const vip_entry& e) const;
+  bool is_gone(const std::string& node) const;
+  static vip_claim release_notice(const std::string& vip);
   bool owner_silent(time_point now, const std::string& owner) const;
   bool may_claim(time_point now, const vip_entry& e) const;
   bool agrees(time_point now, const vip_entry& e, const vip_claim& c) const;
@@ -215,6 +216,8 @@ private:
   std::map<std::string, vip_entry> vips_;
   std::map<std::string, member_view> members_;
   std::map<std::string, time_point> last_heard_;
+  /// claims_for: the VIP after which the next frame to a member continues.
+  mutable std::map<std::string, std::string> claims_cursor_;
   std::map<std::string, echo_state> echoes_;
   std::map<std::string, std::vector<vip_claim>> outbox_; ///< claims to send, by member
   time_point armed_{};

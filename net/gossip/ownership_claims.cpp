@@ -7,15 +7,27 @@
 //    of them, so neither may reach a majority; the better-ranked claimer
 //    (rendezvous weight) keeps its claim and the other yields: it agrees to
 //    the better one and sends a release notice for its own term.
-//  - release notice: a claim with an empty owner, sent by a node that gives
-//    up a term it claimed (it yielded, it became ineligible, a higher term
-//    superseded it, the VIP's Lease names another holder). It has stopped
-//    answering for that term before it sends it and never answers in that
-//    term again, so a member whose view names the sender in that term may
-//    forget it (view: none) and agree to a successor at once instead of
-//    waiting for the sender's silence, which never comes while it is alive.
+//  - release notice: a claim with an empty owner and the term max, sent by a
+//    node that neither holds nor claims the VIP: when it gives up a claim or
+//    a hold (it yielded, it became ineligible, a higher term superseded it,
+//    the VIP's Lease names another holder) to every live member, and through
+//    claims_for to a member whose echoed digest differs from its own. It
+//    says "I answer for this VIP in no term I ever claimed": a process only
+//    claims terms above its view's term, which never decreases, and the terms
+//    of an earlier process of the node died with it. A member whose view
+//    names the sender forgets it (view: none, same term) and may agree to a
+//    successor at once instead of waiting for the sender's silence, which
+//    never comes while it is alive (a node that became ineligible, a member
+//    that missed the crash of the sender's previous process). This relies
+//    on frames between two nodes arriving in order (ZeroMQ over one TCP
+//    connection): no notice can overtake a later claim of its sender.
+//  - a claim from a member that membership shows gone comes from a new
+//    process of that node whose membership update lags: it is ignored until
+//    the membership shows the node back (answering it would make a vote that
+//    the same gone flag lets this node withdraw at once).
 #include <algorithm>
 #include <functional>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -23,10 +35,12 @@
 
 namespace kvip::net::gossip {
 
+vip_claim ownership::release_notice(const std::string& vip) {
+  return vip_claim{vip, "", std::numeric_limits<std::uint64_t>::max(), false};
+}
+
 void ownership::start_claim(time_point now, const std::string& vip, vip_entry& e, effects& out) {
-  e.prev_owner = e.owner == cfg_.self ? std::string() : e.owner;
   set_view(vip, e, cfg_.self, e.term + 1, "claim");
-  e.released = 0;
   apply(vip, e, e.own->ownership_decided(now, cfg_.self), out);
   e.claiming = true;
   e.claim_sent = now;
@@ -116,12 +130,13 @@ void ownership::consider(time_point now, const std::string& from, const vip_clai
   if (it == vips_.end()) return;
   auto& e = it->second;
   if (c.owner.empty()) {
-    // A release notice: only the owner named in the view may release its term.
+    // A release notice: only the owner named in the view may release its term
+    // (a restarted process releases every term: its predecessor's are dead).
     if (from != cfg_.self && e.owner == from && e.term <= c.term)
-      set_view(c.vip, e, "", c.term, "released by its owner");
+      set_view(c.vip, e, "", e.term, "released by its owner");
     return;
   }
-  if (c.owner == cfg_.self) return; // this node's own claims come back only as answers
+  if (c.owner == cfg_.self || is_gone(from)) return; // see the top comment
   on_claim(now, c.vip, e, c, out);
 }
 

@@ -6,6 +6,7 @@
 // bootstrap owner and `b` the successor.
 #include "net/gossip/ownership.hpp"
 
+#include <limits>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -38,6 +39,10 @@ member_view gone(const std::string& n) {
 }
 vip_claim claim(const std::string& owner, std::uint64_t term, bool answering = false) {
   return {V, owner, term, answering};
+}
+/// A release notice: every term this node ever claimed.
+vip_claim release() {
+  return {V, "", std::numeric_limits<std::uint64_t>::max(), false};
 }
 ownership_effect answer(long until) {
   return {.what = kind::answer, .vip = V, .until = at(until)};
@@ -379,7 +384,7 @@ const std::vector<table> failover_tables{
            .who = "c",
            .claims = {claim("b", 3)},
            .sent = 600,
-           .effects = {send("b", {claim("", 2)}), send("c", {claim("", 2)})},
+           .effects = {send("b", {release()}), send("c", {release()})},
            .after = state::idle,
            .answering = false},
           {.what = op::tick, .now = 700, .effects = {}, .after = state::idle}}),
@@ -392,7 +397,7 @@ const std::vector<table> failover_tables{
            .who = "b",
            .claims = {claim("b", 2, true)},
            .sent = 600,
-           .effects = {send("b", {claim("", 2)}), send("c", {claim("", 2)})},
+           .effects = {send("b", {release()}), send("c", {release()})},
            .after = state::idle}}),
     then("same-term conflict: the worse-ranked claimer yields", cluster({live("a"), live("c")}),
          {{.what = op::members,
@@ -405,7 +410,7 @@ const std::vector<table> failover_tables{
            .now = 201,
            .who = "a",
            .claims = {claim("a", 1)},
-           .effects = {send("c", {claim("", 1)})},
+           .effects = {send("c", {release()})},
            .answers = std::vector{claim("a", 1)},
            .after = state::idle}},
          "b"),
@@ -444,18 +449,18 @@ const std::vector<table> hold_tables{
          {{.what = op::eligible,
            .now = 200,
            .who = "no",
-           .effects = {silence(), send("b", {claim("", 1)}), send("c", {claim("", 1)})},
+           .effects = {silence(), send("b", {release()}), send("c", {release()})},
            .after = state::idle,
            .answering = false},
           {.what = op::echo, .now = 201, .who = "b", .sent = 195, .match = false, .effects = {}},
-          {.what = op::claims_for, .now = 201, .who = "b", .claims = {claim("", 1)}}}),
+          {.what = op::claims_for, .now = 201, .who = "b", .claims = {release()}}}),
     then("Lease holder other: stops at once, then re-confirms in a new term", a_owns(),
          {{.what = op::lease, .now = 200, .who = "a", .effects = {}, .answering = true},
           {.what = op::lease,
            .now = 201,
            .who = "b",
-           .effects = {silence(), send("b", {claim("", 1), claim("a", 2)}),
-                       send("c", {claim("", 1), claim("a", 2)})},
+           .effects = {silence(), send("b", {release(), claim("a", 2)}),
+                       send("c", {release(), claim("a", 2)})},
            .after = state::claiming,
            .answering = false}}),
     then("graceful stop: releasing answers until the successor's answering claim", a_owns(),
