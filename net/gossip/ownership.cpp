@@ -243,6 +243,14 @@ void ownership::extend_holds(time_point now, effects& out) {
     if (holds(e)) apply(vip, e, e.own->majority_ack(now, sent), out);
 }
 
+std::vector<ownership_effect> ownership::node_lease_renewed(time_point now, time_point sent_at) {
+  effects out;
+  for (auto& [vip, e] : vips_)
+    if (holds(e)) apply(vip, e, e.own->node_lease_renewed(now, sent_at), out);
+  finish(now, out);
+  return out;
+}
+
 std::vector<ownership_effect> ownership::lease_holder(time_point now, const std::string& vip,
                                                       const std::string& holder) {
   effects out;

@@ -97,6 +97,21 @@ bool ownership::agrees(time_point now, const vip_entry& e, const vip_claim& c) c
   return c.term > e.term && owner_silent(now, e.owner);
 }
 
+// A claim this node made while it was cut off from the owner, who still
+// answers (the majority kept it): the owner's own answering claim in a lower
+// term ends the claim, and the view goes back to that owner (the one place a
+// view's term goes down; the release notice covers the abandoned term).
+// Without this the claim would stay refused and resent for as long as that
+// owner lives.
+bool ownership::yield_to_live_owner(time_point now, const std::string& vip, vip_entry& e,
+                                    const std::string& from, const vip_claim& c, effects& out) {
+  if (!e.claiming || !c.answering || c.owner != from || c.owner == cfg_.self || c.term >= e.term)
+    return false;
+  abandon(now, vip, e, c.owner, c.term, "the owner still answers", out);
+  set_view(vip, e, c.owner, c.term, "the owner still answers");
+  return true;
+}
+
 void ownership::on_claim(time_point now, const std::string& vip, vip_entry& e, const vip_claim& c,
                          effects& out) {
   if (c.term < e.term || (c.owner == e.owner && c.term == e.term)) return;
@@ -137,6 +152,7 @@ void ownership::consider(time_point now, const std::string& from, const vip_clai
     return;
   }
   if (c.owner == cfg_.self || is_gone(from)) return; // see the top comment
+  if (yield_to_live_owner(now, c.vip, e, from, c, out)) return;
   on_claim(now, c.vip, e, c, out);
 }
 
@@ -167,6 +183,7 @@ void ownership::on_answer(time_point now, const std::string& from, const vip_cla
     try_confirm(now, a.vip, e, out);
     return;
   }
+  if (yield_to_live_owner(now, a.vip, e, from, a, out)) return;
   if (a.term < e.term || a.owner == cfg_.self || (a.owner == e.owner && a.term == e.term)) return;
   if (holds(e)) {
     // Only a confirmed owner in a higher term ends a hold; an unconfirmed

@@ -71,7 +71,8 @@ enum class op {
   heard,
   lease,
   stop,
-  claims_for
+  claims_for,
+  renew
 };
 
 struct row {
@@ -141,6 +142,8 @@ std::vector<ownership_effect> run(ownership& o, const row& r, std::vector<vip_cl
     return {};
   case op::lease:
     return o.lease_holder(now, V, r.who);
+  case op::renew:
+    return o.node_lease_renewed(now, at(r.sent));
   case op::stop:
     return o.stop(now);
   case op::claims_for:
@@ -445,6 +448,17 @@ const std::vector<table> hold_tables{
            .effects = {silence(), send("b", {claim("a", 2)}), send("c", {claim("a", 2)})},
            .after = state::claiming,
            .answering = false}}),
+    then("node Lease renewal extends a hold, not a release, and never confirms a claim", a_owns(),
+         {{.what = op::renew, .now = 200, .sent = 195, .effects = {answer(295)}},
+          {.what = op::stop, .now = 210, .effects = {}, .after = state::releasing},
+          {.what = op::renew, .now = 220, .sent = 215, .effects = {}},
+          {.what = op::tick, .now = 295, .effects = {silence()}, .after = state::stopped}}),
+    then("node Lease renewal: a claim stays a claim", cluster({live("b"), live("c")}),
+         {{.what = op::tick,
+           .now = 150,
+           .effects = {send("b", {claim("a", 1)}), send("c", {claim("a", 1)})},
+           .after = state::claiming},
+          {.what = op::renew, .now = 160, .sent = 155, .effects = {}, .after = state::claiming}}),
     then("self ineligible: stops at once and releases its term", a_owns(),
          {{.what = op::eligible,
            .now = 200,
