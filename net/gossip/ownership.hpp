@@ -49,6 +49,25 @@
 //
 // The digest: FNV-1a/fmix64 over the sorted (vip, term) pairs whose owner is
 // the node, 0 for none; equal views give equal digests on every node.
+//
+// Refinements found with the simulation (test/net/gossip/ownership_sim_test;
+// details in ownership_claims.cpp), not yet in the Promela model:
+//  - a node claims only when it would agree to its own claim (the model's
+//    agree(i, i)): not in its first takeover_wait, and its view's owner is
+//    itself, none, gone or silent for takeover_wait;
+//  - same-term conflict: the worse-ranked claimer (rendezvous weight) yields,
+//    as does any claimer meeting a confirmed (`answering`) owner in its term;
+//  - release notice (vip, owner "", term max): sent by a node that neither
+//    holds nor claims the VIP when it gives a claim or hold up, and through
+//    claims_for; a member whose view names the sender forgets it (none) and
+//    may agree to a successor at once. Needs in-order frames per peer;
+//  - a member forgets the views naming a member membership shows gone, and
+//    ignores claims from it until membership shows it back;
+//  - a claimer cut off from a still-answering owner yields to that owner's
+//    answering claim even in a lower term (the one way a view's term falls);
+//  - an owner ends its hold on another owner's claim only when that one
+//    answers (is confirmed), and on the VIP's Lease naming another holder it
+//    stops, forgets its term and claims anew (rewriting a stale Lease).
 
 #include <chrono>
 #include <cstdint>
@@ -143,6 +162,11 @@ public:
   std::vector<ownership_effect> answers_received(time_point now, const std::string& from,
                                                  const std::vector<vip_claim>& answers,
                                                  time_point sent_at);
+  /// This node's node Lease renewal, sent at `sent_at`, succeeded: extends
+  /// every held VIP (fence::node_lease_renewed; never confirms a claim). The
+  /// members must then count an observed renewal of this node's Lease as
+  /// hearing it (heard()), or they could take over while it still answers.
+  std::vector<ownership_effect> node_lease_renewed(time_point now, time_point sent_at);
   /// The VIP's Lease shows `holder` ("" = none).
   std::vector<ownership_effect> lease_holder(time_point now, const std::string& vip,
                                              const std::string& holder);
@@ -165,23 +189,64 @@ public:
 
 private:
   struct vip_entry {
-    std::string owner;
+    std::string owner; ///< view owner ("" = none)
     std::uint64_t term = 0;
     std::optional<fence> own; ///< this node's fence for the VIP
     bool claiming = false;
-    time_point claim_sent{};
-    std::map<std::string, bool> agreed; ///< claim answers by member
+    time_point claim_sent{};  ///< when the current claim began
+    time_point next_resend{}; ///< when the claim is sent again
+    std::string prev_owner;   ///< the latest other owner in the view (told when this node answers)
+    std::map<std::string, time_point> agreed; ///< agreeing answers: member -> send time
+    time_point answering_until{};             ///< `until` of the last answer effect
   };
+  struct echo_state {
+    time_point sent_at{};
+    std::uint64_t digest = 0;
+  };
+  using effects = std::vector<ownership_effect>;
+
+  std::size_t majority() const;
+  bool holds(const vip_entry& e) const;
+  bool is_gone(const std::string& node) const;
+  static vip_claim release_notice(const std::string& vip);
+  bool owner_silent(time_point now, const std::string& owner) const;
+  bool may_claim(time_point now, const vip_entry& e) const;
+  bool agrees(time_point now, const vip_entry& e, const vip_claim& c) const;
+  bool outranks(const std::string& vip, const std::string& a, const std::string& b) const;
+  std::vector<std::string> eligible_nodes() const;
+  vip_claim view_of(const std::string& vip, const vip_entry& e) const;
+  void set_view(const std::string& vip, vip_entry& e, const std::string& owner, std::uint64_t term,
+                const char* why);
+  void apply(const std::string& vip, vip_entry& e, const std::vector<fence_effect>& fx,
+             effects& out);
+  void decide(time_point now, effects& out);
+  void decide_one(time_point now, const std::string& vip, vip_entry& e,
+                  const std::vector<std::string>& eligible, effects& out);
+  void start_claim(time_point now, const std::string& vip, vip_entry& e, effects& out);
+  void send_claim(time_point now, const std::string& vip, vip_entry& e);
+  void try_confirm(time_point now, const std::string& vip, vip_entry& e, effects& out);
+  void abandon(time_point now, const std::string& vip, vip_entry& e, const std::string& owner,
+               std::uint64_t term, const char* why, effects& out);
+  bool yield_to_live_owner(time_point now, const std::string& vip, vip_entry& e,
+                           const std::string& from, const vip_claim& c, effects& out);
+  void consider(time_point now, const std::string& from, const vip_claim& c, effects& out);
+  void on_claim(time_point now, const std::string& vip, vip_entry& e, const vip_claim& c,
+                effects& out);
+  void on_answer(time_point now, const std::string& from, const vip_claim& a, time_point sent_at,
+                 effects& out);
+  void extend_holds(time_point now, effects& out);
+  void finish(time_point now, effects& out);
+
   ownership_config cfg_;
   time_point started_;
   std::map<std::string, vip_entry> vips_;
   std::map<std::string, member_view> members_;
   std::map<std::string, time_point> last_heard_;
-  struct echo_state {
-    time_point sent_at{};
-    std::uint64_t digest = 0;
-  };
+  /// claims_for: the VIP after which the next frame to a member continues.
+  mutable std::map<std::string, std::string> claims_cursor_;
   std::map<std::string, echo_state> echoes_;
+  std::map<std::string, std::vector<vip_claim>> outbox_; ///< claims to send, by member
+  time_point armed_{};
   bool self_eligible_ = false;
   bool stopping_ = false;
 };

@@ -6,8 +6,9 @@ namespace kvip::net::gossip {
 
 namespace {
 
-constexpr std::uint64_t fnv_offset = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
+
+} // namespace
 
 std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
   for (unsigned char c : bytes) {
@@ -28,10 +29,8 @@ std::uint64_t fmix64(std::uint64_t k) {
   return k;
 }
 
-} // namespace
-
 std::uint64_t rendezvous_weight(std::string_view vip, std::string_view node) {
-  std::uint64_t h = fnv1a(fnv_offset, vip);
+  std::uint64_t h = fnv1a(fnv1a_offset, vip);
   h ^= 0xffU;
   h *= fnv_prime;
   return fmix64(fnv1a(h, node));

@@ -30,6 +30,13 @@ namespace kvip::net::gossip {
 /// mixed-version cluster agree on it. Never change it without a migration.
 std::uint64_t rendezvous_weight(std::string_view vip, std::string_view node);
 
+/// The two hash steps rendezvous_weight is built from, shared with the
+/// ownership digest (ownership.hpp) so the project has one hash for the job:
+/// FNV-1a 64 over `bytes` starting from `h`, and the fmix64 finaliser.
+inline constexpr std::uint64_t fnv1a_offset = 0xcbf29ce484222325ULL;
+std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes);
+std::uint64_t fmix64(std::uint64_t k);
+
 /// The eligible nodes ordered best first for `vip` (weight descending, ties
 /// broken by the smaller node name so the order is total). Duplicates are
 /// kept once.
