@@ -12,10 +12,12 @@
 #include <cstddef>
 #include <mutex>
 
+#include "caf/actor.hpp"
 #include "caf/actor_addr.hpp"
 #include "caf/actor_cast.hpp"
 #include "messages/announce.hpp"
 #include "messages/election.hpp"
+#include "messages/responder.hpp"
 #include "messages/supervision.hpp"
 
 namespace kvip {
@@ -23,12 +25,14 @@ namespace kvip {
 /// The part a child plays for its siblings (none: nobody looks it up).
 enum class sibling_role {
   none,
-  k8s_io,     ///< Kubernetes API calls of the elector (msg::k8s_io_actor)
-  k8s_events, ///< Kubernetes Events, on their own connection (msg::k8s_io_actor)
-  announcer,  ///< ARP/NDP announcer (msg::announcer_actor)
-  elector,    ///< lease elector (msg::elector_actor)
-  health,     ///< control-plane health checker (msg::health_actor)
-  telemetry,  ///< HTTP endpoints, takes children_status (msg::telemetry_actor)
+  k8s_io,       ///< Kubernetes API calls of the elector (msg::k8s_io_actor)
+  k8s_events,   ///< Kubernetes Events, on their own connection (msg::k8s_io_actor)
+  announcer,    ///< ARP/NDP announcer (msg::announcer_actor)
+  elector,      ///< lease elector (msg::elector_actor)
+  health,       ///< control-plane health checker (msg::health_actor)
+  responder,    ///< userspace ARP/NDP responder, gossip mode (msg::responder_actor)
+  node_watcher, ///< Nodes -> gossip peers, the gossip key (dynamically typed: caf::actor)
+  telemetry,    ///< HTTP endpoints, takes children_status (msg::telemetry_actor); keep last
 };
 
 class directory {
@@ -40,6 +44,10 @@ public:
   }
   msg::elector_actor elector() const { return get<msg::elector_actor>(sibling_role::elector); }
   msg::health_actor health() const { return get<msg::health_actor>(sibling_role::health); }
+  msg::responder_actor responder() const {
+    return get<msg::responder_actor>(sibling_role::responder);
+  }
+  caf::actor node_watcher() const { return get<caf::actor>(sibling_role::node_watcher); }
   msg::telemetry_actor telemetry() const {
     return get<msg::telemetry_actor>(sibling_role::telemetry);
   }

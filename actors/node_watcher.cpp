@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/directory.hpp"
 #include "actors/node.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
@@ -33,6 +34,7 @@ struct node_watcher_state {
   node_watcher_options opts;
   std::shared_ptr<watch_status> status;
   std::vector<msg::gossip_peer_info> peers; ///< as last forwarded
+  bool synced = false;                      ///< a list arrived since start
   std::uint64_t updates = 0;
   std::uint64_t key_requests = 0;
   std::jthread thread; ///< last: stopped and joined first when the state goes
@@ -125,6 +127,18 @@ msg::gossip_key_reply load_key(node_watcher_state& st, const msg::gossip_key_req
   return rep;
 }
 
+/// The current peer list to the gossip actor (the directory's elector role)
+/// or the subscriber given at spawn.
+void forward_peers(watcher_pointer self) {
+  auto& st = self->state;
+  st.synced = true;
+  msg::gossip_peers m;
+  m.peers = st.peers;
+  caf::actor dest = st.opts.subscriber;
+  if (st.opts.siblings) dest = caf::actor_cast<caf::actor>(st.opts.siblings->elector());
+  if (dest) tell(self, peers_sink(dest), m);
+}
+
 std::string describe(const node_watcher_state& st) {
   std::lock_guard g{st.status->m};
   auto text = fmt::format("{} peers, {} Nodes skipped, {} lists ({} after 410), {} watch errors, "
@@ -145,16 +159,22 @@ msg::node_watcher_actor::behavior_type node_watcher_fn(watcher_pointer self,
   auto& st = self->state;
   st.opts = std::move(opts);
   st.status = std::make_shared<watch_status>();
-  st.thread = std::jthread{watch_nodes, st.opts, self->address(), st.status};
+  if (st.opts.watch_nodes)
+    st.thread = std::jthread{watch_nodes, st.opts, self->address(), st.status};
   return {
       on(self,
          [self](const msg::gossip_peers& m) {
            auto& st = self->state;
            st.peers = m.peers;
            ++st.updates;
-           if (st.opts.subscriber) tell(self, peers_sink(st.opts.subscriber), m);
+           forward_peers(self);
          }),
-      on(self, [self](const msg::gossip_key_request& r) { return load_key(self->state, r); }),
+      on(self,
+         [self](const msg::gossip_key_request& r) {
+           auto rep = load_key(self->state, r);
+           if (self->state.synced) forward_peers(self);
+           return rep;
+         }),
       on(self,
          [self](const msg::dump_request&) {
            msg::dump_reply r;

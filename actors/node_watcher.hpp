@@ -11,7 +11,11 @@
 //
 //   gossip_key_request -> gossip_key_reply   the key file, else the Secret
 //                                            kvip-gossip-key (k8s/gossip_key.hpp);
-//                                            blocks this detached actor only
+//                                            blocks this detached actor only;
+//                                            the current peer list (when there
+//                                            is one) is sent again right after,
+//                                            so a restarted gossip actor, which
+//                                            asks for the key first, gets it
 //
 // The watch thread stops and is joined when the actor exits.
 
@@ -29,6 +33,8 @@ class client;
 
 namespace kvip {
 
+class directory;
+
 /// What the node watcher needs.
 struct node_watcher_options {
   std::shared_ptr<k8s::client> client;
@@ -37,7 +43,11 @@ struct node_watcher_options {
       net::ip_address::family_t::v4;         ///< family preferred for peers
   std::string key_namespace = "kube-system"; ///< cp_namespace: the key Secret's home
   caf::actor subscriber;                     ///< gets msg::gossip_peers
-  k8s::watch_options watch;                  ///< timeouts and backoff of the Node watch
+  /// When set, peer lists go to the directory's elector role (the gossip
+  /// actor, whichever incarnation runs) instead of `subscriber`.
+  std::shared_ptr<const directory> siblings;
+  bool watch_nodes = true;  ///< false: kvip_gossip_peers is set, only the key is served
+  k8s::watch_options watch; ///< timeouts and backoff of the Node watch
 };
 
 /// Spawns the detached node watcher. The handle speaks msg::node_watcher_actor

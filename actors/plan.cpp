@@ -2,17 +2,23 @@
 
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 
 #include "actors/arp_broadcaster.hpp"
+#include "actors/arp_responder.hpp"
+#include "actors/gossip.hpp"
 #include "actors/health_checker.hpp"
 #include "actors/k8s_io.hpp"
 #include "actors/lease_elector.hpp"
+#include "actors/node_watcher.hpp"
 #include "actors/telemetry.hpp"
 #include "caf/all.hpp"
 #include "k8s/client.hpp"
+#include "k8s/gossip_key.hpp"
 #include "k8s/kubeconfig.hpp"
 #include "net/ip.hpp"
+#include "net/l2/answer_table.hpp"
 #include "net/l2/host.hpp"
 #include "net/netlink/socket.hpp"
 
@@ -213,6 +219,104 @@ void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::reg
   add_health_checker(cfg, plan);
 }
 
+/// "host:port" of every configured gossip peer.
+std::vector<std::string> gossip_peer_addresses(const net::config::settings& cfg) {
+  std::vector<std::string> out;
+  for (const auto& p : cfg.gossip_peers) {
+    auto port = std::to_string(p.port != 0 ? p.port : cfg.gossip_port);
+    out.push_back(p.host.find(':') != std::string::npos ? "[" + p.host + "]:" + port
+                                                        : p.host + ":" + port);
+  }
+  return out;
+}
+
+gossip_options gossip_settings(const net::config::settings& cfg,
+                               const std::vector<msg::vip_spec>& vips, node_plan& plan) {
+  gossip_options g;
+  g.node_name = cfg.node_name;
+  g.vips = vips;
+  g.interface = vips.empty() ? std::string{} : vips.front().interface;
+  g.port = cfg.gossip_port;
+  g.peer_addresses = gossip_peer_addresses(cfg);
+  g.discover_nodes = g.peer_addresses.empty();
+  g.membership.probe_period = cfg.gossip_probe_period;
+  g.membership.probe_timeout = cfg.gossip_probe_timeout;
+  g.membership.suspicion_timeout = cfg.gossip_suspicion_timeout;
+  g.membership.seed = std::random_device{}();
+  g.fence.fence_timeout = cfg.gossip_fence_timeout;
+  g.fence.takeover_wait = cfg.gossip_takeover_wait;
+  g.control_plane_check = !cfg.cp_health_check_address.empty();
+  g.lease_namespace = cfg.cp_namespace;
+  g.lease_duration = cfg.lease_duration;
+  g.retry_period = cfg.retry_period;
+  g.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
+  g.key_file = cfg.gossip_key_file;
+  if (!cfg.gossip_key_file.empty()) // checked now so a bad file stops the start (exit 2)
+    if (auto key = k8s::load_key_file(cfg.gossip_key_file); !key)
+      plan.problems.push_back("kvip_gossip_key_file=" + cfg.gossip_key_file + ": " +
+                              key.err().describe());
+  g.answers = std::make_shared<net::l2::answer_table>();
+  return g;
+}
+
+/// Gossip mode: the userspace responder answers for the VIPs this node owns
+/// (held on lo), the gossip actor decides ownership; no Lease election and
+/// no kernel-answered announcer.
+void add_control_plane_gossip(const net::config::settings& cfg, net::telemetry::registry& reg,
+                              node_plan& plan) {
+  auto opened = net::netlink::socket::open();
+  if (!opened) {
+    plan.problems.push_back("netlink: " + opened.err().describe());
+    return;
+  }
+  auto iface = choose_interface(cfg, **opened, plan);
+  auto vips = control_plane_vips(cfg, iface, plan);
+  auto conn = api_connection(cfg, plan);
+  auto g = gossip_settings(cfg, vips, plan);
+  if (!conn || !plan.problems.empty()) return;
+  add_api_children(cfg, *conn, plan);
+  // Always: it serves the key (file or Secret), and the Nodes' addresses
+  // when no peers are configured.
+  node_watcher_options w;
+  w.client = std::make_shared<k8s::client>(*conn, k8s::client_options{});
+  w.node_name = cfg.node_name;
+  w.family = !vips.empty() && vips.front().address.find(':') != std::string::npos
+                 ? net::ip_address::family_t::v6
+                 : net::ip_address::family_t::v4;
+  w.key_namespace = cfg.cp_namespace;
+  w.watch_nodes = g.discover_nodes;
+  plan.children.push_back({"node_watcher",
+                           [w](caf::local_actor* parent, sibling_directory dir) {
+                             auto o = w;
+                             o.siblings = std::move(dir); // peers go to the elector role
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_node_watcher(parent, o));
+                           },
+                           restart_policy::permanent, sibling_role::node_watcher});
+  responder_options r;
+  r.interfaces = {iface};
+  r.refresh = cfg.arp_rate;
+  r.node_name = cfg.node_name;
+  auto table = g.answers;
+  plan.children.push_back({"responder",
+                           [r, table](caf::local_actor* parent, sibling_directory) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_arp_responder(parent, r, table));
+                           },
+                           restart_policy::permanent, sibling_role::responder});
+  add_health_checker(cfg, plan);
+  plan.notes.push_back("control-plane VIP " + cfg.address.front() + " on " + iface +
+                       " (gossip on port " + std::to_string(cfg.gossip_port) +
+                       ", userspace ARP/NDP responder)");
+  plan.children.push_back({"gossip",
+                           [g, &reg](caf::local_actor* parent, sibling_directory dir) {
+                             auto o = g;
+                             o.siblings = std::move(dir);
+                             return caf::actor_cast<msg::child_actor>(spawn_gossip(parent, o, reg));
+                           },
+                           restart_policy::permanent, sibling_role::elector});
+}
+
 } // namespace
 
 /// Knobs that parse but whose behaviour kvip does not have yet: a user who
@@ -260,11 +364,6 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
                              restart_policy::permanent, sibling_role::none});
   }
   if (cfg.bgp) plan.problems.push_back("bgp_enable=true: BGP mode is not implemented in kvip yet");
-  // Refused, not warned: running Lease-only while the user asked for fencing and fast failover
-  // would silently give them the slower, unfenced behaviour they meant to leave.
-  if (cfg.gossip)
-    plan.problems.push_back("kvip_gossip=true: gossip membership and fencing are not implemented "
-                            "in kvip yet; unset it for the Lease-only behaviour");
   if (cfg.routing_table)
     plan.problems.push_back("vip_routingtable=true: routing-table mode is not implemented in kvip "
                             "yet");
@@ -273,7 +372,12 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
   if (cfg.services)
     plan.notes.push_back("svc_enable=true: LoadBalancer Services are not implemented in kvip yet; "
                          "only the control-plane VIP runs");
-  if (cfg.arp && cfg.control_plane) add_control_plane_arp(cfg, reg, plan);
+  if (cfg.arp && cfg.control_plane) {
+    if (cfg.gossip)
+      add_control_plane_gossip(cfg, reg, plan);
+    else
+      add_control_plane_arp(cfg, reg, plan);
+  }
   return plan;
 }
 

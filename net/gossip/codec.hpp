@@ -39,9 +39,10 @@ private:
 struct frame_extras {
   std::uint64_t seq = 0;          ///< strictly increasing per sender (replay guard)
   std::uint64_t timestamp_us = 0; ///< the sender's steady clock at send, microseconds
-  std::uint64_t echo_us = 0;      ///< timestamp_us of the latest frame accepted from the addressee (0: none)
-  std::uint64_t digest = 0;       ///< ownership::digest_for(addressee)
-  std::vector<vip_claim> claims;  ///< ping/ping-req: claims; ack: answers
+  std::uint64_t echo_us =
+      0; ///< timestamp_us of the latest frame accepted from the addressee (0: none)
+  std::uint64_t digest = 0;      ///< ownership::digest_for(addressee)
+  std::vector<vip_claim> claims; ///< ping/ping-req: claims; ack: answers
 };
 
 struct decoded_frame {

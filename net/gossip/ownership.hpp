@@ -147,6 +147,12 @@ public:
   std::vector<ownership_effect> self_eligible(time_point now, bool eligible);
   /// An authenticated frame from `node` arrived (resets its silence).
   void heard(time_point now, const std::string& node);
+  /// This process was not running for a while (frozen, or starved): every
+  /// silence it measured ran while it could not hear, so it restarts them all
+  /// and, like a restarted member, agrees to no claim for takeover_wait
+  /// (test/model/ownership.pml resume_sil). Its own fences check their
+  /// deadlines on the next event as usual.
+  void resumed(time_point now) { started_ = std::max(started_, now); }
   /// `node` echoed the send time of the latest frame it received from this
   /// node (`sent_at`, this node's clock) and its digest of what this node owns.
   std::vector<ownership_effect> echo(time_point now, const std::string& node, time_point sent_at,

@@ -1,0 +1,390 @@
+#include "actors/gossip.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/directory.hpp"
+#include "actors/gossip_state.hpp"
+#include "actors/node.hpp"
+#include "actors/tracing.hpp"
+#include "net/telemetry/metrics.hpp"
+
+namespace kvip {
+
+std::string vip_lease_name(const std::string& address) {
+  std::string s = "kvip-vip-" + address;
+  std::replace(s.begin(), s.end(), '.', '-');
+  std::replace(s.begin(), s.end(), ':', '-');
+  return s;
+}
+
+namespace gossip_actor {
+
+namespace gs = net::gossip;
+
+time_point now(pointer self) {
+  return self->clock().now();
+}
+
+std::uint64_t micros(time_point t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+}
+
+time_point from_micros(std::uint64_t us) {
+  return time_point{std::chrono::duration_cast<time_point::duration>(
+      std::chrono::microseconds{static_cast<std::int64_t>(us)})};
+}
+
+namespace {
+
+/// The membership as ownership needs it, plus one never-agreeing placeholder
+/// per configured address whose node has not introduced itself yet: the
+/// majority counts every node the cluster was configured with, so a node
+/// that has heard from nobody can never confirm a claim on its own.
+std::vector<gs::member_view> member_views(const state& st) {
+  std::vector<gs::member_view> out;
+  for (const auto& [name, m] : st.members->members()) {
+    gs::member_view v;
+    v.node = name;
+    v.alive = m.state != gs::member_state::dead && m.state != gs::member_state::left;
+    v.eligible = st.members->eligible(name);
+    v.gone = st.members->gone(name);
+    out.push_back(std::move(v));
+  }
+  for (const auto& a : st.unnamed)
+    out.push_back(gs::member_view{"address " + a, false, false, false});
+  return out;
+}
+
+gs::health_bits health_of(const state& st) {
+  gs::health_bits bits = 0;
+  if (st.carrier) bits |= gs::health_carrier;
+  if (st.cp_healthy) bits |= gs::health_control_plane;
+  return bits;
+}
+
+bool self_eligible(const state& st) {
+  return st.carrier && (!st.opts.control_plane_check || st.cp_healthy);
+}
+
+void record_answering(state& st, const std::string& vip, bool on) {
+  st.reg
+      ->gauge_family("kvip_vip_answering",
+                     "1 while this node answers ARP/NDP for the VIP (gossip mode).",
+                     {"node", "vip"})
+      .with({st.opts.node_name, vip})
+      .Set(on ? 1 : 0);
+}
+
+void finish_shutdown(pointer self) {
+  auto& st = self->state;
+  if (st.opts.answers) st.opts.answers->clear();
+  stop_io(st);
+  msg::shutdown_done d;
+  d.actor = "gossip";
+  for (auto& p : st.shutdown)
+    if (p.pending()) p.deliver(d);
+  st.shutdown.clear();
+}
+
+void maybe_finish(pointer self) {
+  auto& st = self->state;
+  if (!st.stopping || st.shutdown.empty()) return;
+  if ((st.owners && st.owners->stopped()) || now(self) >= st.stop_deadline) finish_shutdown(self);
+}
+
+} // namespace
+
+void rearm(pointer self) {
+  auto& st = self->state;
+  time_point at = time_point::max();
+  for (auto t : {st.membership_at, st.ownership_at, st.hello_at})
+    if (t != time_point{}) at = std::min(at, t);
+  if (st.stopping) at = std::min(at, st.stop_deadline);
+  if (at == time_point::max() || at == st.armed) return;
+  st.armed = at;
+  msg::gossip_tick t;
+  t.generation = ++st.timer_generation;
+  auto delay = std::max(at - now(self), time_point::duration::zero());
+  tell_after(self, caf::actor_cast<impl>(self), delay, t);
+}
+
+void run_membership(pointer self, std::vector<gs::effect> effects) {
+  auto& st = self->state;
+  bool changed = false;
+  for (auto& e : effects) {
+    switch (e.what) {
+    case gs::effect::kind::send_ping:
+    case gs::effect::kind::send_ping_req:
+      send_frame(self, e.to, std::move(e.msg), st.owners->claims_for(e.to, 16));
+      break;
+    case gs::effect::kind::send_ack: {
+      auto answers = std::move(st.answers_for[e.to]);
+      st.answers_for.erase(e.to);
+      send_frame(self, e.to, std::move(e.msg), std::move(answers));
+      break;
+    }
+    case gs::effect::kind::member_changed:
+      spdlog::info("gossip: member {} is {} (incarnation {}){}", e.member.node,
+                   gs::to_string(e.member.state), e.member.incarnation,
+                   e.eligible ? ", eligible" : "");
+      changed = true;
+      break;
+    case gs::effect::kind::arm_timer:
+      st.membership_at = e.at;
+      break;
+    }
+  }
+  if (changed) run_ownership(self, st.owners->members_changed(now(self), member_views(st)));
+  rearm(self);
+}
+
+void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
+  auto& st = self->state;
+  for (auto& e : effects) {
+    switch (e.what) {
+    case gs::ownership_effect::kind::answer:
+      if (auto ip = net::ip_address::parse(e.vip); ip && st.opts.answers)
+        st.opts.answers->set(*ip, e.until);
+      if (e.until == time_point{}) {
+        spdlog::info("gossip: stopped answering for {}", e.vip);
+        record_answering(st, e.vip, false);
+      }
+      break;
+    case gs::ownership_effect::kind::announce: {
+      spdlog::info("gossip: answering for {} (this node owns it)", e.vip);
+      record_answering(st, e.vip, true);
+      msg::responder_announce a;
+      a.address = e.vip;
+      tell(self, st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{}, a);
+      break;
+    }
+    case gs::ownership_effect::kind::write_lease:
+      write_vip_lease(self, e.vip, e.holder, e.term);
+      break;
+    case gs::ownership_effect::kind::send_claims: {
+      gs::message m;
+      m.what = gs::message::kind::ping;
+      m.target = e.to;
+      send_frame(self, e.to, std::move(m), std::move(e.claims));
+      break;
+    }
+    case gs::ownership_effect::kind::arm_timer:
+      st.ownership_at = e.at;
+      break;
+    }
+  }
+  maybe_finish(self);
+  rearm(self);
+}
+
+namespace {
+
+void on_tick(pointer self, const msg::gossip_tick& t) {
+  auto& st = self->state;
+  if (t.generation != st.timer_generation) return;
+  auto n = now(self);
+  // A timer that fires far too late means this process was frozen (SIGSTOP,
+  // a stalled VM) or starved: what it measured as silence says nothing.
+  if (st.armed != time_point{} && n - st.armed > st.opts.fence.takeover_wait / 3) {
+    spdlog::warn("gossip: timer fired {} ms late: treating this process as resumed",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(n - st.armed).count());
+    st.owners->resumed(n);
+  }
+  st.armed = time_point{};
+  if (st.membership_at != time_point{} && n >= st.membership_at) {
+    st.membership_at = time_point{};
+    run_membership(self, st.members->tick(n));
+  }
+  if (st.ownership_at != time_point{} && n >= st.ownership_at) {
+    st.ownership_at = time_point{};
+    run_ownership(self, st.owners->tick(n));
+  }
+  if (st.hello_at != time_point{} && n >= st.hello_at) send_hellos(self);
+  maybe_finish(self);
+  rearm(self);
+}
+
+/// Health bits changed (carrier or control-plane check).
+void health_changed(pointer self) {
+  auto& st = self->state;
+  if (!st.members) return;
+  auto n = now(self);
+  run_membership(self, st.members->local_health(n, health_of(st)));
+  run_ownership(self, st.owners->self_eligible(n, self_eligible(st)));
+}
+
+/// The cluster key is known: join the cluster.
+void start_cluster(pointer self) {
+  auto& st = self->state;
+  auto n = now(self);
+  auto cfg = st.opts.membership;
+  cfg.self = st.opts.node_name;
+  // Above anything this node sent before it restarted (the replay guards of
+  // its peers remember that): the wall clock in microseconds.
+  cfg.seq_start =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  cfg.required = gs::health_carrier | (st.opts.control_plane_check ? gs::health_control_plane : 0);
+  st.members = std::make_unique<gs::membership>(cfg);
+  st.names.add(st.opts.node_name);
+  for (const auto& a : st.opts.peer_addresses)
+    st.unnamed.insert(a);
+  start_io(self);
+  for (const auto& a : st.unnamed)
+    st.tx->connect(a);
+  run_membership(self, st.members->start(n, {}));
+  run_membership(self, st.members->local_health(n, health_of(st)));
+  run_ownership(self, st.owners->self_eligible(n, self_eligible(st)));
+  std::vector<std::string> vips;
+  for (const auto& v : st.opts.vips)
+    vips.push_back(v.address);
+  run_ownership(self, st.owners->set_vips(n, vips));
+  run_ownership(self, st.owners->members_changed(n, member_views(st)));
+  send_hellos(self);
+}
+
+/// Every VIP on lo and listened for (idempotent; sent again every lease
+/// tick so a restarted responder holds them again).
+void hold_vips(pointer self) {
+  auto& st = self->state;
+  msg::responder_hold h;
+  h.vips = st.opts.vips;
+  auto r = st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{};
+  if (!r) return;
+  ask(self, r, st.opts.request_timeout, h)
+      .then(on(self,
+               [](const msg::responder_held& held) {
+                 if (!held.error.empty()) spdlog::warn("gossip: responder: {}", held.error);
+               }),
+            [](caf::error&) {});
+}
+
+void ask_key(pointer self) {
+  auto& st = self->state;
+  msg::gossip_key_request r;
+  r.key_file = st.opts.key_file;
+  auto w = st.opts.siblings ? st.opts.siblings->node_watcher() : caf::actor{};
+  tell(self, caf::actor_cast<msg::node_watcher_actor>(w), r);
+}
+
+std::string describe(const state& st) {
+  std::string s = fmt::format("gossip {} port {}: ", st.opts.node_name, st.opts.port);
+  if (!st.members) return s + "waiting for the cluster key";
+  s += fmt::format("incarnation {}, members:", st.members->incarnation());
+  for (const auto& [name, m] : st.members->members())
+    s += fmt::format(" {}={}", name, gs::to_string(m.state));
+  for (const auto& a : st.unnamed)
+    s += fmt::format(" {}=unnamed", a);
+  s += "; VIPs:";
+  for (const auto& v : st.owners->status())
+    s += fmt::format(" {} owner \"{}\" term {} ({})", v.vip, v.owner, v.term,
+                     gs::to_string(v.state));
+  return s;
+}
+
+caf::typed_response_promise<msg::shutdown_done> begin_shutdown(pointer self) {
+  auto& st = self->state;
+  auto p = self->make_response_promise<msg::shutdown_done>();
+  st.shutdown.push_back(p);
+  if (!st.members) {
+    finish_shutdown(self);
+    return p;
+  }
+  if (!st.stopping) {
+    st.stopping = true;
+    auto n = now(self);
+    st.stop_deadline = n + st.opts.fence.handover_timeout;
+    spdlog::info("gossip: stopping; handing VIPs over (at most {} ms)",
+                 st.opts.fence.handover_timeout.count());
+    run_ownership(self, st.owners->stop(n));
+    run_membership(self, st.members->leave(n));
+  }
+  maybe_finish(self);
+  return p;
+}
+
+impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry::registry* reg) {
+  log_crashes(self, "gossip");
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.reg = reg;
+  st.started = now(self);
+  gs::ownership_config ocfg;
+  ocfg.self = st.opts.node_name;
+  ocfg.fence = st.opts.fence;
+  st.owners = std::make_unique<gs::ownership>(ocfg, st.started);
+  hold_vips(self);
+  ask_key(self);
+  tell_after(self, caf::actor_cast<impl>(self), st.opts.retry_period, msg::lease_tick{});
+  self->attach_functor([self] { stop_io(self->state); });
+  return {
+      on(self, [self](const msg::gossip_io_batch& b) { on_io(self, b); }),
+      on(self, [self](const msg::gossip_tick& t) { on_tick(self, t); }),
+      on(self,
+         [self](const msg::lease_tick&) {
+           on_lease_tick(self);
+           hold_vips(self);
+           if (!self->state.keyed) ask_key(self);
+           tell_after(self, caf::actor_cast<impl>(self), self->state.opts.retry_period,
+                      msg::lease_tick{});
+         }),
+      on(self,
+         [self](const msg::gossip_key_reply& r) {
+           auto& st = self->state;
+           if (st.keyed) return;
+           if (!r.ok) {
+             spdlog::warn("gossip: no cluster key yet: {} (retrying every {} ms)", r.error_text,
+                          st.opts.retry_period.count());
+             return;
+           }
+           spdlog::info("gossip: cluster key from {}", r.source);
+           st.key = gs::key_from_secret(r.key);
+           st.keyed = true;
+           start_cluster(self);
+         }),
+      on(self,
+         [self](const msg::gossip_peers& p) {
+           for (const auto& peer : p.peers)
+             learn_peer(self, peer.name, peer.address);
+         }),
+      on(self,
+         [self](const msg::health_status& h) {
+           if (self->state.cp_healthy == h.healthy) return;
+           self->state.cp_healthy = h.healthy;
+           spdlog::info("gossip: control plane {}: {}", h.healthy ? "healthy" : "unhealthy",
+                        h.detail);
+           health_changed(self);
+         }),
+      on(self,
+         [self](const msg::dump_request&) {
+           msg::dump_reply r;
+           r.actor = "gossip";
+           r.text = describe(self->state);
+           return r;
+         }),
+      on(self, [self](const msg::shutdown_request&) { return begin_shutdown(self); }),
+  };
+}
+
+} // namespace
+
+void carrier_changed(pointer self, bool up) {
+  auto& st = self->state;
+  if (st.carrier == up) return;
+  st.carrier = up;
+  spdlog::info("gossip: carrier of {} is {}", st.opts.interface, up ? "up" : "down");
+  health_changed(self);
+}
+
+} // namespace gossip_actor
+
+caf::actor spawn_gossip(caf::local_actor* parent, gossip_options opts,
+                        net::telemetry::registry& reg) {
+  return caf::actor_cast<caf::actor>(parent->spawn(gossip_actor::behaviour, std::move(opts), &reg));
+}
+
+} // namespace kvip

@@ -1,0 +1,69 @@
+#pragma once
+// gossip: the node's membership, failure detection and VIP ownership in
+// gossip mode (issue 9, DESIGN.md §4). A thin driver of two pure cores —
+// net/gossip/membership (SWIM) and net/gossip/ownership (claims, fencing) —
+// that sends and receives their datagrams through net/gossip/transport
+// (ZeroMQ, on an I/O thread this actor owns), keeps the shared answer table
+// the userspace responder reads per request, asks the responder to announce,
+// and records ownership in Kubernetes Leases through k8s_io:
+//  - one Lease per VIP (`kvip-vip-<address>`), written only when this node's
+//    claim is confirmed, with the claim's term in the `kvip.io/term`
+//    annotation (a Lease with a higher term names the legitimate holder);
+//  - one node Lease (`kvip-node-<node>`), renewed every retry period: the
+//    only steady-state API write, whatever the number of VIPs.
+// Neither is awaited: the API server may be down and ownership continues on
+// gossip; failed writes are retried every retry period until they land.
+//
+// It plays the elector role: health_status from the health checker sets the
+// control-plane health bit gossiped with membership.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/fwd.hpp"
+#include "messages/announce.hpp"
+#include "net/gossip/fence.hpp"
+#include "net/gossip/membership.hpp"
+
+namespace kvip::net::telemetry {
+class registry;
+}
+namespace kvip::net::l2 {
+class answer_table;
+}
+
+namespace kvip {
+
+class directory;
+
+struct gossip_options {
+  std::string node_name;
+  std::vector<msg::vip_spec> vips; ///< every VIP this cluster serves (same list on every node)
+  std::string interface;           ///< the VIPs' interface (its carrier is a health bit)
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 7947;
+  std::vector<std::string> peer_addresses; ///< "host:port" from kvip_gossip_peers
+  bool discover_nodes = false;             ///< peers from the Nodes (node_watcher)
+  std::string key_file;           ///< kvip_gossip_key_file ("" = the Secret); node_watcher reads it
+  net::gossip::config membership; ///< timings (self, seed filled in)
+  net::gossip::fence_config fence;  ///< timings
+  bool control_plane_check = false; ///< a health checker reports control-plane health
+  std::string lease_namespace = "kube-system";
+  std::chrono::milliseconds lease_duration{15000};
+  std::chrono::milliseconds retry_period{2000};
+  std::chrono::milliseconds request_timeout{5000};
+  std::shared_ptr<const directory> siblings;
+  std::shared_ptr<net::l2::answer_table> answers;
+};
+
+/// Spawns the gossip actor (it speaks msg::elector_actor to its siblings).
+caf::actor spawn_gossip(caf::local_actor* parent, gossip_options opts,
+                        net::telemetry::registry& reg);
+
+/// The VIP's Lease name: "kvip-vip-" + the address with '.' and ':' as '-'.
+std::string vip_lease_name(const std::string& address);
+
+} // namespace kvip

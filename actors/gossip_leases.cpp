@@ -1,0 +1,221 @@
+// The gossip actor's Kubernetes records: one Lease per VIP, written when this
+// node's claim is confirmed (compare-and-swap on resourceVersion, the claim's
+// term in the `kvip.io/term` annotation), and this node's own Lease, renewed
+// every retry period. Nothing here is awaited by ownership: a write that
+// fails is retried at the next lease_tick until it lands (API outage).
+
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/directory.hpp"
+#include "actors/gossip_state.hpp"
+#include "actors/tracing.hpp"
+#include "k8s/objects.hpp"
+
+namespace kvip::gossip_actor {
+
+namespace {
+
+constexpr const char* term_annotation = "kvip.io/term";
+
+net::sys_micros wall_now() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+std::uint64_t term_of(const k8s::lease& l) {
+  auto v = l.annotation(term_annotation);
+  std::uint64_t t = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), t);
+  return t;
+}
+
+msg::k8s_io_actor io(const state& st) {
+  return st.opts.siblings ? st.opts.siblings->k8s_io() : msg::k8s_io_actor{};
+}
+
+std::optional<k8s::lease> parse_lease(const msg::lease_reply& r) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.object_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return k8s::lease{std::move(v.as_object())};
+}
+
+void start_vip_write(pointer self, const std::string& vip);
+
+/// Writes the wanted holder into `l` (created when `create`).
+void put_vip_lease(pointer self, const std::string& vip, k8s::lease l, bool create) {
+  auto& st = self->state;
+  auto& job = st.vip_leases[vip];
+  bool changed = l.holder_identity().value_or("") != job.holder;
+  l.set_holder_identity(job.holder);
+  l.set_lease_duration_seconds(std::max<std::int64_t>(1, st.opts.lease_duration.count() / 1000));
+  auto t = wall_now();
+  if (changed || create) {
+    l.set_acquire_time(t);
+    l.set_lease_transitions(l.lease_transitions() + (create ? 0 : 1));
+  }
+  l.set_renew_time(t);
+  l.set_annotation(term_annotation, std::to_string(job.term));
+  l.set_label("app.kubernetes.io/managed-by", "kvip");
+  msg::lease_write w;
+  w.create = create;
+  w.object_json = boost::json::serialize(l.raw());
+  auto want_term = job.term;
+  ask(self, io(st), st.opts.request_timeout, std::move(w))
+      .then(on(self,
+               [self, vip, want_term](const msg::lease_reply& r) {
+                 auto& job = self->state.vip_leases[vip];
+                 job.busy = false;
+                 if (r.ok) {
+                   job.done = job.term == want_term;
+                   spdlog::info("gossip: Lease {} records {} (term {})", vip_lease_name(vip),
+                                job.holder, want_term);
+                 } else if (r.error == k8s::error_kind::conflict ||
+                            r.error == k8s::error_kind::already_exists) {
+                   start_vip_write(self, vip); // someone wrote in between: read again
+                   return;
+                 } else {
+                   spdlog::warn("gossip: writing Lease {} failed: {} (retrying)",
+                                vip_lease_name(vip), r.error_text);
+                 }
+                 if (!job.done) start_vip_write(self, vip);
+               }),
+            [self, vip](caf::error&) { self->state.vip_leases[vip].busy = false; });
+}
+
+/// Reads the VIP's Lease, then writes it unless it already says so or names
+/// a holder with a higher term (that holder is the legitimate owner: stop).
+void start_vip_write(pointer self, const std::string& vip) {
+  auto& st = self->state;
+  auto& job = st.vip_leases[vip];
+  if (job.busy || job.done) return;
+  job.busy = true;
+  msg::lease_get g;
+  g.ns = st.opts.lease_namespace;
+  g.lease = vip_lease_name(vip);
+  ask(self, io(st), st.opts.request_timeout, std::move(g))
+      .then(on(self,
+               [self, vip](const msg::lease_reply& r) {
+                 auto& st = self->state;
+                 auto& job = st.vip_leases[vip];
+                 if (!r.ok) {
+                   job.busy = false;
+                   if (r.error == k8s::error_kind::not_found) {
+                     job.busy = true;
+                     put_vip_lease(self, vip,
+                                   k8s::lease::make(st.opts.lease_namespace, vip_lease_name(vip)),
+                                   true);
+                   }
+                   return; // else retried at the next lease_tick
+                 }
+                 auto l = parse_lease(r);
+                 if (!l) {
+                   job.busy = false;
+                   return;
+                 }
+                 auto holder = l->holder_identity().value_or("");
+                 auto term = term_of(*l);
+                 if (term > job.term && holder != job.holder) {
+                   job.busy = false;
+                   job.done = true;
+                   run_ownership(self, st.owners->lease_holder(now(self), vip, holder));
+                   return;
+                 }
+                 if (holder == job.holder && term == job.term) {
+                   job.busy = false;
+                   job.done = true;
+                   return;
+                 }
+                 put_vip_lease(self, vip, std::move(*l), false);
+               }),
+            [self, vip](caf::error&) { self->state.vip_leases[vip].busy = false; });
+}
+
+/// This node's Lease: created once, then its renewTime moved every retry period.
+void renew_node_lease(pointer self) {
+  auto& st = self->state;
+  if (st.node_lease_busy || !io(st)) return;
+  st.node_lease_busy = true;
+  bool create = st.node_lease.empty();
+  auto l = create ? k8s::lease::make(st.opts.lease_namespace, "kvip-node-" + st.opts.node_name)
+                  : k8s::lease{st.node_lease};
+  l.set_holder_identity(st.opts.node_name);
+  l.set_lease_duration_seconds(std::max<std::int64_t>(1, st.opts.lease_duration.count() / 1000));
+  l.set_renew_time(wall_now());
+  if (create) l.set_acquire_time(wall_now());
+  l.set_label("app.kubernetes.io/managed-by", "kvip");
+  msg::lease_write w;
+  w.create = create;
+  w.object_json = boost::json::serialize(l.raw());
+  ask(self, io(st), st.opts.request_timeout, std::move(w))
+      .then(on(self,
+               [self](const msg::lease_reply& r) {
+                 auto& st = self->state;
+                 st.node_lease_busy = false;
+                 if (r.ok) {
+                   if (auto l = parse_lease(r)) st.node_lease = l->raw();
+                 } else if (r.error == k8s::error_kind::conflict ||
+                            r.error == k8s::error_kind::already_exists) {
+                   st.node_lease = {}; // re-read on the next tick
+                   msg::lease_get g;
+                   g.ns = st.opts.lease_namespace;
+                   g.lease = "kvip-node-" + st.opts.node_name;
+                   ask(self, io(st), st.opts.request_timeout, std::move(g))
+                       .then(on(self,
+                                [self](const msg::lease_reply& rr) {
+                                  if (!rr.ok) return;
+                                  if (auto l = parse_lease(rr)) self->state.node_lease = l->raw();
+                                }),
+                             [](caf::error&) {});
+                 }
+               }),
+            [self](caf::error&) { self->state.node_lease_busy = false; });
+}
+
+/// A held VIP's Lease naming another holder with a term at least ours: that
+/// node was confirmed after us, so this node stops answering at once.
+void check_held_lease(pointer self, const std::string& vip, std::uint64_t term) {
+  auto& st = self->state;
+  msg::lease_get g;
+  g.ns = st.opts.lease_namespace;
+  g.lease = vip_lease_name(vip);
+  ask(self, io(st), st.opts.request_timeout, std::move(g))
+      .then(on(self,
+               [self, vip, term](const msg::lease_reply& r) {
+                 if (!r.ok) return;
+                 auto l = parse_lease(r);
+                 if (!l) return;
+                 auto holder = l->holder_identity().value_or("");
+                 if (holder.empty() || holder == self->state.opts.node_name) return;
+                 if (term_of(*l) < term) return;
+                 run_ownership(self, self->state.owners->lease_holder(now(self), vip, holder));
+               }),
+            [](caf::error&) {});
+}
+
+} // namespace
+
+void write_vip_lease(pointer self, const std::string& vip, const std::string& holder,
+                     std::uint64_t term) {
+  auto& job = self->state.vip_leases[vip];
+  if (job.holder == holder && job.term == term && (job.done || job.busy)) return;
+  job.holder = holder;
+  job.term = term;
+  job.done = false;
+  start_vip_write(self, vip);
+}
+
+void on_lease_tick(pointer self) {
+  auto& st = self->state;
+  if (!st.members) return;
+  renew_node_lease(self);
+  for (auto& [vip, job] : st.vip_leases)
+    if (!job.done && !job.busy) start_vip_write(self, vip);
+  for (const auto& v : st.owners->status())
+    if (v.owner == st.opts.node_name && st.owners->may_answer(v.vip, now(self)) &&
+        st.vip_leases[v.vip].done)
+      check_held_lease(self, v.vip, v.term);
+}
+
+} // namespace kvip::gossip_actor

@@ -1,0 +1,124 @@
+#pragma once
+// The gossip actor's state and the functions its three source files share
+// (actors/gossip.cpp: behaviour, timers, shutdown; gossip_frames.cpp: frames
+// in and out, the I/O thread; gossip_leases.cpp: VIP and node Leases).
+// Internal to actors/gossip*.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "actors/gossip.hpp"
+#include "caf/all.hpp"
+#include "messages/election.hpp"
+#include "messages/gossip.hpp"
+#include "messages/gossip_peers.hpp"
+#include "net/gossip/codec.hpp"
+#include "net/gossip/membership.hpp"
+#include "net/gossip/ownership.hpp"
+#include "net/gossip/transport.hpp"
+#include "net/l2/answer_table.hpp"
+
+namespace kvip::gossip_actor {
+
+using time_point = std::chrono::steady_clock::time_point;
+
+/// The gossip actor's interface to itself: the elector role plus its I/O
+/// batches, timers and peer lists.
+using impl =
+    msg::elector_actor::extend<caf::reacts_to<msg::gossip_io_batch>,
+                               caf::reacts_to<msg::gossip_tick>, caf::reacts_to<msg::lease_tick>,
+                               caf::reacts_to<msg::gossip_peers>,
+                               caf::reacts_to<msg::gossip_key_reply>>;
+
+/// One VIP Lease write in progress or wanted.
+struct lease_job {
+  std::string holder;
+  std::uint64_t term = 0;
+  bool busy = false; ///< a request is in flight
+  bool done = false; ///< the Lease shows what is wanted
+};
+
+struct state {
+  gossip_options opts;
+  net::telemetry::registry* reg = nullptr;
+  time_point started{};
+
+  // cores
+  std::unique_ptr<net::gossip::membership> members;
+  std::unique_ptr<net::gossip::ownership> owners;
+
+  // transport and its thread
+  std::shared_ptr<net::gossip::transport> tx;
+  std::shared_ptr<std::atomic<bool>> io_stop;
+  std::thread io;
+
+  // identity and authentication
+  bool keyed = false;
+  net::gossip::cluster_key key;
+  net::gossip::name_table names;
+  net::gossip::replay_guard guard;
+
+  // peers
+  std::map<std::string, std::string> address_of;  ///< node name -> "ip:port"
+  std::set<std::string> unnamed;                  ///< configured addresses not yet named
+  std::map<std::string, std::uint64_t> echo_from; ///< node -> its latest timestamp_us
+  std::map<std::string, std::vector<net::gossip::vip_claim>> answers_for; ///< for the next ack
+
+  // health
+  bool carrier = true;
+  bool cp_healthy = true;
+
+  // timers
+  time_point membership_at{};
+  time_point ownership_at{};
+  time_point hello_at{};
+  time_point armed{};
+  std::uint64_t timer_generation = 0;
+
+  // Leases
+  std::map<std::string, lease_job> vip_leases;
+  boost::json::object node_lease; ///< as last read or written
+  bool node_lease_busy = false;
+
+  // shutdown
+  bool stopping = false;
+  time_point stop_deadline{};
+  std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
+
+  static inline const char* name = "gossip";
+};
+
+using pointer = impl::stateful_pointer<state>;
+
+time_point now(pointer self);
+std::uint64_t micros(time_point t);
+time_point from_micros(std::uint64_t us);
+
+// gossip.cpp
+void run_membership(pointer self, std::vector<net::gossip::effect> effects);
+void run_ownership(pointer self, std::vector<net::gossip::ownership_effect> effects);
+void rearm(pointer self);
+
+// gossip_frames.cpp
+void start_io(pointer self);
+void stop_io(state& st);
+void on_io(pointer self, const msg::gossip_io_batch& batch);
+void send_frame(pointer self, const std::string& to, net::gossip::message m,
+                std::vector<net::gossip::vip_claim> claims);
+void send_hellos(pointer self);
+void learn_peer(pointer self, const std::string& name, const std::string& address);
+void carrier_changed(pointer self, bool up);
+
+// gossip_leases.cpp
+void write_vip_lease(pointer self, const std::string& vip, const std::string& holder,
+                     std::uint64_t term);
+void on_lease_tick(pointer self);
+
+} // namespace kvip::gossip_actor
