@@ -100,8 +100,8 @@ net::result<std::chrono::milliseconds> parse_duration_flag(std::string_view flag
     return bad();
   }
   double ms = v * scale;
-  if (ms > 24.0 * 3600 * 1000) return net::make_error(std::string{flag} + ": '" +
-                                                      std::string{text} + "' is over a day");
+  if (ms > 24.0 * 3600 * 1000)
+    return net::make_error(std::string{flag} + ": '" + std::string{text} + "' is over a day");
   return std::chrono::milliseconds{static_cast<long>(std::llround(ms))};
 }
 
@@ -130,7 +130,8 @@ nft_guard::~nft_guard() {
   remove();
 }
 
-nft_guard::nft_guard(nft_guard&& o) noexcept : netns_(std::move(o.netns_)), name_(std::move(o.name_)) {
+nft_guard::nft_guard(nft_guard&& o) noexcept
+    : netns_(std::move(o.netns_)), name_(std::move(o.name_)) {
   o.name_.clear();
 }
 

@@ -59,8 +59,9 @@ void json_systems(FILE* f, const std::vector<system_run>& systems) {
   std::fprintf(f, "  \"systems\": [\n");
   for (std::size_t i = 0; i < systems.size(); ++i) {
     auto& s = systems[i];
-    std::fprintf(f, "    {\"system\": %s, \"start_s\": %.3f, \"end_s\": %.3f, \"error\": %s, "
-                    "\"steady_tx\": [",
+    std::fprintf(f,
+                 "    {\"system\": %s, \"start_s\": %.3f, \"end_s\": %.3f, \"error\": %s, "
+                 "\"steady_tx\": [",
                  json_str(s.system).c_str(), s.start_s, s.end_s, json_str(s.error).c_str());
     for (std::size_t j = 0; j < s.tx.size(); ++j)
       std::fprintf(f, "%s{\"node\": %s, \"packets_per_s\": %.1f, \"bytes_per_s\": %.1f}",
@@ -81,8 +82,8 @@ void json_summary(FILE* f, const std::vector<trial_result>& trials) {
                  "%.1f, \"p95_ms\": %.1f, \"p99_ms\": %.1f, \"max_ms\": %.1f, "
                  "\"dual_mac_probes\": %d, \"dual_trials\": %d, \"unanswered_probes\": %d, "
                  "\"longest_silence_ms\": %.1f, \"failed\": %d}%s\n",
-                 json_str(x.fault).c_str(), json_str(x.system).c_str(), x.trials, x.moved,
-                 x.p50_ms, x.p95_ms, x.p99_ms, x.max_ms, x.dual_mac_probes, x.dual_trials,
+                 json_str(x.fault).c_str(), json_str(x.system).c_str(), x.trials, x.moved, x.p50_ms,
+                 x.p95_ms, x.p99_ms, x.max_ms, x.dual_mac_probes, x.dual_trials,
                  x.unanswered_probes, x.longest_silence_ms, x.failed,
                  i + 1 < rows.size() ? "," : "");
   }

@@ -23,8 +23,7 @@ std::string trial_line(const trial_result& r, int of) {
                 "%d, unanswered %d%s%s",
                 r.system.c_str(), r.fault.c_str(), r.trial, of, r.from.c_str(),
                 r.to.empty() ? "(nobody)" : r.to.c_str(), r.switch_ms, r.silence_ms,
-                r.dual_mac_probes, r.unanswered_probes, r.note.empty() ? "" : "; ",
-                r.note.c_str());
+                r.dual_mac_probes, r.unanswered_probes, r.note.empty() ? "" : "; ", r.note.c_str());
   return line;
 }
 

@@ -23,7 +23,8 @@ net::result<void> apply_faults(const simulate_flags& f, scenario_options& o) {
     o.faults = {{fault_kind::kill, f.trials}, {fault_kind::term, f.trials}};
   }
   // --kills/--terms set (or add) the number of kill/term trials.
-  for (auto [kind, v] : {std::pair{fault_kind::kill, f.kills}, std::pair{fault_kind::term, f.terms}}) {
+  for (auto [kind, v] :
+       {std::pair{fault_kind::kill, f.kills}, std::pair{fault_kind::term, f.terms}}) {
     if (!v) continue;
     bool found = false;
     for (auto& p : o.faults)

@@ -22,7 +22,7 @@ namespace kvip::sim {
 
 struct simulate_flags {
   int nodes = 3;
-  std::string faults;              ///< "" = kill,term (or what --kills/--terms ask for)
+  std::string faults; ///< "" = kill,term (or what --kills/--terms ask for)
   int trials = 1;
   std::optional<int> kills, terms; ///< aliases
   std::string systems = "lease";

@@ -108,7 +108,8 @@ net::result<void> system_runner::start_all() {
     // The cluster key every node shares: 32 random bytes.
     auto key = c_.workdir() + "/gossip.key";
     auto made = run_command({"dd", "if=/dev/urandom", "of=" + key, "bs=32", "count=1"});
-    if (!made.ok()) return net::make_error("cannot write the gossip key " + key + ": " + made.output);
+    if (!made.ok())
+      return net::make_error("cannot write the gossip key " + key + ": " + made.output);
   }
   for (int i = 0; i < static_cast<int>(c_.lab().nodes().size()); ++i)
     if (auto s = start(i); !s) return s;
