@@ -11,7 +11,8 @@
 //   partition-gossip  the owner drops its gossip traffic (TCP port 7947; VRRP for keepalived)
 //   partition-api     the owner drops all traffic to and from the API server's address
 //   api-outage        the infra namespace drops the API port for --outage
-//   loss              every node drops --loss % of its IP packets, then a kill during it
+//   loss              every node drops --loss % of its IP packets from 1 s before a kill
+//                     of the owner until it is restarted
 //
 // Every table is named kvip_sim_<run id>_<fault>, lives in a lab namespace
 // and is removed by its guard (trial end, failure, Ctrl-C: the guard goes

@@ -38,6 +38,19 @@ std::string tx_line(const std::vector<tx_rate>& tx) {
   return s;
 }
 
+/// "; n1 exited: <the last lines of its log>" for every node whose process is gone.
+std::string exited_nodes(cluster& c) {
+  std::string out;
+  for (int i = 0; i < static_cast<int>(c.lab().nodes().size()); ++i) {
+    if (c.node_running(i)) continue;
+    auto tail = run_command({"tail", "-n", "3", c.node_log(i)}).output;
+    while (!tail.empty() && tail.back() == '\n')
+      tail.pop_back();
+    out += "; " + c.lab().nodes()[static_cast<std::size_t>(i)].name + " exited: " + tail;
+  }
+  return out;
+}
+
 /// Starts the system and waits for one node to answer; the owner or -1.
 int bring_up(cluster& c, prober& p, system_runner& sys, const scenario_options& o,
              const volatile bool* stop, std::string& error) {
@@ -48,7 +61,7 @@ int bring_up(cluster& c, prober& p, system_runner& sys, const scenario_options& 
   int owner = wait_single_owner(c, p, 1000ms, o.first_owner_budget, stop);
   if (owner < 0 && !stopped(stop))
     error = "no single node answered for " + o.cluster.vips.front() + " within " +
-            std::to_string(o.first_owner_budget.count() / 1000) + " s";
+            std::to_string(o.first_owner_budget.count() / 1000) + " s" + exited_nodes(c);
   return owner;
 }
 

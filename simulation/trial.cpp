@@ -164,6 +164,12 @@ trial_result run_trial(trial_env& e, fault_kind f, int owner, int index) {
     }
     std::this_thread::sleep_for(e.t.loss_lead);
   }
+  // Strike whoever answers now (the owner may have moved since the trial
+  // was planned, e.g. under loss).
+  if (auto s = e.p.latest(); s && s->macs.size() == 1 && e.c.node_of(s->macs[0]) >= 0) {
+    owner = e.c.node_of(s->macs[0]);
+    r.from = e.c.lab().nodes().at(static_cast<std::size_t>(owner)).name;
+  }
   auto fault_us = e.p.now_us();
   r.fault_s = static_cast<double>(fault_us) / 1e6;
   if (auto in = inject(e, f, owner, guards); !in) {
@@ -182,6 +188,7 @@ trial_result run_trial(trial_env& e, fault_kind f, int owner, int index) {
       },
       24h, 10ms);
   r.note = heal(e, f, owner, guards);
+  loss.clear(); // the loss ends with the trial's fault window
   if (!(e.stop && *e.stop) &&
       wait_single_owner(e.c, e.p, e.t.settle, e.t.switch_budget, e.stop) < 0 && r.note.empty())
     r.note = "no single node answered for " + std::to_string(e.t.settle.count()) + " ms within " +
