@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "net/wait.hpp"
+
 namespace kvip::sim {
 
 namespace {
@@ -58,7 +60,18 @@ int bring_up(cluster& c, prober& p, system_runner& sys, const scenario_options& 
     error = s.err().describe();
     return -1;
   }
-  int owner = wait_single_owner(c, p, 1000ms, o.first_owner_budget, stop);
+  // Wait in short slices, so a system whose every process exited (a
+  // configuration kvip rejects) is reported at once.
+  int owner = -1;
+  net::eventually(
+      [&] {
+        owner = wait_single_owner(c, p, 1000ms, 2000ms, stop);
+        bool any_running = false;
+        for (int i = 0; i < static_cast<int>(c.lab().nodes().size()); ++i)
+          any_running |= c.node_running(i);
+        return owner >= 0 || !any_running || stopped(stop);
+      },
+      o.first_owner_budget, 0ms);
   if (owner < 0 && !stopped(stop))
     error = "no single node answered for " + o.cluster.vips.front() + " within " +
             std::to_string(o.first_owner_budget.count() / 1000) + " s" + exited_nodes(c);
