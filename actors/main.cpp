@@ -26,7 +26,9 @@
 #include "net/telemetry/metrics.hpp"
 #include "net/version.hpp"
 #include "simulation/apiserver.hpp"
+#include "simulation/report.hpp"
 #include "simulation/scenario.hpp"
+#include "simulation/simulate_flags.hpp"
 
 extern char** environ;
 
@@ -214,32 +216,56 @@ CLI::App* add_apiserver_command(CLI::App& app, kvip::sim::apiserver_options& api
   return apiserver_cmd;
 }
 
-/// `kvip simulate`: the netns lab and a failover scenario (simulation/scenario.hpp).
+/// `kvip simulate`: the netns lab and the failover benchmark (simulation/scenario.hpp,
+/// simulation/simulate_flags.hpp).
 CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_opts,
-                               int& restart_ms) {
-  auto* simulate_cmd = app.add_subcommand(
-      "simulate", "Build a simulated cluster (network namespaces, embedded API server, real kvip "
-                  "on every node), kill and stop the VIP's owner, and report the failovers");
-  simulate_cmd->add_option("--nodes", sim_opts.cluster.nodes, "Nodes in the lab")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 150));
-  simulate_cmd->add_option("--kills", sim_opts.kills, "SIGKILL rounds")->capture_default_str();
-  simulate_cmd->add_option("--terms", sim_opts.terms, "SIGTERM rounds")->capture_default_str();
-  simulate_cmd
-      ->add_option("--restart-delay-ms", restart_ms,
-                   "How long the stopped kvip stays down (the kubelet's restart)")
+                               kvip::sim::simulate_flags& f) {
+  auto* cmd = app.add_subcommand(
+      "simulate", "Build a simulated cluster (network namespaces, embedded API server, the "
+                  "system under test on every node), inject faults into the VIP's owner, and "
+                  "report the failovers as the client saw them");
+  cmd->add_option("--nodes", f.nodes, "Nodes in the lab (3..9)")->capture_default_str();
+  cmd->add_option("--faults", f.faults,
+                  "Comma list: kill, stop, linkdown, term, partition-gossip, partition-api, "
+                  "api-outage, loss (default kill,term)");
+  cmd->add_option("--trials", f.trials, "Trials per fault and system")->capture_default_str();
+  cmd->add_option("--kills", f.kills, "Same as kill with N trials");
+  cmd->add_option("--terms", f.terms, "Same as term with N trials");
+  cmd->add_option("--systems", f.systems,
+                  "Systems under test: gossip, lease, keepalived, keepalived-100ms, "
+                  "keepalived-20ms")
       ->capture_default_str();
-  simulate_cmd->add_option("--lease", sim_opts.cluster.lease_duration_s, "vip_leaseduration (s)")
+  cmd->add_option("--compare", f.compare, "Systems added to the run (e.g. lease,keepalived)");
+  cmd->add_option("--stop-duration", f.stop_duration, "SIGSTOP length of the stop fault")
       ->capture_default_str();
-  simulate_cmd->add_option("--renew", sim_opts.cluster.renew_deadline_s, "vip_renewdeadline (s)")
+  cmd->add_option("--outage", f.outage, "API outage length (api-outage)")->capture_default_str();
+  cmd->add_option("--partition-duration", f.partition, "partition-gossip/partition-api length")
       ->capture_default_str();
-  simulate_cmd->add_option("--retry", sim_opts.cluster.retry_period_s, "vip_retryperiod (s)")
+  cmd->add_option("--loss", f.loss, "Packet loss on every node (loss fault)")
       ->capture_default_str();
-  simulate_cmd->add_option("--vip", sim_opts.cluster.vips, "VIP address(es); the first is probed")
+  cmd->add_option("--fault-jitter", f.jitter, "Random wait before each fault, up to this")
       ->capture_default_str();
-  simulate_cmd->add_option("--report", sim_opts.report_json, "Write the JSON report here");
-  simulate_cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");
-  return simulate_cmd;
+  cmd->add_option("--idle-window", f.idle_window,
+                  "Steady-state window for packets/s per node (0 = skip)")
+      ->capture_default_str();
+  cmd->add_option("--switch-budget", f.switch_budget, "Give up waiting for a new owner after")
+      ->capture_default_str();
+  cmd->add_option("--restart-delay-ms", f.restart_delay_ms,
+                  "How long a killed or stopped process stays down (the kubelet's restart)")
+      ->capture_default_str();
+  cmd->add_flag("--no-restart", f.no_restart,
+                "kill/term: keep the process down until 3 s after the switch, then restart");
+  cmd->add_option("--lease", sim_opts.cluster.lease_duration_s, "vip_leaseduration (s)")
+      ->capture_default_str();
+  cmd->add_option("--renew", sim_opts.cluster.renew_deadline_s, "vip_renewdeadline (s)")
+      ->capture_default_str();
+  cmd->add_option("--retry", sim_opts.cluster.retry_period_s, "vip_retryperiod (s)")
+      ->capture_default_str();
+  cmd->add_option("--vip", sim_opts.cluster.vips, "VIP address(es); the first is probed")
+      ->capture_default_str();
+  cmd->add_option("--json,--report", sim_opts.report_json, "Write the JSON report here");
+  cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");
+  return cmd;
 }
 
 /// One string option per knob on `kvip manager`. Booleans are flags as in kube-vip (cobra):
@@ -284,8 +310,8 @@ int main(int argc, char** argv) {
   std::string gen_certs_dir;
   auto* apiserver_cmd = add_apiserver_command(app, api_opts, gen_certs_dir);
   kvip::sim::scenario_options sim_opts;
-  int restart_ms = 1000;
-  auto* simulate_cmd = add_simulate_command(app, sim_opts, restart_ms);
+  kvip::sim::simulate_flags sim_flags;
+  auto* simulate_cmd = add_simulate_command(app, sim_opts, sim_flags);
   std::deque<std::string> values;
   std::vector<std::pair<std::string, CLI::Option*>> options;
   add_manager_flags(manager_cmd, values, options);
@@ -303,7 +329,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (simulate_cmd->parsed()) {
-    sim_opts.restart_delay = std::chrono::milliseconds{restart_ms};
+    if (auto applied = kvip::sim::apply_simulate_flags(sim_flags, sim_opts); !applied) {
+      std::fprintf(stderr, "kvip simulate: %s\n", applied.err().describe().c_str());
+      return 2;
+    }
     return run_simulate(sim_opts);
   }
   if (apiserver_cmd->parsed()) {

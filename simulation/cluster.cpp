@@ -12,7 +12,7 @@ namespace kvip::sim {
 namespace {
 
 constexpr const char* api_addr = "10.99.0.254";
-constexpr int api_port = 6443;
+constexpr int api_tcp_port = 6443;
 constexpr int admin_port = 6444;
 
 } // namespace
@@ -36,12 +36,12 @@ net::result<std::unique_ptr<cluster>> cluster::create(const cluster_options& opt
   auto api =
       c->lab_->start(infra,
                      {opts.kvip_binary, "apiserver", "--listen",
-                      std::string{api_addr} + ":" + std::to_string(api_port), "--admin-listen",
+                      std::string{api_addr} + ":" + std::to_string(api_tcp_port), "--admin-listen",
                       std::string{api_addr} + ":" + std::to_string(admin_port)},
                      {}, c->workdir_ + "/apiserver.log");
   if (!api) return api.err();
   c->api_proc_ = *api;
-  auto url = "http://" + std::string{api_addr} + ":" + std::to_string(api_port);
+  auto url = "http://" + std::string{api_addr} + ":" + std::to_string(api_tcp_port);
   auto healthy = [&] {
     return c->lab_
         ->run(infra, {"curl", "-sf", "--max-time", "2", "-o", "/dev/null", url + "/healthz"})
@@ -105,6 +105,31 @@ net::result<void> cluster::start_node(int i, const std::map<std::string, std::st
   if (!started) return started.err();
   slot = *started;
   return net::ok();
+}
+
+net::result<void> cluster::start_program(int i, std::vector<std::string> argv,
+                                         const std::map<std::string, std::string>& env) {
+  auto& h = lab_->nodes().at(static_cast<std::size_t>(i));
+  auto& slot = node_procs_.at(static_cast<std::size_t>(i));
+  if (slot && lab_->proc(*slot).running())
+    return net::make_error("node " + h.name + " is already running");
+  auto started = lab_->start(h, std::move(argv), env, node_log(i));
+  if (!started) return started.err();
+  slot = *started;
+  return net::ok();
+}
+
+int cluster::node_pid(int i) {
+  auto& slot = node_procs_.at(static_cast<std::size_t>(i));
+  return slot ? static_cast<int>(lab_->proc(*slot).pid()) : -1;
+}
+
+const char* cluster::api_address() {
+  return api_addr;
+}
+
+int cluster::api_port() {
+  return api_tcp_port;
 }
 
 bool cluster::signal_node(int i, int signo) {

@@ -41,6 +41,12 @@ public:
 
   /// Starts (or restarts) kvip on node i (0-based) with extra environment.
   net::result<void> start_node(int i, const std::map<std::string, std::string>& env = {});
+  /// Starts (or restarts) another program (keepalived ...) as node i's process,
+  /// logging to node_log(i); signal_node, wait_node and node_running act on it.
+  net::result<void> start_program(int i, std::vector<std::string> argv,
+                                  const std::map<std::string, std::string>& env);
+  /// The process id of node i's process (-1 when none was started).
+  int node_pid(int i);
   /// Sends a signal to node i's kvip (SIGKILL, SIGTERM, SIGSTOP, SIGCONT).
   bool signal_node(int i, int signo);
   /// Waits for node i's kvip to exit; its exit code or -1 on timeout.
@@ -52,6 +58,10 @@ public:
   std::string node_metrics(int i);
   /// The node (0-based) whose MAC is `mac`, or -1.
   int node_of(const net::mac_address& mac) const;
+
+  /// The API server's address and port on the lab's bridge.
+  static const char* api_address();
+  static int api_port();
 
   /// Starts a prober for `vip` from the client namespace.
   net::result<std::unique_ptr<prober>> probe(const std::string& vip);

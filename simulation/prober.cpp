@@ -57,12 +57,18 @@ std::vector<probe_sample> prober::samples() const {
   return samples_;
 }
 
+std::optional<probe_sample> prober::latest() const {
+  std::lock_guard<std::mutex> g{mtx_};
+  if (samples_.empty()) return std::nullopt;
+  return samples_.back(); // recorded once its answer window closed
+}
+
 std::vector<probe_sample> prober::samples_since(std::int64_t since_us) const {
   std::lock_guard<std::mutex> g{mtx_};
-  std::vector<probe_sample> out;
-  for (auto& s : samples_)
-    if (s.t_us >= since_us) out.push_back(s);
-  return out;
+  // Samples are in time order: copy only the tail (runs hold many thousands).
+  auto first = std::lower_bound(samples_.begin(), samples_.end(), since_us,
+                                [](const probe_sample& s, std::int64_t t) { return s.t_us < t; });
+  return {first, samples_.end()};
 }
 
 void prober::loop(std::promise<net::result<void>>* started) {
@@ -245,6 +251,7 @@ failover_result analyse_failover(const std::vector<probe_sample>& samples, std::
     ++r.probes;
     if (s.macs.size() >= 2) ++r.dual_mac_probes;
     if (!s.answered && s.macs.empty()) {
+      ++r.unanswered_probes;
       if (!silent_since) silent_since = s.t_us;
     } else if (silent_since) {
       r.longest_silence_us = std::max(r.longest_silence_us, s.t_us - *silent_since);

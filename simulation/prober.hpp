@@ -65,6 +65,8 @@ public:
   std::int64_t now_us() const;
   /// A copy of the samples so far.
   std::vector<probe_sample> samples() const;
+  /// The newest probe whose answer window has closed (nullopt before there is one).
+  std::optional<probe_sample> latest() const;
   /// Samples from `since_us` on.
   std::vector<probe_sample> samples_since(std::int64_t since_us) const;
 
@@ -89,6 +91,7 @@ struct failover_result {
   std::optional<std::int64_t> switch_us;  ///< fault -> first probe answered by `after`
   std::int64_t longest_silence_us = 0;    ///< longest run of unanswered probes after the fault
   int dual_mac_probes = 0;                ///< probes answered by two or more MACs
+  int unanswered_probes = 0;              ///< probes nobody answered
   int probes = 0;                         ///< probes considered
 };
 

@@ -34,6 +34,7 @@ TEST(SimProberAnalysis, CleanFailoverWithAGap) {
   EXPECT_EQ(r.switch_us, 50000);
   EXPECT_EQ(r.longest_silence_us, 50000);
   EXPECT_EQ(r.dual_mac_probes, 0);
+  EXPECT_EQ(r.unanswered_probes, 5);
   EXPECT_EQ(r.probes, 10);
 }
 

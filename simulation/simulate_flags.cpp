@@ -1,0 +1,93 @@
+#include "simulation/simulate_flags.hpp"
+
+#include <algorithm>
+
+namespace kvip::sim {
+
+namespace {
+
+net::result<void> apply_faults(const simulate_flags& f, scenario_options& o) {
+  if (f.trials < 1 || f.trials > 10000)
+    return net::make_error("--trials: " + std::to_string(f.trials) + " is not from 1 to 10000");
+  for (auto [name, v] : {std::pair{"--kills", f.kills}, std::pair{"--terms", f.terms}})
+    if (v && (*v < 0 || *v > 10000))
+      return net::make_error(std::string{name} + ": " + std::to_string(*v) +
+                             " is not from 0 to 10000");
+  o.faults.clear();
+  if (!f.faults.empty()) {
+    auto kinds = parse_faults(f.faults);
+    if (!kinds) return kinds.err();
+    for (auto k : *kinds)
+      o.faults.push_back({k, f.trials});
+  } else if (!f.kills && !f.terms) {
+    o.faults = {{fault_kind::kill, f.trials}, {fault_kind::term, f.trials}};
+  }
+  // --kills/--terms set (or add) the number of kill/term trials.
+  for (auto [kind, v] :
+       {std::pair{fault_kind::kill, f.kills}, std::pair{fault_kind::term, f.terms}}) {
+    if (!v) continue;
+    bool found = false;
+    for (auto& p : o.faults)
+      if (p.kind == kind) {
+        p.trials = *v;
+        found = true;
+      }
+    if (!found) o.faults.push_back({kind, *v});
+  }
+  std::erase_if(o.faults, [](const fault_plan& p) { return p.trials == 0; });
+  if (o.faults.empty()) return net::make_error("no trials to run (--kills 0 --terms 0)");
+  return net::ok();
+}
+
+net::result<void> apply_durations(const simulate_flags& f, scenario_options& o) {
+  struct item {
+    const char* flag;
+    const std::string& text;
+    std::chrono::milliseconds& into;
+    bool zero_ok;
+  };
+  for (auto& it : {item{"--stop-duration", f.stop_duration, o.timing.stop_duration, false},
+                   item{"--outage", f.outage, o.timing.outage, false},
+                   item{"--partition-duration", f.partition, o.timing.partition, false},
+                   item{"--fault-jitter", f.jitter, o.timing.fault_jitter, true},
+                   item{"--idle-window", f.idle_window, o.idle_window, true},
+                   item{"--switch-budget", f.switch_budget, o.timing.switch_budget, false}}) {
+    auto d = parse_duration_flag(it.flag, it.text);
+    if (!d) return d.err();
+    if (d->count() == 0 && !it.zero_ok)
+      return net::make_error(std::string{it.flag} + ": '" + it.text + "' must be more than 0");
+    it.into = *d;
+  }
+  auto loss = parse_percent_flag("--loss", f.loss);
+  if (!loss) return loss.err();
+  o.timing.loss_percent = *loss;
+  if (f.restart_delay_ms < 0 || f.restart_delay_ms > 600000)
+    return net::make_error("--restart-delay-ms: " + std::to_string(f.restart_delay_ms) +
+                           " is not from 0 to 600000");
+  o.timing.restart_delay = std::chrono::milliseconds{f.restart_delay_ms};
+  o.timing.restart = !f.no_restart;
+  return net::ok();
+}
+
+} // namespace
+
+net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options& o) {
+  if (f.nodes < 3 || f.nodes > 9)
+    return net::make_error("--nodes: " + std::to_string(f.nodes) + " is not from 3 to 9");
+  o.cluster.nodes = f.nodes;
+  if (auto a = apply_faults(f, o); !a) return a;
+  if (auto a = apply_durations(f, o); !a) return a;
+  auto systems = parse_systems("--systems", f.systems);
+  if (!systems) return systems.err();
+  o.systems = *systems;
+  if (!f.compare.empty()) {
+    auto more = parse_systems("--compare", f.compare);
+    if (!more) return more.err();
+    for (auto s : *more)
+      if (std::find(o.systems.begin(), o.systems.end(), s) == o.systems.end())
+        o.systems.push_back(s);
+  }
+  return net::ok();
+}
+
+} // namespace kvip::sim

@@ -1,0 +1,45 @@
+#pragma once
+// The flags of `kvip simulate` as typed, and their checked translation into
+// scenario_options. Every error names the flag and the bad value.
+//
+//   --faults kill,stop,...   faults to run (simulation/lab_faults.hpp)
+//   --trials N               trials per fault and system
+//   --kills N / --terms N    older spelling: N trials of kill / term
+//   --nodes N                3..9
+//   --systems LIST           systems under test (gossip, lease, keepalived[-100ms|-20ms])
+//   --compare LIST           systems added to the run
+//   --stop-duration D        SIGSTOP length (stop)
+//   --outage D               API outage length (api-outage)
+//   --partition-duration D   partition-gossip / partition-api length
+//   --loss P                 random drop on every node (loss), e.g. 10%
+
+#include <optional>
+#include <string>
+
+#include "simulation/scenario.hpp"
+
+namespace kvip::sim {
+
+struct simulate_flags {
+  int nodes = 3;
+  std::string faults; ///< "" = kill,term (or what --kills/--terms ask for)
+  int trials = 1;
+  std::optional<int> kills, terms; ///< aliases
+  std::string systems = "lease";
+  std::string compare;
+  std::string stop_duration = "5s";
+  std::string outage = "60s";
+  std::string partition = "10s";
+  std::string loss = "10%";
+  std::string jitter = "3s";
+  std::string idle_window = "5s";
+  std::string switch_budget = "30s";
+  int restart_delay_ms = 1000;
+  bool no_restart = false;
+};
+
+/// Checks the flags and fills `o` (cluster VIPs, Lease timings and report
+/// paths are set by the caller directly).
+net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options& o);
+
+} // namespace kvip::sim

@@ -1,0 +1,102 @@
+// `kvip simulate` flags: systems, fault plans, aliases and the errors that
+// name the bad flag and value.
+#include "simulation/simulate_flags.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using kvip::sim::fault_kind;
+using kvip::sim::system_id;
+
+kvip::sim::scenario_options apply(const kvip::sim::simulate_flags& f) {
+  kvip::sim::scenario_options o;
+  auto r = kvip::sim::apply_simulate_flags(f, o);
+  EXPECT_TRUE(r) << (r ? "" : r.err().describe());
+  return o;
+}
+
+std::string error_of(const kvip::sim::simulate_flags& f) {
+  kvip::sim::scenario_options o;
+  auto r = kvip::sim::apply_simulate_flags(f, o);
+  return r ? std::string{} : r.err().describe();
+}
+
+TEST(SimSimulateFlags, DefaultsAreKillAndTermOnLease) {
+  auto o = apply({});
+  ASSERT_EQ(o.faults.size(), 2u);
+  EXPECT_EQ(o.faults[0].kind, fault_kind::kill);
+  EXPECT_EQ(o.faults[1].kind, fault_kind::term);
+  EXPECT_EQ(o.systems, std::vector<system_id>{system_id::lease});
+  EXPECT_EQ(o.timing.stop_duration, 5s);
+  EXPECT_EQ(o.timing.outage, 60s);
+  EXPECT_EQ(o.timing.loss_percent, 10);
+}
+
+TEST(SimSimulateFlags, FaultsTrialsSystemsAndCompare) {
+  kvip::sim::simulate_flags f;
+  f.faults = "kill,stop,linkdown";
+  f.trials = 30;
+  f.nodes = 5;
+  f.systems = "gossip,lease";
+  f.compare = "lease,keepalived";
+  f.stop_duration = "1s";
+  auto o = apply(f);
+  ASSERT_EQ(o.faults.size(), 3u);
+  for (auto& p : o.faults)
+    EXPECT_EQ(p.trials, 30);
+  EXPECT_EQ(o.cluster.nodes, 5);
+  EXPECT_EQ(o.systems,
+            (std::vector<system_id>{system_id::gossip, system_id::lease,
+                                    system_id::keepalived_100ms, system_id::keepalived_20ms}));
+  EXPECT_EQ(o.timing.stop_duration, 1s);
+}
+
+TEST(SimSimulateFlags, KillsAndTermsStillWork) {
+  kvip::sim::simulate_flags f;
+  f.kills = 30;
+  f.terms = 2;
+  auto o = apply(f);
+  ASSERT_EQ(o.faults.size(), 2u);
+  EXPECT_EQ(o.faults[0].kind, fault_kind::kill);
+  EXPECT_EQ(o.faults[0].trials, 30);
+  EXPECT_EQ(o.faults[1].trials, 2);
+  f = {};
+  f.faults = "stop";
+  f.kills = 3; // added beside --faults
+  o = apply(f);
+  ASSERT_EQ(o.faults.size(), 2u);
+  EXPECT_EQ(o.faults[1].kind, fault_kind::kill);
+  EXPECT_EQ(o.faults[1].trials, 3);
+}
+
+TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
+  struct row {
+    void (*set)(kvip::sim::simulate_flags&);
+    const char* want;
+  };
+  for (auto& [set, want] : {
+           row{[](auto& f) { f.nodes = 2; }, "--nodes: 2"},
+           row{[](auto& f) { f.nodes = 10; }, "--nodes: 10"},
+           row{[](auto& f) { f.trials = 0; }, "--trials: 0"},
+           row{[](auto& f) { f.faults = "kill,nap"; }, "--faults: unknown fault 'nap'"},
+           row{[](auto& f) { f.systems = "vrrp"; }, "--systems: unknown system 'vrrp'"},
+           row{[](auto& f) { f.compare = "lease,"; }, "--compare: unknown system ''"},
+           row{[](auto& f) { f.stop_duration = "0"; }, "--stop-duration: '0'"},
+           row{[](auto& f) { f.outage = "1h"; }, "--outage: '1h'"},
+           row{[](auto& f) { f.loss = "200%"; }, "--loss: '200%'"},
+           row{[](auto& f) { f.restart_delay_ms = -1; }, "--restart-delay-ms: -1"},
+           row{[](auto& f) {
+                 f.kills = 0;
+                 f.terms = 0;
+               },
+               "no trials"},
+       }) {
+    kvip::sim::simulate_flags f;
+    set(f);
+    EXPECT_NE(error_of(f).find(want), std::string::npos) << want << " in: " << error_of(f);
+  }
+}
+
+} // namespace
