@@ -220,10 +220,20 @@ void send_frame(pointer self, const std::string& to, gs::message m,
     return;
   }
   gs::frame_extras x;
-  // A ping or ping-req carries membership's own seq; acks and claim frames
-  // are numbered from the same counter.
-  if (m.seq == 0) m.seq = st.members->next_seq();
-  x.seq = m.seq;
+  // A ping or ping-req is numbered by membership (its seq is the replay
+  // seq); an ack echoes the ping's seq and gets a replay seq of its own from
+  // the same counter, as does a claim frame the actor makes itself.
+  if (m.from.empty()) {
+    m.from = st.opts.node_name;
+    m.incarnation = st.members->incarnation();
+    m.health = st.members->health();
+  }
+  if (m.what == gs::message::kind::ack) {
+    x.seq = st.members->next_seq();
+  } else {
+    if (m.seq == 0) m.seq = st.members->next_seq();
+    x.seq = m.seq;
+  }
   x.timestamp_us = micros(now(self));
   auto echo = st.echo_from.find(to);
   x.echo_us = echo == st.echo_from.end() ? 0 : echo->second;

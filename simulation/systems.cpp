@@ -108,6 +108,7 @@ net::result<void> system_runner::start_all() {
     // The cluster key every node shares: 32 random bytes.
     auto key = c_.workdir() + "/gossip.key";
     auto made = run_command({"dd", "if=/dev/urandom", "of=" + key, "bs=32", "count=1"});
+    if (made.ok()) made = run_command({"chmod", "600", key}); // kvip refuses a readable key
     if (!made.ok())
       return net::make_error("cannot write the gossip key " + key + ": " + made.output);
   }
