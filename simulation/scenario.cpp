@@ -40,14 +40,15 @@ std::string tx_line(const std::vector<tx_rate>& tx) {
   return s;
 }
 
-/// "; n1 exited: <the last lines of its log>" for every node whose process is gone.
+/// "; n1 exited: <the last line of its log>" for every node whose process is gone.
 std::string exited_nodes(cluster& c) {
   std::string out;
   for (int i = 0; i < static_cast<int>(c.lab().nodes().size()); ++i) {
     if (c.node_running(i)) continue;
-    auto tail = run_command({"tail", "-n", "3", c.node_log(i)}).output;
-    while (!tail.empty() && tail.back() == '\n')
+    auto tail = run_command({"tail", "-n", "1", c.node_log(i)}).output;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' '))
       tail.pop_back();
+    tail.erase(0, tail.find_first_not_of(' '));
     out += "; " + c.lab().nodes()[static_cast<std::size_t>(i)].name + " exited: " + tail;
   }
   return out;
@@ -72,9 +73,15 @@ int bring_up(cluster& c, prober& p, system_runner& sys, const scenario_options& 
         return owner >= 0 || !any_running || stopped(stop);
       },
       o.first_owner_budget, 0ms);
-  if (owner < 0 && !stopped(stop))
-    error = "no single node answered for " + o.cluster.vips.front() + " within " +
-            std::to_string(o.first_owner_budget.count() / 1000) + " s" + exited_nodes(c);
+  if (owner < 0 && !stopped(stop)) {
+    bool all_exited = true;
+    for (int i = 0; i < static_cast<int>(c.lab().nodes().size()); ++i)
+      all_exited &= !c.node_running(i);
+    error = all_exited ? "every node's process exited"
+                       : "no single node answered for " + o.cluster.vips.front() + " within " +
+                             std::to_string(o.first_owner_budget.count() / 1000) + " s";
+    error += exited_nodes(c);
+  }
   return owner;
 }
 
