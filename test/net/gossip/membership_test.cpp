@@ -251,6 +251,30 @@ TEST(GossipMembership, DeadMemberIsToldAndRejoins) {
   EXPECT_EQ(a.members().at("b").incarnation, 1U);
 }
 
+TEST(GossipMembership, RestartedLeftMemberIsToldLongAfterTheGoodbye) {
+  // b left at incarnation 3 and restarted (a new process starts lower). The
+  // goodbye's dissemination is long over, yet a's answer to b's first ping
+  // still tells b what a believes, so b refutes above it and rejoins.
+  membership a(test_config());
+  a.start(t0, {"b", "c"});
+  a.received(t0, from("b", message::kind::ping, 1, {{"b", member_state::left, 3, 0}}, 3));
+  ASSERT_EQ(a.state_of("b"), member_state::left);
+  for (int i = 0; i < 50; ++i) // every queued update sent to c until none is left
+    a.received(t0, from("c", message::kind::ping, 100 + static_cast<std::uint64_t>(i)));
+  EXPECT_EQ(a.queued().count("b"), 0U);
+  config cb = test_config();
+  cb.self = "b";
+  membership b(cb);
+  b.start(t0, {"a", "c"});
+  auto fx = a.received(t0, message{message::kind::ping, "b", b.incarnation(), 0, 7, {}, {}});
+  auto ack = only(fx, effect::kind::send_ack).at(0);
+  b.received(t0, ack.msg);
+  EXPECT_EQ(b.incarnation(), 4U);
+  fx = b.received(t0, from("a", message::kind::ping, 8));
+  a.received(t0, only(fx, effect::kind::send_ack).at(0).msg);
+  EXPECT_EQ(a.state_of("b"), member_state::alive);
+}
+
 // The SWIM precedence of updates about another member, as a table: the
 // member is brought to (state, incarnation) by gossip, then one update arrives.
 TEST(GossipMembership, PrecedenceTable) {
