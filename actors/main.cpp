@@ -265,6 +265,9 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
       ->capture_default_str();
   cmd->add_option("--json,--report", sim_opts.report_json, "Write the JSON report here");
   cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");
+  cmd->add_option("--node-env", f.node_env,
+                  "KEY=VALUE added to every node's environment (repeatable), e.g. "
+                  "kvip_gossip_takeover_wait=100 or vip_loglevel=-4");
   cmd->add_option("--workdir", sim_opts.cluster.workdir,
                   "Keep the nodes' logs and the kubeconfig in this directory (default: a new "
                   "/tmp directory, removed at the end)");

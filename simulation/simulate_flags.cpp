@@ -75,6 +75,12 @@ net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options
   if (f.nodes < 3 || f.nodes > 9)
     return net::make_error("--nodes: " + std::to_string(f.nodes) + " is not from 3 to 9");
   o.cluster.nodes = f.nodes;
+  for (const auto& kv : f.node_env) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return net::make_error("--node-env: \"" + kv + "\" is not KEY=VALUE");
+    o.cluster.extra_env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   if (auto a = apply_faults(f, o); !a) return a;
   if (auto a = apply_durations(f, o); !a) return a;
   auto systems = parse_systems("--systems", f.systems);

@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "simulation/scenario.hpp"
 
@@ -36,6 +37,7 @@ struct simulate_flags {
   std::string switch_budget = "30s";
   int restart_delay_ms = 1000;
   bool no_restart = false;
+  std::vector<std::string> node_env; ///< "KEY=VALUE" for every node's environment
 };
 
 /// Checks the flags and fills `o` (cluster VIPs, Lease timings and report
