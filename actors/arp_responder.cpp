@@ -39,7 +39,7 @@ struct responder_state {
 
   bool answers(const std::string& address) const {
     auto a = net::ip_address::parse(address);
-    return a && table->may_answer(*a, std::chrono::steady_clock::now());
+    return a && table->may_announce(*a, std::chrono::steady_clock::now());
   }
 
   static inline const char* name = "arp_responder";

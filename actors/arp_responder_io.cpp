@@ -145,13 +145,16 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
   return out;
 }
 
+/// How long after its first announcement a VIP's requests are answered.
+constexpr std::chrono::microseconds announce_settle{3000};
+
 void on_send(rsp_io_state& st, const msg::rsp_send& m) {
   auto a = net::ip_address::parse(m.address);
   auto loop = st.loops.find(m.interface);
   auto link = st.links.find(m.interface);
   if (!a || loop == st.loops.end() || link == st.links.end()) return;
   // Checked again here: the request may have waited in the mailbox.
-  if (!st.table->may_answer(*a, std::chrono::steady_clock::now())) return;
+  if (!st.table->may_announce(*a, std::chrono::steady_clock::now())) return;
   for (const auto& f : l2::announcement(link->second.mac, *a)) {
     if (auto r = loop->second->send(f); !r) {
       spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, m.interface,
@@ -159,6 +162,10 @@ void on_send(rsp_io_state& st, const msg::rsp_send& m) {
       return;
     }
   }
+  // Requests are answered only now that the announcement is out, and a
+  // moment later: a predecessor handing the VIP over sees the announcement
+  // and answers with this node's MAC first (answer_table::releasing).
+  st.table->announced(*a, std::chrono::steady_clock::now() + announce_settle);
 }
 
 msg::dump_reply dump(const rsp_io_state& st) {

@@ -58,6 +58,11 @@ std::vector<gs::member_view> member_views(const state& st) {
   return out;
 }
 
+/// How long a node handing a VIP over keeps answering (with the successor's
+/// MAC) after the successor announced itself: longer than the successor's
+/// settle time between its announcement and its first answer.
+constexpr std::chrono::microseconds handover_linger{10000};
+
 gs::health_bits health_of(const state& st) {
   gs::health_bits bits = 0;
   if (st.carrier) bits |= gs::health_carrier;
@@ -92,7 +97,12 @@ void finish_shutdown(pointer self) {
 void maybe_finish(pointer self) {
   auto& st = self->state;
   if (!st.stopping || st.shutdown.empty()) return;
-  if ((st.owners && st.owners->stopped()) || now(self) >= st.stop_deadline) finish_shutdown(self);
+  auto n = now(self);
+  // Handed over, and the table no longer answers (the linger past the
+  // successor's announcement is over): done.
+  bool quiet = !st.opts.answers || st.opts.answers->answering(n).empty();
+  if ((st.owners && st.owners->stopped() && quiet) || n >= st.stop_deadline)
+    finish_shutdown(self);
 }
 
 } // namespace
@@ -102,7 +112,9 @@ void rearm(pointer self) {
   time_point at = time_point::max();
   for (auto t : {st.membership_at, st.ownership_at, st.hello_at})
     if (t != time_point{}) at = std::min(at, t);
-  if (st.stopping) at = std::min(at, st.stop_deadline);
+  // Stopping: look again every 2 ms whether the handover is complete.
+  if (st.stopping && !st.shutdown.empty())
+    at = std::min({at, st.stop_deadline, now(self) + std::chrono::milliseconds{2}});
   if (at == time_point::max() || at == st.armed) return;
   st.armed = at;
   msg::gossip_tick t;
@@ -146,8 +158,16 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
   for (auto& e : effects) {
     switch (e.what) {
     case gs::ownership_effect::kind::answer:
-      if (auto ip = net::ip_address::parse(e.vip); ip && st.opts.answers)
-        st.opts.answers->set(*ip, e.until);
+      // A VIP newly answered is answered once the responder's first
+      // announcement is out (answer_table: the make-before-break order). A
+      // VIP handed over on a graceful stop is answered, with the successor's
+      // MAC, a moment past the successor's announcement, then no more.
+      if (auto ip = net::ip_address::parse(e.vip); ip && st.opts.answers) {
+        if (e.until == time_point{} && st.stopping)
+          st.opts.answers->handed_over(*ip, now(self), handover_linger);
+        else
+          st.opts.answers->set(*ip, e.until, true);
+      }
       if (e.until == time_point{}) {
         spdlog::info("gossip: stopped answering for {}", e.vip);
         record_answering(st, e.vip, false);
@@ -300,6 +320,10 @@ caf::typed_response_promise<msg::shutdown_done> begin_shutdown(pointer self) {
     st.stop_deadline = n + st.opts.fence.handover_timeout;
     spdlog::info("gossip: stopping; handing VIPs over (at most {} ms)",
                  st.opts.fence.handover_timeout.count());
+    // Answer with the successor's MAC as soon as it announces itself.
+    if (st.opts.answers)
+      for (const auto& v : st.opts.vips)
+        if (auto ip = net::ip_address::parse(v.address)) st.opts.answers->releasing(*ip);
     run_ownership(self, st.owners->stop(n));
     run_membership(self, st.members->leave(n));
   }

@@ -172,6 +172,9 @@ void start_io(pointer self) {
   cfg.self = st.opts.node_name;
   cfg.bind_address = st.opts.bind_address;
   cfg.port = st.opts.port;
+  // A restarted peer is reached again within 50 ms (ZeroMQ's backoff would
+  // otherwise grow to a second while it is down).
+  cfg.reconnect_interval_max = std::chrono::milliseconds{50};
   auto opened = gs::transport::open(cfg);
   if (!opened) throw std::runtime_error("gossip: " + opened.err().describe());
   st.tx = std::shared_ptr<gs::transport>(std::move(*opened));

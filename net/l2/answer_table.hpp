@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,17 +22,49 @@ public:
   using time_point = std::chrono::steady_clock::time_point;
 
   /// Answer for `vip` strictly before `until`; until == time_point{} stops.
-  void set(const ip_address& vip, time_point until);
+  /// A VIP that was not answered yet and `after_announcement`: requests are
+  /// answered only once announced() says the first announcement is out (the
+  /// graceful handover below relies on that order).
+  void set(const ip_address& vip, time_point until, bool after_announcement = false);
   /// Stops answering for everything (shutdown).
   void clear();
   /// True when a request for `vip` arriving at `now` is to be answered.
   bool may_answer(const ip_address& vip, time_point now) const;
+  /// True when `vip` is to be announced at `now` (held, deadline not passed;
+  /// also before its first announcement).
+  bool may_announce(const ip_address& vip, time_point now) const;
+  /// The first announcement of `vip` went out: answer requests from `from`.
+  void announced(const ip_address& vip, time_point from);
+  /// This node is handing `vip` over (graceful stop): the first announcement
+  /// of it by another MAC (the successor's gratuitous ARP or unsolicited NA,
+  /// seen by the receive thread) makes this node answer with that MAC from
+  /// then on, so every request is answered, by one MAC, throughout the
+  /// handover: the old owner answers with its own MAC until the successor
+  /// announces, the successor answers only after its announcement (plus a
+  /// settle time), and in between the old owner already names the successor.
+  void releasing(const ip_address& vip);
+  /// The successor told this releasing node it answers for `vip`: stop
+  /// `linger` after the successor's announcement (at once + linger when it
+  /// was already seen; when it was not, at the announcement or the deadline).
+  void handed_over(const ip_address& vip, time_point now, std::chrono::microseconds linger);
+  /// The receive thread saw `mac` (not ours) announce `vip` at `now`.
+  void observed(const ip_address& vip, const mac_address& mac, time_point now);
+  /// The MAC to answer for `vip` with: the successor's during a handover,
+  /// nullopt for this node's own.
+  std::optional<mac_address> answer_as(const ip_address& vip) const;
   /// The VIPs with a deadline in the future at `now` (dumps, tests).
   std::vector<ip_address> answering(time_point now) const;
 
 private:
+  struct entry {
+    time_point until{};
+    time_point from{}; ///< answer requests from then on (max: not announced yet)
+    bool releasing = false;
+    std::optional<mac_address> as;
+    std::optional<std::chrono::microseconds> linger; ///< handed over, announcement not seen
+  };
   mutable std::mutex mu_;
-  std::map<ip_address, time_point> until_;
+  std::map<ip_address, entry> entries_;
 };
 
 } // namespace kvip::net::l2

@@ -22,6 +22,13 @@ bool is_solicited_node_group(const ip_address& dst, const ip_address& target) {
          std::equal(target.bytes.begin() + 13, target.bytes.begin() + 16, dst.bytes.begin() + 13);
 }
 
+/// The Ethernet source is always this node's MAC, also when the reply names
+/// the successor's (a handover): a bridge must keep learning the successor's
+/// MAC on the successor's port.
+void from_ours(frame& f, const mac_address& ours) {
+  std::copy(ours.begin(), ours.end(), f.begin() + 6);
+}
+
 response no(response_reason r, std::optional<ip_address> target = std::nullopt) {
   response out;
   out.reason = r;
@@ -39,7 +46,8 @@ response answer_arp(const arp_packet& a, const mac_address& ours, const answer_t
   response out;
   out.reason = response_reason::answered;
   out.target = a.tpa;
-  out.reply = build_arp_reply(ours, a.tpa, a.sha, a.spa);
+  out.reply = build_arp_reply(table.answer_as(a.tpa).value_or(ours), a.tpa, a.sha, a.spa);
+  from_ours(*out.reply, ours);
   return out;
 }
 
@@ -61,7 +69,8 @@ response answer_ns(const nd_packet& n, const mac_address& ours, const answer_tab
   response out;
   out.reason = response_reason::answered;
   out.target = n.target;
-  out.reply = build_solicited_na(ours, n.target, asker, n.src);
+  out.reply = build_solicited_na(table.answer_as(n.target).value_or(ours), n.target, asker, n.src);
+  from_ours(*out.reply, ours);
   return out;
 }
 
@@ -81,6 +90,25 @@ std::string_view to_string(response_reason r) {
     return "not answering";
   }
   return "unknown";
+}
+
+std::optional<announcement_seen> announcement_of(std::span<const std::uint8_t> bytes,
+                                                 const mac_address& ours) {
+  auto p = parse_frame(bytes);
+  if (p.reason != drop_reason::none) return std::nullopt;
+  if (p.arp) {
+    const auto& a = *p.arp;
+    bool announces = a.gratuitous() || a.op == 2;
+    if (!announces || a.sha == ours || a.eth_src == ours || is_multicast_mac(a.sha))
+      return std::nullopt;
+    return announcement_seen{a.spa, a.sha};
+  }
+  if (p.nd && p.nd->advertisement && p.nd->eth_src != ours) {
+    auto mac = p.nd->link_addr.value_or(p.nd->eth_src);
+    if (mac == ours || is_multicast_mac(mac)) return std::nullopt;
+    return announcement_seen{p.nd->target, mac};
+  }
+  return std::nullopt;
 }
 
 response respond(std::span<const std::uint8_t> bytes, const mac_address& ours,

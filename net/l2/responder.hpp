@@ -13,6 +13,9 @@
 //    to the asker, using its source link-layer option or else its Ethernet
 //    source; a DAD solicitation (source ::) gets an NA to ff02::1 with S clear
 //    (RFC 4861 §7.2.4), which defends the VIP against a duplicate.
+// During a graceful handover (answer_table::releasing) the reply names the
+// successor's MAC once the successor announced itself; the Ethernet source
+// stays ours.
 // Not answered: replies and advertisements, gratuitous ARP (an announcement,
 // not a question), frames from our own MAC, solicitations not addressed to
 // the target's solicited-node group or the target itself, and anything the
@@ -48,6 +51,17 @@ struct response {
   std::optional<frame> reply;       ///< set exactly when reason == answered
   std::optional<ip_address> target; ///< the address asked for, when the frame asked for one
 };
+
+/// Another MAC announcing an address: a gratuitous ARP, an ARP reply (its
+/// sender pair) or a neighbour advertisement (its target and link-layer
+/// address). The receive thread hands it to answer_table::observed (a
+/// releasing owner then answers with the successor's MAC).
+struct announcement_seen {
+  ip_address address;
+  mac_address mac{};
+};
+std::optional<announcement_seen> announcement_of(std::span<const std::uint8_t> bytes,
+                                                 const mac_address& ours);
 
 /// Decides the reply to `bytes` (an Ethernet frame) for a node whose MAC on
 /// the receiving interface is `ours`, with `table` read at `now`.

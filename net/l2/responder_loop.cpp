@@ -19,7 +19,7 @@ constexpr response_reason all_reasons[] = {
 
 result<std::unique_ptr<responder_loop>>
 responder_loop::start(int ifindex, const mac_address& mac,
-                      std::shared_ptr<const answer_table> table) {
+                      std::shared_ptr<answer_table> table) {
   if (!table) return make_error("responder: no answer table");
   auto sock = packet_socket::open(ifindex, true);
   if (!sock) return sock.err();
@@ -28,7 +28,7 @@ responder_loop::start(int ifindex, const mac_address& mac,
 }
 
 responder_loop::responder_loop(std::unique_ptr<packet_socket> sock, const mac_address& mac,
-                               std::shared_ptr<const answer_table> table)
+                               std::shared_ptr<answer_table> table)
     : sock_(std::move(sock)), ifindex_(sock_->ifindex()), mac_(mac), table_(std::move(table)) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -52,7 +52,9 @@ void responder_loop::loop() {
       continue;
     }
     if (!*f) continue;
-    auto r = respond(**f, mac_, *table_, std::chrono::steady_clock::now());
+    auto now = std::chrono::steady_clock::now();
+    if (auto seen = announcement_of(**f, mac_)) table_->observed(seen->address, seen->mac, now);
+    auto r = respond(**f, mac_, *table_, now);
     counts_[static_cast<std::size_t>(r.reason)]++;
     if (!r.reply) continue;
     if (auto s = sock_->send(*r.reply); !s) {

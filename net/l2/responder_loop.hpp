@@ -30,7 +30,7 @@ public:
   /// Opens a receiving packet socket on `ifindex` and starts answering for
   /// `mac` from `table`; an error (e.g. without CAP_NET_RAW) otherwise.
   static result<std::unique_ptr<responder_loop>> start(int ifindex, const mac_address& mac,
-                                                       std::shared_ptr<const answer_table> table);
+                                                       std::shared_ptr<answer_table> table);
   ~responder_loop();
   responder_loop(const responder_loop&) = delete;
   responder_loop& operator=(const responder_loop&) = delete;
@@ -49,13 +49,13 @@ public:
 
 private:
   responder_loop(std::unique_ptr<packet_socket> sock, const mac_address& mac,
-                 std::shared_ptr<const answer_table> table);
+                 std::shared_ptr<answer_table> table);
   void loop();
 
   std::unique_ptr<packet_socket> sock_;
   int ifindex_;
   mac_address mac_;
-  std::shared_ptr<const answer_table> table_;
+  std::shared_ptr<answer_table> table_;
   std::array<std::atomic<std::uint64_t>, 5> counts_{};
   std::atomic<std::uint64_t> send_errors_{0};
   std::atomic<bool> stop_{false};
