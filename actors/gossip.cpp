@@ -101,8 +101,7 @@ void maybe_finish(pointer self) {
   // Handed over, and the table no longer answers (the linger past the
   // successor's announcement is over): done.
   bool quiet = !st.opts.answers || st.opts.answers->answering(n).empty();
-  if ((st.owners && st.owners->stopped() && quiet) || n >= st.stop_deadline)
-    finish_shutdown(self);
+  if ((st.owners && st.owners->stopped() && quiet) || n >= st.stop_deadline) finish_shutdown(self);
 }
 
 } // namespace
@@ -110,7 +109,7 @@ void maybe_finish(pointer self) {
 void rearm(pointer self) {
   auto& st = self->state;
   time_point at = time_point::max();
-  for (auto t : {st.membership_at, st.ownership_at, st.hello_at})
+  for (auto t : {st.membership_at, st.ownership_at, st.hello_at, st.refresh_at})
     if (t != time_point{}) at = std::min(at, t);
   // Stopping: look again every 2 ms whether the handover is complete.
   if (st.stopping && !st.shutdown.empty())
@@ -151,6 +150,52 @@ void run_membership(pointer self, std::vector<gs::effect> effects) {
   }
   if (changed) run_ownership(self, st.owners->members_changed(now(self), member_views(st)));
   rearm(self);
+}
+
+/// An owner keeps its hold fresh: when the earliest deadline of what it
+/// answers for is less than a third of a fence timeout away, it pings enough
+/// members (a majority less itself, round robin; at most once per probe
+/// period) that their acks echo a fresh send time. The probes alone echo
+/// this node only every few periods per member (every 2-4 periods in a
+/// 5-node cluster), which lets a fence lapse now and then.
+void refresh_hold(pointer self) {
+  auto& st = self->state;
+  if (!st.members || !st.tx) return;
+  auto n = now(self);
+  st.refresh_at = time_point{};
+  auto soonest = time_point::max();
+  for (const auto& v : st.owners->status())
+    if ((v.state == gs::fence::state::owning || v.state == gs::fence::state::releasing) &&
+        v.deadline > n)
+      soonest = std::min(soonest, v.deadline);
+  if (soonest == time_point::max()) return;
+  auto margin = st.opts.fence.fence_timeout / 3;
+  if (soonest - n > margin) {
+    st.refresh_at = soonest - margin;
+    return;
+  }
+  auto gap = std::chrono::duration_cast<time_point::duration>(st.opts.membership.probe_period);
+  if (n - st.refreshed < gap) {
+    st.refresh_at = st.refreshed + gap;
+    return;
+  }
+  st.refreshed = n;
+  std::vector<std::string> alive;
+  for (const auto& [name, m] : st.members->members())
+    if (m.state == gs::member_state::alive || m.state == gs::member_state::suspect)
+      alive.push_back(name);
+  if (alive.empty()) return;
+  auto known = st.members->members().size() + st.unnamed.size() + 1;
+  auto want = std::min(alive.size(), std::max<std::size_t>(1, known / 2)); // majority - self
+  for (std::size_t i = 0; i < want; ++i) {
+    const auto& to = alive[(st.refresh_next + i) % alive.size()];
+    gs::message m;
+    m.what = gs::message::kind::ping;
+    m.target = to;
+    send_frame(self, to, std::move(m), {});
+  }
+  st.refresh_next += want;
+  st.refresh_at = n + gap;
 }
 
 void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
@@ -196,6 +241,7 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
       break;
     }
   }
+  if (st.refresh_at == time_point{}) refresh_hold(self);
   maybe_finish(self);
   rearm(self);
 }
@@ -223,6 +269,7 @@ void on_tick(pointer self, const msg::gossip_tick& t) {
     run_ownership(self, st.owners->tick(n));
   }
   if (st.hello_at != time_point{} && n >= st.hello_at) send_hellos(self);
+  refresh_hold(self);
   maybe_finish(self);
   rearm(self);
 }

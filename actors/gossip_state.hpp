@@ -79,6 +79,9 @@ struct state {
   time_point membership_at{};
   time_point ownership_at{};
   time_point hello_at{};
+  time_point refresh_at{};   ///< when the hold is to be checked again
+  time_point refreshed{};    ///< the last hold refresh
+  std::size_t refresh_next = 0; ///< round-robin position among the members
   time_point armed{};
   std::uint64_t timer_generation = 0;
 

@@ -238,9 +238,8 @@ std::vector<update> membership::piggyback(const std::string& to) {
   // A member we hold dead or left is talking to us: it restarted with a
   // lower incarnation than the one we buried. Tell it, so it refutes with a
   // higher one and rejoins (the dissemination of its death may be long over).
-  if (auto m = members_.find(to); m != members_.end() &&
-                                  (m->second.state == member_state::dead ||
-                                   m->second.state == member_state::left))
+  if (auto m = members_.find(to); m != members_.end() && (m->second.state == member_state::dead ||
+                                                          m->second.state == member_state::left))
     out.push_back(update{to, m->second.state, m->second.incarnation, m->second.health});
   unsigned limit = retransmit_limit();
   for (auto& q : queue_) {

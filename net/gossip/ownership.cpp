@@ -58,6 +58,11 @@ bool ownership::outranks(const std::string& vip, const std::string& a, const std
   return wa != wb ? wa > wb : a < b;
 }
 
+bool ownership::member_eligible(const std::string& node) const {
+  auto it = members_.find(node);
+  return it != members_.end() && it->second.eligible && it->second.alive && !it->second.gone;
+}
+
 std::vector<std::string> ownership::eligible_nodes() const {
   std::vector<std::string> out;
   for (const auto& [name, m] : members_)

@@ -212,6 +212,8 @@ private:
   using effects = std::vector<ownership_effect>;
 
   std::size_t majority() const;
+  /// `node` is a member this node sees alive, not gone, and healthy.
+  bool member_eligible(const std::string& node) const;
   bool holds(const vip_entry& e) const;
   bool is_gone(const std::string& node) const;
   static vip_claim release_notice(const std::string& vip);

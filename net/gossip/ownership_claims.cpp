@@ -194,7 +194,13 @@ void ownership::on_answer(time_point now, const std::string& from, const vip_cla
   }
   if (!e.claiming) return; // answers to a claim this node no longer makes
   // Same term: yield to a confirmed owner, or to a better-ranked claimer.
-  if (a.term == e.term && !a.answering && (a.owner.empty() || outranks(a.vip, cfg_.self, a.owner)))
+  // The answer may name an owner that was confirmed in this term while this
+  // node was cut off and that is no longer eligible here (dead, suspect):
+  // then keeping the claim would wait for ever (members never agree to a
+  // second owner in the same term); abandoning adopts its view, and the
+  // decision that follows claims again in a higher term.
+  if (a.term == e.term && !a.answering &&
+      (a.owner.empty() || (outranks(a.vip, cfg_.self, a.owner) && member_eligible(a.owner))))
     return;
   abandon(now, a.vip, e, a.owner, a.term, "claim superseded", out);
 }

@@ -17,9 +17,8 @@ constexpr response_reason all_reasons[] = {
 
 } // namespace
 
-result<std::unique_ptr<responder_loop>>
-responder_loop::start(int ifindex, const mac_address& mac,
-                      std::shared_ptr<answer_table> table) {
+result<std::unique_ptr<responder_loop>> responder_loop::start(int ifindex, const mac_address& mac,
+                                                              std::shared_ptr<answer_table> table) {
   if (!table) return make_error("responder: no answer table");
   auto sock = packet_socket::open(ifindex, true);
   if (!sock) return sock.err();
