@@ -556,10 +556,10 @@ std::vector<knob_row> gossip_rows() {
       row("kvip_gossip_suspicion_timeout", "gossipSuspicionTimeout", "50ms", K::duration,
           "a suspect not refuted within this is dead",
           duration(&S::gossip_suspicion_timeout, one_ms)),
-      row("kvip_gossip_fence_timeout", "gossipFenceTimeout", "100ms", K::duration,
+      row("kvip_gossip_fence_timeout", "gossipFenceTimeout", "60ms", K::duration,
           "an owner stops answering this long after its last acknowledged message",
           duration(&S::gossip_fence_timeout, one_ms)),
-      row("kvip_gossip_takeover_wait", "gossipTakeoverWait", "150ms", K::duration,
+      row("kvip_gossip_takeover_wait", "gossipTakeoverWait", "80ms", K::duration,
           "silence before another node takes a frozen owner's VIP (> fence timeout + 10ms)",
           duration(&S::gossip_takeover_wait, one_ms)),
   };

@@ -55,9 +55,9 @@ using duration = std::chrono::milliseconds;
 /// Timing of fencing and takeover, shared by every node of a cluster.
 struct fence_config {
   /// How long an ack or node-Lease renewal keeps this owner answering.
-  duration fence_timeout{100};
+  duration fence_timeout{60};
   /// How long the others hear nothing from an owner before one takes over.
-  duration takeover_wait{150};
+  duration takeover_wait{80};
   /// The longest gap between two deadline checks of a running owner (its
   /// tick period); the responder's per-request may_answer() is exact, this
   /// bounds how late gratuitous announcements can stop.

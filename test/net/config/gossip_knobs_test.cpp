@@ -61,8 +61,8 @@ TEST(ConfigGossipKnobs, TableRowsPairEnvFlagKindAndDefault) {
       {"kvip_gossip_probe_period", "gossipProbePeriod", knob_kind::duration, "30ms"},
       {"kvip_gossip_probe_timeout", "gossipProbeTimeout", knob_kind::duration, "10ms"},
       {"kvip_gossip_suspicion_timeout", "gossipSuspicionTimeout", knob_kind::duration, "50ms"},
-      {"kvip_gossip_fence_timeout", "gossipFenceTimeout", knob_kind::duration, "100ms"},
-      {"kvip_gossip_takeover_wait", "gossipTakeoverWait", knob_kind::duration, "150ms"},
+      {"kvip_gossip_fence_timeout", "gossipFenceTimeout", knob_kind::duration, "60ms"},
+      {"kvip_gossip_takeover_wait", "gossipTakeoverWait", knob_kind::duration, "80ms"},
   };
   for (auto& w : rows) {
     int found = 0;
@@ -116,10 +116,10 @@ TEST(ConfigGossipLoad, PrecedenceFlagEnvFileDefault) {
        [&](const settings& s) { return ms(s.gossip_probe_timeout); }, "10", "11", "12", "13"},
       {"kvip_gossip_suspicion_timeout", "gossipSuspicionTimeout", "60", "70ms", "1s",
        [&](const settings& s) { return ms(s.gossip_suspicion_timeout); }, "50", "60", "70", "1000"},
-      {"kvip_gossip_fence_timeout", "gossipFenceTimeout", "101", "102ms", "103ms",
-       [&](const settings& s) { return ms(s.gossip_fence_timeout); }, "100", "101", "102", "103"},
+      {"kvip_gossip_fence_timeout", "gossipFenceTimeout", "51", "52ms", "53ms",
+       [&](const settings& s) { return ms(s.gossip_fence_timeout); }, "60", "51", "52", "53"},
       {"kvip_gossip_takeover_wait", "gossipTakeoverWait", "200", "300ms", "1s",
-       [&](const settings& s) { return ms(s.gossip_takeover_wait); }, "150", "200", "300", "1000"},
+       [&](const settings& s) { return ms(s.gossip_takeover_wait); }, "80", "200", "300", "1000"},
   };
   for (auto& c : cases) {
     yaml_file file{std::string{c.env} + ": \"" + c.file_value + "\"\n"};

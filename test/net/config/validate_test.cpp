@@ -453,11 +453,11 @@ TEST(ConfigValidate, GossipKnobs) {
        {},
        "kvip_gossip_probe_timeout"},
       {"takeover just above fence + check interval",
-       {{"kvip_gossip_fence_timeout", "139ms"}},
+       {{"kvip_gossip_fence_timeout", "69ms"}},
        {},
        nullptr},
       {"takeover equal to fence + check interval",
-       {{"kvip_gossip_fence_timeout", "140ms"}},
+       {{"kvip_gossip_fence_timeout", "70ms"}},
        {},
        "kvip_gossip_takeover_wait"},
       {"takeover below fence", {}, {{"gossipTakeoverWait", "50ms"}}, "--gossipTakeoverWait"},
@@ -478,9 +478,9 @@ TEST(ConfigValidate, GossipProblemsAreAllReportedWithValueAndExpectation) {
   // With a non-positive timing the ordering rules are not checked (they would only repeat it).
   EXPECT_EQ(text.find("--gossipTakeoverWait"), std::string::npos) << text;
 
-  auto order = run({"order", {}, {{"gossipTakeoverWait", "100ms"}}, nullptr});
-  EXPECT_NE(dump(order).find("--gossipTakeoverWait=100ms: greater than kvip_gossip_fence_timeout "
-                             "(100ms) + the fence check interval (10ms)"),
+  auto order = run({"order", {}, {{"gossipTakeoverWait", "60ms"}}, nullptr});
+  EXPECT_NE(dump(order).find("--gossipTakeoverWait=60ms: greater than kvip_gossip_fence_timeout "
+                             "(60ms) + the fence check interval (10ms)"),
             std::string::npos)
       << dump(order);
 }
