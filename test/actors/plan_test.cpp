@@ -1,6 +1,7 @@
 #define CAF_SUITE plan
 #include "test/actors/fixture.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,16 +192,43 @@ CAF_TEST(modes kvip does not have are problems and unimplemented knobs are warni
   CAF_CHECK(any_contains(p.warnings, "vip_ddns is accepted but not implemented"));
 }
 
-CAF_TEST(gossip mode is refused until it exists and off by default adds nothing) {
+CAF_TEST(
+    gossip mode plans the responder and the gossip actor instead of the announcer and elector) {
   auto cfg = control_plane();
   auto off = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(problems_starting(off, "kvip_gossip"), 0u);
   cfg.gossip = true;
+  cfg.cp_health_check_address = "https://127.0.0.1:6443/livez";
   auto on = kvip::plan_node(cfg, reg);
-  CAF_CHECK_EQUAL(problems_starting(on, "kvip_gossip=true: gossip membership and fencing are not "
-                                        "implemented"),
-                  1u);
-  CAF_CHECK_EQUAL(on.problems.size(), off.problems.size() + 1);
+  CAF_CHECK_EQUAL(on.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(names(on), (std::vector<std::string>{"k8s_io", "k8s_events", "node_watcher",
+                                                       "responder", "health", "gossip"}));
+  // The gossip actor plays the elector role: the health checker reports to it.
+  CAF_CHECK(roles(on) == (std::vector<kvip::sibling_role>{
+                             kvip::sibling_role::k8s_io, kvip::sibling_role::k8s_events,
+                             kvip::sibling_role::node_watcher, kvip::sibling_role::responder,
+                             kvip::sibling_role::health, kvip::sibling_role::elector}));
+  CAF_CHECK(any_contains(on.notes, "gossip on port 7947"));
+}
+
+CAF_TEST(a gossip key file others can read stops the start naming the file and its mode) {
+  auto cfg = control_plane();
+  cfg.gossip = true;
+  std::string key = "/tmp/kvip-plan-test-key-" + std::to_string(::getpid());
+  {
+    std::ofstream out{key};
+    out << std::string(32, 'k');
+  }
+  ::chmod(key.c_str(), 0644);
+  cfg.gossip_key_file = key;
+  auto p = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(problems_starting(p, "kvip_gossip_key_file=" + key), 1u);
+  CAF_CHECK(any_contains(p.problems, "0644"));
+  CAF_CHECK(p.children.empty());
+  ::chmod(key.c_str(), 0600);
+  auto ok = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(ok.problems, std::vector<std::string>{});
+  std::remove(key.c_str());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
