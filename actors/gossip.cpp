@@ -70,8 +70,13 @@ gs::health_bits health_of(const state& st) {
   return bits;
 }
 
+/// Eligible to own VIPs: healthy, and the cluster's size is known. With
+/// peers from the Nodes, a node that has not seen the Node list yet (the API
+/// server is not answering) must not claim: knowing no peer, it would be a
+/// majority of one.
 bool self_eligible(const state& st) {
-  return st.carrier && (!st.opts.control_plane_check || st.cp_healthy);
+  return st.carrier && (!st.opts.control_plane_check || st.cp_healthy) &&
+         (!st.opts.discover_nodes || st.peers_listed);
 }
 
 void record_answering(state& st, const std::string& vip, bool on) {
@@ -419,8 +424,16 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
          }),
       on(self,
          [self](const msg::gossip_peers& p) {
+           // Node addresses come without a port: every node gossips on the
+           // cluster's kvip_gossip_port.
+           auto& st = self->state;
            for (const auto& peer : p.peers)
-             learn_peer(self, peer.name, peer.address);
+             learn_peer(self, peer.name, gossip_address(peer.address, st.opts.port));
+           if (!st.peers_listed && st.members) {
+             st.peers_listed = true;
+             spdlog::info("gossip: {} peers from the Nodes", p.peers.size());
+             health_changed(self);
+           }
          }),
       on(self,
          [self](const msg::health_status& h) {

@@ -79,11 +79,6 @@ std::string host_of(const std::string& address) {
   return address.substr(0, colon);
 }
 
-std::string join_host_port(const std::string& host, std::uint16_t port) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
 void count(state& st, const char* direction, const char* result, std::size_t bytes) {
   st.reg
       ->counter_family("kvip_gossip_frames_total", "Gossip frames sent and received, by result.",
@@ -104,7 +99,7 @@ void introduce(pointer self, const std::string& name, const std::string& source_
   if (name == st.opts.node_name || st.address_of.count(name)) return;
   // A configured address is reached on its configured port; a discovered one
   // on the cluster's gossip port.
-  std::string address = join_host_port(source_ip, st.opts.port);
+  std::string address = gossip_address(source_ip, st.opts.port);
   for (auto it = st.unnamed.begin(); it != st.unnamed.end(); ++it)
     if (host_of(*it) == source_ip) {
       address = *it;
@@ -150,6 +145,11 @@ void on_frame(pointer self, msg::gossip_io_event& ev) {
 }
 
 } // namespace
+
+std::string gossip_address(const std::string& host, std::uint16_t port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
 
 void learn_peer(pointer self, const std::string& name, const std::string& address) {
   auto& st = self->state;

@@ -74,13 +74,14 @@ struct state {
   // health
   bool carrier = true;
   bool cp_healthy = true;
+  bool peers_listed = false; ///< discover_nodes: the Node list arrived once
 
   // timers
   time_point membership_at{};
   time_point ownership_at{};
   time_point hello_at{};
-  time_point refresh_at{};   ///< when the hold is to be checked again
-  time_point refreshed{};    ///< the last hold refresh
+  time_point refresh_at{};      ///< when the hold is to be checked again
+  time_point refreshed{};       ///< the last hold refresh
   std::size_t refresh_next = 0; ///< round-robin position among the members
   time_point armed{};
   std::uint64_t timer_generation = 0;
@@ -117,6 +118,8 @@ void send_frame(pointer self, const std::string& to, net::gossip::message m,
                 std::vector<net::gossip::vip_claim> claims);
 void send_hellos(pointer self);
 void learn_peer(pointer self, const std::string& name, const std::string& address);
+/// "ip:port" (IPv6 in brackets) for the transport.
+std::string gossip_address(const std::string& host, std::uint16_t port);
 void carrier_changed(pointer self, bool up);
 
 // gossip_leases.cpp
