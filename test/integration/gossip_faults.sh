@@ -15,11 +15,11 @@ for tool in nft ip python3 curl; do
 done
 # Target for term and rolling: 0 probes lost (make-before-break). The bound
 # asserted is looser: see the closing note of issue 9 for what is measured.
-SILENCE_BOUND_MS=${SILENCE_BOUND_MS:-1000}
+SILENCE_BOUND_MS=${SILENCE_BOUND_MS:-100}
 
-run_sim() { # run_sim NAME flags...: runs kvip simulate; the JSON goes to $TMP/NAME.json
-  local name=$1; shift
-  "$KVIP" simulate --nodes 3 --systems gossip --trials 2 --fault-jitter 300ms \
+run_sim() { # run_sim NAME TRIALS flags...: runs kvip simulate; the JSON goes to $TMP/NAME.json
+  local name=$1 trials=$2; shift 2
+  "$KVIP" simulate --nodes 3 --systems gossip --trials "$trials" --fault-jitter 300ms \
     --idle-window 1s --switch-budget 15s --restart-delay-ms 500 \
     --json "$TMP/$name.json" "$@" >"$TMP/$name.out" 2>&1 &
   local sim=$!
@@ -34,9 +34,9 @@ run_sim() { # run_sim NAME flags...: runs kvip simulate; the JSON goes to $TMP/N
 }
 
 start=$(date +%s)
-run_sim faults --faults kill,stop,linkdown,term,partition-gossip,partition-api,loss,rolling \
+run_sim faults 2 --faults kill,stop,linkdown,term,partition-gossip,partition-api,loss,rolling \
   --stop-duration 1s --partition-duration 2s --loss 10%
-run_sim outage --faults api-outage --trials 1 --outage 60s
+run_sim outage 1 --faults api-outage --outage 60s
 echo "both runs took $(( $(date +%s) - start )) s"
 
 check "the JSON reports hold every trial, measured as issue 9 requires" \
