@@ -227,7 +227,8 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--nodes", f.nodes, "Nodes in the lab (3..9)")->capture_default_str();
   cmd->add_option("--faults", f.faults,
                   "Comma list: kill, stop, linkdown, term, partition-gossip, partition-api, "
-                  "api-outage, loss (default kill,term)");
+                  "api-outage, loss, rolling (default kill,term); none: the steady-state "
+                  "measurement only");
   cmd->add_option("--trials", f.trials, "Trials per fault and system")->capture_default_str();
   cmd->add_option("--kills", f.kills, "Same as kill with N trials");
   cmd->add_option("--terms", f.terms, "Same as term with N trials");
@@ -246,7 +247,7 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--fault-jitter", f.jitter, "Random wait before each fault, up to this")
       ->capture_default_str();
   cmd->add_option("--idle-window", f.idle_window,
-                  "Steady-state window for packets/s per node (0 = skip)")
+                  "Steady-state window for packets/s per node and API writes/s (0 = skip)")
       ->capture_default_str();
   cmd->add_option("--switch-budget", f.switch_budget, "Give up waiting for a new owner after")
       ->capture_default_str();
@@ -262,6 +263,10 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--retry", sim_opts.cluster.retry_period_s, "vip_retryperiod (s)")
       ->capture_default_str();
   cmd->add_option("--vip", sim_opts.cluster.vips, "VIP address(es); the first is probed")
+      ->capture_default_str();
+  cmd->add_option("--vips", f.vips,
+                  "Serve N control-plane VIPs (1..1000): the --vip one (probed), then "
+                  "10.99.0.101-199, 10.99.1.1-254, ...")
       ->capture_default_str();
   cmd->add_option("--json,--report", sim_opts.report_json, "Write the JSON report here");
   cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");

@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -20,6 +21,7 @@
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
+#include "simulation/routing.hpp"
 #include "simulation/status.hpp"
 
 namespace kvip::sim {
@@ -64,6 +66,22 @@ net::http::response status_response(const api_error& e) {
   return r;
 }
 
+bool mutating(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+/// The client's IP address as text ("" when unknown).
+std::string client_address(MHD_Connection* c) {
+  const auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == nullptr || info->client_addr == nullptr) return {};
+  char host[NI_MAXHOST] = {};
+  auto len = info->client_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (getnameinfo(info->client_addr, static_cast<socklen_t>(len), host, sizeof host, nullptr, 0,
+                  NI_NUMERICHOST) != 0)
+    return {};
+  return host;
+}
+
 bool anonymous_path(const std::string& path) {
   return path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/version";
 }
@@ -92,6 +110,11 @@ struct api_listener::impl {
 
   std::mutex delay_m;
   std::vector<std::pair<clock::time_point, MHD_Connection*>> delayed;
+
+  mutable std::mutex writes_m;
+  std::uint64_t writes_total = 0;
+  std::map<std::string, std::uint64_t> writes_by_resource, writes_by_client;
+  void count_write(MHD_Connection* c, const net::http::request& req);
 
   std::mutex ticker_m;
   std::condition_variable ticker_cv;
@@ -178,6 +201,18 @@ MHD_Result api_listener::impl::start_stream(MHD_Connection* c, api_reply& reply)
   return rc;
 }
 
+void api_listener::impl::count_write(MHD_Connection* c, const net::http::request& req) {
+  if (!mutating(req.method)) return;
+  auto parsed = parse_resource_path(req.path);
+  std::string resource = parsed.res ? parsed.res->plural : "other";
+  if (!parsed.subresource.empty()) resource += "/" + parsed.subresource;
+  auto client = client_address(c);
+  std::lock_guard g{writes_m};
+  ++writes_total;
+  ++writes_by_resource[resource];
+  ++writes_by_client[client.empty() ? "unknown" : client];
+}
+
 MHD_Result api_listener::impl::answer(MHD_Connection* c, pending& p) {
   if (p.too_large) {
     return send(c, status_response(error_with_code(413, "Request entity too large")));
@@ -189,6 +224,7 @@ MHD_Result api_listener::impl::answer(MHD_Connection* c, pending& p) {
   p.req.headers = net::http::headers_of(c);
   p.req.query = net::http::query_of(c);
   if (!authenticated(c, p.req)) return send(c, status_response(unauthorized()));
+  count_write(c, p.req);
   api_reply reply;
   try {
     reply = handler(p.req);
@@ -375,6 +411,22 @@ std::string api_listener::url() const {
 std::size_t api_listener::streams() const {
   std::lock_guard g{impl_->streams_m};
   return impl_->streams.size();
+}
+
+} // namespace kvip::sim
+
+namespace kvip::sim {
+
+json::object api_listener::writes() const {
+  std::lock_guard g{impl_->writes_m};
+  json::object by_resource, by_client;
+  for (const auto& [k, v] : impl_->writes_by_resource)
+    by_resource[k] = v;
+  for (const auto& [k, v] : impl_->writes_by_client)
+    by_client[k] = v;
+  return json::object{{"total", impl_->writes_total},
+                      {"byResource", std::move(by_resource)},
+                      {"byClient", std::move(by_client)}};
 }
 
 } // namespace kvip::sim

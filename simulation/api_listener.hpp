@@ -8,6 +8,11 @@
 // is suspended (no thread, no busy loop) and the watcher's waker resumes it
 // when an event arrives, so thousands of idle watches cost only memory.
 // Added latency also suspends the connection and a timer thread resumes it.
+//
+// Every mutating request (POST, PUT, PATCH, DELETE) that reaches the handler
+// is counted by resource (plural, "other" for non-resource paths) and by the
+// client's IP address: writes() for the admin port's /stats ("writes"), which
+// `kvip simulate` reads to measure steady-state API writes per second.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +78,8 @@ public:
   std::string url() const;
   /// Number of open watch streams on this listener.
   std::size_t streams() const;
+  /// The write counters: {"total":N,"byResource":{"leases":N,...},"byClient":{"10.99.0.1":N}}.
+  boost::json::object writes() const;
 
   struct impl;
 

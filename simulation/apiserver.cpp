@@ -147,7 +147,8 @@ net::result<void> apiserver::start() {
                           {"oldestResourceVersion", std::to_string(i.st.oldest_rv())},
                           {"objects", i.st.size()},
                           {"watches", i.st.hub().size()},
-                          {"streams", i.listener->streams()}};
+                          {"streams", i.listener->streams()},
+                          {"writes", i.listener->writes()}};
     };
     hooks.save_snapshot = [&i] { return i.save(); };
     install_admin_routes(*i.admin, i.faults, std::move(hooks));

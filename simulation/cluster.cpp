@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <boost/json.hpp>
+
 #include "net/wait.hpp"
 
 namespace kvip::sim {
@@ -180,6 +182,32 @@ net::result<void> cluster::api_fault(const std::string& path) {
                                          std::to_string(admin_port) + "/faults/" + path});
   if (!r.ok()) return net::make_error("admin " + path + ": " + r.output);
   return net::ok();
+}
+
+net::result<api_write_counts> cluster::api_writes() {
+  auto r = lab_->run(lab_->infra(), {"curl", "-sf", "--max-time", "5",
+                                     "http://" + std::string{api_addr} + ":" +
+                                         std::to_string(admin_port) + "/stats"});
+  if (!r.ok()) return net::make_error("admin stats: " + r.output);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.output, ec);
+  const boost::json::object* o = v.is_object() ? &v.as_object() : nullptr;
+  const auto* w = o ? o->if_contains("writes") : nullptr;
+  if (ec || !w || !w->is_object())
+    return net::make_error("admin stats: no write counters in: " + r.output);
+  api_write_counts out;
+  auto count = [](const boost::json::value& x) {
+    return x.is_uint64()  ? x.as_uint64()
+           : x.is_int64() ? static_cast<std::uint64_t>(x.as_int64())
+                          : 0;
+  };
+  if (const auto* t = w->as_object().if_contains("total")) out.total = count(*t);
+  for (auto [key, into] :
+       {std::pair{"byResource", &out.by_resource}, std::pair{"byClient", &out.by_client}})
+    if (const auto* m = w->as_object().if_contains(key); m && m->is_object())
+      for (const auto& kv : m->as_object())
+        (*into)[std::string{kv.key()}] = count(kv.value());
+  return out;
 }
 
 } // namespace kvip::sim

@@ -5,6 +5,7 @@
 // `kvip simulate`, the failover benchmark and the netns integration tests.
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,13 @@ struct cluster_options {
   int retry_period_s = 1;
   std::map<std::string, std::string> extra_env; ///< added to every node's environment
   bool start_nodes = true;                      ///< false: the caller starts them with start_node()
+};
+
+/// The API server's write counters (POST/PUT/PATCH/DELETE since it started).
+struct api_write_counts {
+  std::uint64_t total = 0;
+  std::map<std::string, std::uint64_t> by_resource; ///< "leases", "leases/status", ...
+  std::map<std::string, std::uint64_t> by_client;   ///< the client's IP address
 };
 
 class cluster {
@@ -68,6 +76,8 @@ public:
 
   /// Asks the API server's admin port for a fault ("outage?mode=503" ...).
   net::result<void> api_fault(const std::string& path);
+  /// Reads the API server's write counters from its admin port (/stats).
+  net::result<api_write_counts> api_writes();
 
 private:
   cluster() = default;

@@ -5,7 +5,10 @@
 //   GET  /healthz                      "ok"
 //   GET  /faults                       {"latencyMs":0,"outage":"none","failWrites":{...},...}
 //   GET  /stats                        {"resourceVersion":"N","oldestResourceVersion":"M",
-//                                       "objects":K,"watches":W}
+//                                       "objects":K,"watches":W,"streams":S,
+//                                       "writes":{"total":N,"byResource":{"leases":N},
+//                                                 "byClient":{"10.99.0.1":N}}}
+//                                      (writes: POST/PUT/PATCH/DELETE handled since start)
 //   POST /faults/latency?ms=N          add N ms before every API request is handled (0 = off)
 //   POST /faults/outage?mode=M         M = none | 503 (every API request answers 503 and all
 //                                      watches end) | refuse (the API port is closed:

@@ -23,6 +23,7 @@ constexpr fault_name fault_names[] = {
     {fault_kind::partition_api, "partition-api"},
     {fault_kind::api_outage, "api-outage"},
     {fault_kind::loss, "loss"},
+    {fault_kind::rolling, "rolling"},
 };
 
 std::string known_faults() {

@@ -13,6 +13,10 @@
 //   api-outage        the infra namespace drops the API port for --outage
 //   loss              every node drops --loss % of its IP packets from 1 s before a kill
 //                     of the owner until it is restarted
+//   rolling           every node in turn, the owner last: SIGTERM, --restart-delay-ms,
+//                     restart, wait until every node sees it joined (a rolling upgrade)
+//
+// "--faults none" runs no fault: the steady-state measurement only.
 //
 // Every table is named kvip_sim_<run id>_<fault>, lives in a lab namespace
 // and is removed by its guard (trial end, failure, Ctrl-C: the guard goes
@@ -37,7 +41,8 @@ enum class fault_kind {
   partition_gossip,
   partition_api,
   api_outage,
-  loss
+  loss,
+  rolling
 };
 
 /// The command-line name ("partition-gossip").

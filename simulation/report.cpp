@@ -67,7 +67,18 @@ void json_systems(FILE* f, const std::vector<system_run>& systems) {
       std::fprintf(f, "%s{\"node\": %s, \"packets_per_s\": %.1f, \"bytes_per_s\": %.1f}",
                    j ? ", " : "", json_str(s.tx[j].node).c_str(), s.tx[j].packets_per_s,
                    s.tx[j].bytes_per_s);
-    std::fprintf(f, "]}%s\n", i + 1 < systems.size() ? "," : "");
+    std::fprintf(f, "], \"api_writes_per_s\": %.3f", s.api_writes_per_s);
+    for (auto [key, m] : {std::pair{"api_writes_by_resource", &s.api_writes_by_resource},
+                          std::pair{"api_writes_by_node", &s.api_writes_by_node}}) {
+      std::fprintf(f, ", \"%s\": {", key);
+      const char* sep = "";
+      for (auto& [k, v] : *m) {
+        std::fprintf(f, "%s%s: %.3f", sep, json_str(k).c_str(), v);
+        sep = ", ";
+      }
+      std::fprintf(f, "}");
+    }
+    std::fprintf(f, "}%s\n", i + 1 < systems.size() ? "," : "");
   }
   std::fprintf(f, "  ],\n");
 }
@@ -95,12 +106,14 @@ void print_steady(const std::vector<system_run>& systems) {
   for (auto& s : systems)
     any |= !s.tx.empty();
   if (!any) return;
-  std::printf("steady state, sent on eth0 per node (ARP answers to the prober excluded):\n");
+  std::printf("steady state, sent on eth0 per node (ARP answers to the prober excluded), and "
+              "writes/s at the API server:\n");
   for (auto& s : systems) {
     if (s.tx.empty()) continue;
     std::printf("  %-18s", s.system.c_str());
     for (auto& t : s.tx)
       std::printf("  %s %6.1f pkt/s %7.0f B/s", t.node.c_str(), t.packets_per_s, t.bytes_per_s);
+    if (s.api_writes_per_s >= 0) std::printf("  API %.2f writes/s", s.api_writes_per_s);
     std::printf("\n");
   }
   std::printf("\n");
@@ -173,8 +186,10 @@ net::result<void> write_json(const scenario_result& r, const scenario_options& o
   out_file out{path};
   FILE* f = out.f;
   if (!f) return net::make_error("cannot write " + path, errno);
-  std::fprintf(f, "{\n  \"nodes\": %d,\n  \"vip\": %s,\n  \"lease\": [%d, %d, %d],\n",
-               o.cluster.nodes, json_str(o.cluster.vips.front()).c_str(),
+  std::fprintf(f,
+               "{\n  \"nodes\": %d,\n  \"vip\": %s,\n  \"vips\": %zu,\n  \"lease\": [%d, %d, "
+               "%d],\n",
+               o.cluster.nodes, json_str(o.cluster.vips.front()).c_str(), o.cluster.vips.size(),
                o.cluster.lease_duration_s, o.cluster.renew_deadline_s, o.cluster.retry_period_s);
   auto& t = o.timing;
   std::fprintf(f,

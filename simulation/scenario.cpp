@@ -40,6 +40,50 @@ std::string tx_line(const std::vector<tx_rate>& tx) {
   return s;
 }
 
+/// " 2.0 writes/s (leases 2.0; n1 0.7, n2 0.7 ...)".
+std::string writes_line(const system_run& r) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.2f API writes/s", r.api_writes_per_s);
+  std::string s = b, by;
+  for (auto* m : {&r.api_writes_by_resource, &r.api_writes_by_node}) {
+    by += by.empty() ? " (" : "; ";
+    std::string part;
+    for (auto& [k, v] : *m) {
+      std::snprintf(b, sizeof b, "%s%s %.2f", part.empty() ? "" : ", ", k.c_str(), v);
+      part += b;
+    }
+    by += part;
+  }
+  return s + by + ")";
+}
+
+/// Packets/s per node and API writes/s over the idle window.
+void measure_steady(cluster& c, prober& p, const scenario_options& o, system_run& run) {
+  auto w0 = c.api_writes();
+  auto t0 = p.now_us();
+  run.tx = measure_tx(c, p, o.idle_window);
+  auto t1 = p.now_us();
+  auto w1 = c.api_writes();
+  say(o, run.system + " steady state on eth0: " + tx_line(run.tx));
+  if (!w0 || !w1) {
+    say(o, run.system + ": cannot read the API server's write counters: " +
+               (w0 ? w1.err() : w0.err()).describe());
+    return;
+  }
+  double secs = static_cast<double>(t1 - t0) / 1e6;
+  auto rate = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(b - a) / secs; };
+  run.api_writes_per_s = rate(w0->total, w1->total);
+  for (auto& [k, v] : w1->by_resource)
+    if (auto r = rate(w0->by_resource[k], v); r > 0) run.api_writes_by_resource[k] = r;
+  for (auto& [k, v] : w1->by_client) {
+    auto name = k;
+    for (auto& h : c.lab().nodes())
+      if (h.ipv4.to_string() == k) name = h.name;
+    if (auto r = rate(w0->by_client[k], v); r > 0) run.api_writes_by_node[name] = r;
+  }
+  say(o, run.system + " steady state at the API server: " + writes_line(run));
+}
+
 /// "; n1 exited: <the last line of its log>" for every node whose process is gone.
 std::string exited_nodes(cluster& c) {
   std::string out;
@@ -91,6 +135,9 @@ void run_faults(cluster& c, prober& p, system_runner& sys, int owner, const scen
   trial_env env{c, p, sys, o.timing, stop};
   for (auto& plan : o.faults) {
     for (int t = 1; t <= plan.trials && !stopped(stop); ++t) {
+      // A fault that strikes a node still joining would measure a double fault.
+      if (auto why = sys.wait_all_ready(o.timing.switch_budget, stop); !why.empty())
+        say(o, "not every node is ready before this trial: " + why);
       auto r = run_trial(env, plan.kind, owner, t);
       say(o, trial_line(r, plan.trials));
       res.trials.push_back(r);
@@ -146,10 +193,9 @@ scenario_result run_scenario(const scenario_options& o, const volatile bool* sto
     if (owner >= 0) {
       say(o, run.system + ": " + c->lab().nodes()[static_cast<std::size_t>(owner)].name +
                  " answers for the VIP");
-      if (o.idle_window.count() > 0) {
-        run.tx = measure_tx(*c, *p, o.idle_window);
-        say(o, run.system + " steady state on eth0: " + tx_line(run.tx));
-      }
+      if (auto why = sys.wait_all_ready(o.timing.switch_budget, stop); !why.empty())
+        say(o, run.system + ": not every node is ready: " + why);
+      if (o.idle_window.count() > 0) measure_steady(*c, *p, o, run);
       run_faults(*c, *p, sys, owner, o, stop, res, run);
     }
     if (!run.error.empty()) say(o, run.system + ": " + run.error);

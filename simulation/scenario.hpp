@@ -3,13 +3,16 @@
 // "Benchmark and targets"). Builds the lab once; then for every system under
 // test (kvip with gossip, kvip Lease-only, keepalived with 100 ms and 20 ms
 // adverts) starts it on every node, waits for one node to answer for the VIP,
-// measures what each node sends in steady state, and runs every fault
+// waits until every node has joined (simulation/systems_ready.cpp), measures
+// what each node sends and what the API server is asked to write in steady
+// state, and runs every fault (waiting for every node again before each)
 // (simulation/lab_faults.hpp) `trials` times against whichever node answers,
 // measured from the client's side (simulation/trial.hpp). Then the next
 // system takes the same lab. The report (simulation/report.hpp) has one row
 // per (system, fault) and every trial.
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,7 +34,7 @@ struct scenario_options {
   std::vector<system_id> systems{system_id::lease};
   std::vector<fault_plan> faults{{fault_kind::kill, 1}, {fault_kind::term, 1}};
   trial_timing timing;
-  std::chrono::milliseconds idle_window{5000}; ///< steady-state packet count; 0 = skip
+  std::chrono::milliseconds idle_window{5000}; ///< steady-state packets and API writes; 0 = skip
   std::chrono::milliseconds first_owner_budget{30000};
   std::string report_json; ///< "" = none
   std::string report_svg;  ///< "" = none
@@ -42,6 +45,10 @@ struct scenario_options {
 struct system_run {
   std::string system;
   std::vector<tx_rate> tx; ///< steady state, per node
+  /// Steady-state writes/s at the API server over the same window (-1: not measured).
+  double api_writes_per_s = -1;
+  std::map<std::string, double> api_writes_by_resource; ///< "leases" -> writes/s
+  std::map<std::string, double> api_writes_by_node;     ///< "n1" (or the client IP) -> writes/s
   double start_s = 0, end_s = 0;
   std::string error; ///< "" or why its trials stopped early
 };

@@ -14,6 +14,10 @@ net::result<void> apply_faults(const simulate_flags& f, scenario_options& o) {
       return net::make_error(std::string{name} + ": " + std::to_string(*v) +
                              " is not from 0 to 10000");
   o.faults.clear();
+  if (f.faults == "none") {
+    if (f.kills || f.terms) return net::make_error("--faults none: no --kills or --terms with it");
+    return net::ok(); // the steady-state measurement only
+  }
   if (!f.faults.empty()) {
     auto kinds = parse_faults(f.faults);
     if (!kinds) return kinds.err();
@@ -69,6 +73,32 @@ net::result<void> apply_durations(const simulate_flags& f, scenario_options& o) 
   return net::ok();
 }
 
+/// --vips N: the first VIP (--vip, default 10.99.0.100) and N-1 more from
+/// 10.99.0.101 to .199 (the lab's hosts are .1-.9, .200, .253, .254), then
+/// 10.99.1.1-.254, 10.99.2.1-.254 ... (not routed to the client: only the
+/// first VIP is probed).
+net::result<void> apply_vips(const simulate_flags& f, scenario_options& o) {
+  if (f.vips < 1 || f.vips > max_vips)
+    return net::make_error("--vips: " + std::to_string(f.vips) + " is not from 1 to " +
+                           std::to_string(max_vips));
+  if (f.vips == 1) return net::ok();
+  if (o.cluster.vips.size() > 1)
+    return net::make_error("--vips " + std::to_string(f.vips) +
+                           ": give either a list with --vip or a count with --vips");
+  auto first = o.cluster.vips.empty() ? std::string{"10.99.0.100"} : o.cluster.vips.front();
+  std::vector<std::string> vips{first};
+  auto add = [&](const std::string& v) {
+    if (static_cast<int>(vips.size()) < f.vips && v != first) vips.push_back(v);
+  };
+  for (int host = 100; host <= 199; ++host)
+    add("10.99.0." + std::to_string(host));
+  for (int net3 = 1; net3 <= 9 && static_cast<int>(vips.size()) < f.vips; ++net3)
+    for (int host = 1; host <= 254; ++host)
+      add("10.99." + std::to_string(net3) + "." + std::to_string(host));
+  o.cluster.vips = std::move(vips);
+  return net::ok();
+}
+
 } // namespace
 
 net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options& o) {
@@ -83,6 +113,7 @@ net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options
   }
   if (auto a = apply_faults(f, o); !a) return a;
   if (auto a = apply_durations(f, o); !a) return a;
+  if (auto a = apply_vips(f, o); !a) return a;
   auto systems = parse_systems("--systems", f.systems);
   if (!systems) return systems.err();
   o.systems = *systems;

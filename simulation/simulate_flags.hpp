@@ -2,7 +2,7 @@
 // The flags of `kvip simulate` as typed, and their checked translation into
 // scenario_options. Every error names the flag and the bad value.
 //
-//   --faults kill,stop,...   faults to run (simulation/lab_faults.hpp)
+//   --faults kill,stop,...   faults to run (simulation/lab_faults.hpp); "none": steady state only
 //   --trials N               trials per fault and system
 //   --kills N / --terms N    older spelling: N trials of kill / term
 //   --nodes N                3..9
@@ -12,6 +12,7 @@
 //   --outage D               API outage length (api-outage)
 //   --partition-duration D   partition-gossip / partition-api length
 //   --loss P                 random drop on every node (loss), e.g. 10%
+//   --vips N                 N control-plane VIPs (1..1000); the first is probed
 
 #include <optional>
 #include <string>
@@ -21,8 +22,12 @@
 
 namespace kvip::sim {
 
+/// The most VIPs --vips gives (10.99.0.100-199, then 10.99.1-4.x).
+constexpr int max_vips = 1000;
+
 struct simulate_flags {
   int nodes = 3;
+  int vips = 1;
   std::string faults; ///< "" = kill,term (or what --kills/--terms ask for)
   int trials = 1;
   std::optional<int> kills, terms; ///< aliases

@@ -184,12 +184,18 @@ void system_runner::stop_all() {
     for (int pid : child_pids(i)) // children a killed keepalived left running
       ::kill(pid, SIGKILL);
   }
-  for (auto& h : l.nodes()) {
-    (void)l.set_link(h, true);
+  // One `ip -batch` per node removes every VIP (there may be a thousand).
+  auto batch = c_.workdir() + "/remove-vips.batch";
+  {
+    std::ofstream out{batch};
     for (auto& v : c_.options().vips)
       for (const char* dev : {"eth0", "lo"})
-        run_command({"ip", "-n", h.netns, "addr", "del",
-                     v + (v.find(':') == std::string::npos ? "/32" : "/128"), "dev", dev});
+        out << "addr del " << v << (v.find(':') == std::string::npos ? "/32" : "/128") << " dev "
+            << dev << "\n";
+  }
+  for (auto& h : l.nodes()) {
+    (void)l.set_link(h, true);
+    run_command({"ip", "-n", h.netns, "-force", "-batch", batch});
     for (const char* conf : {"all", "eth0"})
       for (const char* knob : {"arp_ignore", "arp_announce"})
         l.run(h, {"sysctl", "-q", "-w", std::string{"net.ipv4.conf."} + conf + "." + knob + "=0"});

@@ -51,10 +51,20 @@ public:
   /// nft matches for the system's node-to-node traffic (partition-gossip).
   std::vector<std::string> peer_traffic() const;
 
+  /// One readiness check of node i (simulation/systems_ready.cpp): its
+  /// process runs; kvip answers /readyz on :2112 from the node's namespace;
+  /// with gossip its state dump (SIGUSR1, read from its log) lists every
+  /// other node alive and no unnamed peer. "" when ready, else why not.
+  std::string not_ready(int i);
+  /// Waits until every node is ready at once (a restarted node has joined
+  /// and every other node sees it). "" or why not after `budget`.
+  std::string wait_all_ready(std::chrono::milliseconds budget, const volatile bool* stop);
+
 private:
   std::string file(int i, const std::string& suffix) const;
   net::result<void> write_keepalived_conf(int i) const;
   std::vector<int> child_pids(int i) const;
+  std::string gossip_not_ready(int i);
 
   cluster& c_;
   system_id id_;

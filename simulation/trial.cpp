@@ -51,6 +51,8 @@ net::result<void> inject(trial_env& e, fault_kind f, int owner, std::vector<nft_
     return add(h, nft_drop_body({"ip daddr " + api, "ip saddr " + api}));
   case fault_kind::api_outage:
     return add(l.infra(), nft_drop_body({"tcp dport " + port, "tcp sport " + port}));
+  case fault_kind::rolling:
+    break; // run_rolling
   }
   return net::make_error("unknown fault");
 }
@@ -74,6 +76,8 @@ std::int64_t heal_after_ms(const trial_timing& t, fault_kind f, std::int64_t swi
     return t.partition.count();
   case fault_kind::api_outage:
     return t.outage.count();
+  case fault_kind::rolling:
+    break;
   }
   return budget;
 }
@@ -119,6 +123,39 @@ void fill_measurements(trial_result& r, trial_env& e, std::int64_t fault_us) {
   r.unanswered_probes = f.unanswered_probes;
   r.probes = f.probes;
   r.window_s = static_cast<double>(e.p.now_us() - fault_us) / 1e6;
+}
+
+/// SIGTERM, restart after restart_delay, wait until it rejoined: node i.
+/// "" or what went wrong.
+std::string restart_node(trial_env& e, int i) {
+  std::string note;
+  const auto& name = e.c.lab().nodes().at(static_cast<std::size_t>(i)).name;
+  if (!e.sys.signal(i, SIGTERM)) return "cannot signal " + name + "'s process";
+  if (e.sys.wait_exit(i, 10s) < 0) {
+    note = name + " did not exit on SIGTERM; killed";
+    e.sys.signal(i, SIGKILL);
+    e.sys.wait_exit(i, 2s);
+  }
+  std::this_thread::sleep_for(e.t.restart_delay);
+  if (auto s = e.sys.start(i); !s) return "restart of " + name + " failed: " + s.err().describe();
+  if (auto why = e.sys.wait_all_ready(e.t.switch_budget, e.stop); !why.empty())
+    return name + " did not rejoin within " + std::to_string(e.t.switch_budget.count() / 1000) +
+           " s: " + why;
+  return note;
+}
+
+/// The rolling restart: every node once, the owner last, measured as one
+/// trial from the first SIGTERM until a single node answers after the last.
+void run_rolling(trial_env& e, int owner, trial_result& r) {
+  std::vector<int> order;
+  for (int i = 0; i < r.nodes; ++i)
+    if (i != owner) order.push_back(i);
+  order.push_back(owner);
+  for (int i : order) {
+    if (e.stop && *e.stop) break;
+    auto note = restart_node(e, i);
+    if (!note.empty()) r.note += (r.note.empty() ? "" : "; ") + note;
+  }
 }
 
 } // namespace
@@ -172,6 +209,14 @@ trial_result run_trial(trial_env& e, fault_kind f, int owner, int index) {
   }
   auto fault_us = e.p.now_us();
   r.fault_s = static_cast<double>(fault_us) / 1e6;
+  if (f == fault_kind::rolling) {
+    run_rolling(e, owner, r);
+    if (!(e.stop && *e.stop) &&
+        wait_single_owner(e.c, e.p, e.t.settle, e.t.switch_budget, e.stop) < 0 && r.note.empty())
+      r.note = "no single node answered after the rolling restart";
+    fill_measurements(r, e, fault_us);
+    return r;
+  }
   if (auto in = inject(e, f, owner, guards); !in) {
     r.note = "cannot inject: " + in.err().describe();
     heal(e, f, owner, guards);

@@ -108,6 +108,20 @@ TEST_F(SimHttp, CreateGetListDelete) {
       404);
 }
 
+TEST_F(SimHttp, AdminStatsCountWritesByResourceAndClient) {
+  auto writes = [&] { return http("GET", f.admin + "/stats").json().at("writes").as_object(); };
+  EXPECT_EQ(writes().at("total"), 0);
+  ASSERT_EQ(http("POST", leases_url(), R"({"metadata":{"name":"w"}})").code, 201);
+  ASSERT_EQ(http("GET", leases_url("/w")).code, 200); // reads are not counted
+  EXPECT_EQ(http("PUT", leases_url("/w"), R"({"metadata":{"name":"w"}})").code, 422);
+  EXPECT_EQ(http("DELETE", ns_url("configmaps/nosuch")).code, 404);
+  auto w = writes();
+  EXPECT_EQ(w.at("total"), 3); // every mutating request, answered with an error or not
+  EXPECT_EQ(w.at("byResource").at("leases"), 2);
+  EXPECT_EQ(w.at("byResource").at("configmaps"), 1);
+  EXPECT_EQ(w.at("byClient").at("127.0.0.1"), 3);
+}
+
 TEST_F(SimHttp, UpdateConflictAndLeaseRules) {
   auto lease = http(
       "POST", leases_url(),

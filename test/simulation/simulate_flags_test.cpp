@@ -2,6 +2,8 @@
 // name the bad flag and value.
 #include "simulation/simulate_flags.hpp"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 namespace {
@@ -71,6 +73,39 @@ TEST(SimSimulateFlags, KillsAndTermsStillWork) {
   EXPECT_EQ(o.faults[1].trials, 3);
 }
 
+TEST(SimSimulateFlags, FaultsNoneRunsNoTrials) {
+  kvip::sim::simulate_flags f;
+  f.faults = "none";
+  EXPECT_TRUE(apply(f).faults.empty());
+}
+
+TEST(SimSimulateFlags, VipsCountsUpwardAvoidingLabHosts) {
+  kvip::sim::simulate_flags f;
+  EXPECT_EQ(apply(f).cluster.vips, std::vector<std::string>{"10.99.0.100"});
+  f.vips = 3;
+  EXPECT_EQ(apply(f).cluster.vips,
+            (std::vector<std::string>{"10.99.0.100", "10.99.0.101", "10.99.0.102"}));
+  f.vips = 1000;
+  auto many = apply(f).cluster.vips;
+  ASSERT_EQ(many.size(), 1000u);
+  EXPECT_EQ(many.front(), "10.99.0.100");
+  EXPECT_EQ(many[99], "10.99.0.199");
+  EXPECT_EQ(many[100], "10.99.1.1");
+  EXPECT_EQ(std::set<std::string>(many.begin(), many.end()).size(), 1000u);
+  for (auto& v : many)
+    EXPECT_NE(v, "10.99.0.200") << "the client's address";
+  // The first is the probed --vip; a list and a count do not mix.
+  kvip::sim::scenario_options o;
+  o.cluster.vips = {"10.99.0.150"};
+  f.vips = 2;
+  ASSERT_TRUE(kvip::sim::apply_simulate_flags(f, o));
+  EXPECT_EQ(o.cluster.vips, (std::vector<std::string>{"10.99.0.150", "10.99.0.100"}));
+  o.cluster.vips = {"10.99.0.150", "10.99.0.151"};
+  auto r = kvip::sim::apply_simulate_flags(f, o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().describe().find("--vips 2"), std::string::npos);
+}
+
 TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
   struct row {
     void (*set)(kvip::sim::simulate_flags&);
@@ -87,6 +122,13 @@ TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
            row{[](auto& f) { f.outage = "1h"; }, "--outage: '1h'"},
            row{[](auto& f) { f.loss = "200%"; }, "--loss: '200%'"},
            row{[](auto& f) { f.restart_delay_ms = -1; }, "--restart-delay-ms: -1"},
+           row{[](auto& f) { f.vips = 0; }, "--vips: 0"},
+           row{[](auto& f) { f.vips = 1001; }, "--vips: 1001"},
+           row{[](auto& f) {
+                 f.faults = "none";
+                 f.kills = 3;
+               },
+               "--faults none"},
            row{[](auto& f) {
                  f.kills = 0;
                  f.terms = 0;
