@@ -297,6 +297,9 @@ void add_control_plane_gossip(const net::config::settings& cfg, net::telemetry::
   r.interfaces = {iface};
   r.refresh = cfg.arp_rate;
   r.node_name = cfg.node_name;
+  // One restore file per node name: several kvip nodes share a host's /run
+  // in the simulation lab, and must never adopt each other's settings.
+  r.host.restore_file = "/run/kvip/responder-" + cfg.node_name + ".restore";
   auto table = g.answers;
   plan.children.push_back({"responder",
                            [r, table](caf::local_actor* parent, sibling_directory) {

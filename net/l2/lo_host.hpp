@@ -32,8 +32,8 @@
 //
 // Restore after a crash: before each change, the original value (and each
 // address kvip puts on lo) is written to a restore file (default
-// /run/kvip/responder.restore, tmpfs: gone after a reboot, as are the
-// settings). A kvip killed with SIGKILL leaves the file behind; the next one
+// /run/kvip/responder.restore; kvip uses /run/kvip/responder-<node>.restore), tmpfs: gone after a
+// reboot, as are the settings). A kvip killed with SIGKILL leaves the file behind; the next one
 // adopts it on open(): the values recorded there stay the originals (it does
 // not record the 1 and 2 its predecessor set as "original"), and the
 // addresses listed there are removed at restore(). restore() removes the lo
