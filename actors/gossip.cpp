@@ -8,6 +8,7 @@
 #include "actors/gossip_state.hpp"
 #include "actors/node.hpp"
 #include "actors/tracing.hpp"
+#include "net/gossip/ranking.hpp"
 #include "net/telemetry/metrics.hpp"
 
 namespace kvip {
@@ -61,7 +62,7 @@ std::vector<gs::member_view> member_views(const state& st) {
 /// How long a node handing a VIP over keeps answering (with the successor's
 /// MAC) after the successor announced itself: longer than the successor's
 /// settle time between its announcement and its first answer.
-constexpr std::chrono::microseconds handover_linger{10000};
+constexpr std::chrono::microseconds handover_linger{30000};
 
 gs::health_bits health_of(const state& st) {
   gs::health_bits bits = 0;
@@ -358,6 +359,35 @@ std::string describe(const state& st) {
   return s;
 }
 
+/// A graceful stop: every VIP this node answers for is answered, from now
+/// on, with the MAC of its expected successor (the best-ranked other
+/// eligible node, whose MAC the kernel's neighbour table has: the nodes talk
+/// over TCP), so clients move to the successor, which already accepts the
+/// VIP's traffic on lo, before it even claims. Whoever then announces the
+/// VIP first is taken as the successor (answer_table::observed). A probe is
+/// thus always answered, and by one MAC.
+void redirect_to_successors(pointer self) {
+  auto& st = self->state;
+  if (!st.opts.answers) return;
+  std::vector<std::string> eligible;
+  for (const auto& [name, m] : st.members->members())
+    if (st.members->eligible(name)) eligible.push_back(name);
+  for (const auto& v : st.opts.vips) {
+    auto ip = net::ip_address::parse(v.address);
+    if (!ip) continue;
+    st.opts.answers->releasing(*ip);
+    auto next = gs::successor(v.address, eligible, st.opts.node_name);
+    if (!next) continue;
+    auto addr = st.address_of.find(*next);
+    if (addr == st.address_of.end()) continue;
+    auto mac = st.neighbours.find(host_of(addr->second));
+    if (mac == st.neighbours.end()) continue;
+    if (!st.opts.answers->redirect(*ip, mac->second)) continue;
+    spdlog::info("gossip: handing {} over to {}: answering with its MAC {}", v.address, *next,
+                 net::to_string(mac->second));
+  }
+}
+
 caf::typed_response_promise<msg::shutdown_done> begin_shutdown(pointer self) {
   auto& st = self->state;
   auto p = self->make_response_promise<msg::shutdown_done>();
@@ -372,10 +402,7 @@ caf::typed_response_promise<msg::shutdown_done> begin_shutdown(pointer self) {
     st.stop_deadline = n + st.opts.fence.handover_timeout;
     spdlog::info("gossip: stopping; handing VIPs over (at most {} ms)",
                  st.opts.fence.handover_timeout.count());
-    // Answer with the successor's MAC as soon as it announces itself.
-    if (st.opts.answers)
-      for (const auto& v : st.opts.vips)
-        if (auto ip = net::ip_address::parse(v.address)) st.opts.answers->releasing(*ip);
+    redirect_to_successors(self);
     run_ownership(self, st.owners->stop(n));
     run_membership(self, st.members->leave(n));
   }

@@ -13,6 +13,7 @@
 
 #include "actors/gossip_state.hpp"
 #include "actors/tracing.hpp"
+#include "net/netlink/socket.hpp"
 #include "net/telemetry/metrics.hpp"
 
 namespace kvip::gossip_actor {
@@ -52,12 +53,33 @@ msg::gossip_io_event to_event(gs::transport_event&& e) {
 
 /// The I/O thread: polls the transport (a few milliseconds at most, so the
 /// carrier is checked as often) and hands everything to the actor in order.
+/// The kernel's neighbour table, as events (the MACs of the peers, which a
+/// node handing its VIPs over answers with; see answer_table::redirect).
+void add_neighbours(net::netlink::socket* nl, msg::gossip_io_batch& batch) {
+  if (!nl) return;
+  auto all = nl->neighbours();
+  if (!all) return;
+  for (const auto& n : *all) {
+    msg::gossip_io_event ev;
+    ev.kind = msg::gossip_io_event::neighbour;
+    ev.address = n.address.to_string();
+    ev.bytes.assign(n.mac.begin(), n.mac.end());
+    batch.events.push_back(std::move(ev));
+  }
+}
+
 void io_loop(std::shared_ptr<gs::transport> tx, std::shared_ptr<std::atomic<bool>> stop,
              impl handle, std::string ifname) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   bool carrier = has_carrier(fd, ifname);
+  auto nl = net::netlink::socket::open();
+  auto next_neighbours = std::chrono::steady_clock::now();
   while (!stop->load()) {
     msg::gossip_io_batch batch;
+    if (auto t = std::chrono::steady_clock::now(); t >= next_neighbours) {
+      add_neighbours(nl ? nl->get() : nullptr, batch);
+      next_neighbours = t + std::chrono::seconds{1};
+    }
     for (auto& e : tx->poll(std::chrono::milliseconds{5}))
       batch.events.push_back(to_event(std::move(e)));
     if (bool c = has_carrier(fd, ifname); c != carrier) {
@@ -70,13 +92,6 @@ void io_loop(std::shared_ptr<gs::transport> tx, std::shared_ptr<std::atomic<bool
     if (!batch.events.empty() && !stop->load()) tell_anon(handle, std::move(batch));
   }
   if (fd >= 0) ::close(fd);
-}
-
-std::string host_of(const std::string& address) {
-  if (!address.empty() && address.front() == '[') return address.substr(1, address.find(']') - 1);
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || address.find(':') != colon) return address;
-  return address.substr(0, colon);
 }
 
 void count(state& st, const char* direction, const char* result, std::size_t bytes) {
@@ -146,6 +161,13 @@ void on_frame(pointer self, msg::gossip_io_event& ev) {
 
 } // namespace
 
+std::string host_of(const std::string& address) {
+  if (!address.empty() && address.front() == '[') return address.substr(1, address.find(']') - 1);
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || address.find(':') != colon) return address;
+  return address.substr(0, colon);
+}
+
 std::string gossip_address(const std::string& host, std::uint16_t port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
@@ -209,6 +231,13 @@ void on_io(pointer self, const msg::gossip_io_batch& batch) {
       break;
     case msg::gossip_io_event::carrier:
       carrier_changed(self, ev.up);
+      break;
+    case msg::gossip_io_event::neighbour:
+      if (ev.bytes.size() == 6) {
+        net::mac_address mac{};
+        std::copy(ev.bytes.begin(), ev.bytes.end(), mac.begin());
+        st.neighbours[ev.address] = mac;
+      }
       break;
     }
   }

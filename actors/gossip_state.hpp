@@ -70,6 +70,7 @@ struct state {
   std::set<std::string> unnamed;                  ///< configured addresses not yet named
   std::map<std::string, std::uint64_t> echo_from; ///< node -> its latest timestamp_us
   std::map<std::string, std::vector<net::gossip::vip_claim>> answers_for; ///< for the next ack
+  std::map<std::string, net::mac_address> neighbours; ///< IP -> MAC (the kernel's table)
 
   // health
   bool carrier = true;
@@ -118,6 +119,8 @@ void send_frame(pointer self, const std::string& to, net::gossip::message m,
                 std::vector<net::gossip::vip_claim> claims);
 void send_hellos(pointer self);
 void learn_peer(pointer self, const std::string& name, const std::string& address);
+/// The host part of "ip:port" / "[v6]:port" / "ip".
+std::string host_of(const std::string& address);
 /// "ip:port" (IPv6 in brackets) for the transport.
 std::string gossip_address(const std::string& host, std::uint16_t port);
 void carrier_changed(pointer self, bool up);

@@ -26,7 +26,13 @@ namespace kvip::msg {
 
 /// One thing the gossip I/O thread saw.
 struct gossip_io_event {
-  enum kind_t : std::uint8_t { frame = 0, disconnected = 1, connected = 2, carrier = 3 };
+  enum kind_t : std::uint8_t {
+    frame = 0,
+    disconnected = 1,
+    connected = 2,
+    carrier = 3,
+    neighbour = 4, ///< address: an IP; bytes: its MAC (the kernel's neighbour table)
+  };
   std::uint8_t kind = frame;
   std::string peer;                ///< frame: sender's routing id (node name)
   std::string address;             ///< frame: source IP; disconnected/connected: peer address

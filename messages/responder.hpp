@@ -62,8 +62,7 @@ typename Inspector::result_type inspect(Inspector& f, responder_announce& x) {
 /// The responder (actors/arp_responder): holds VIPs on lo, answers requests
 /// from its receive threads, announces on request. On exit it removes the
 /// addresses and restores every host setting it changed.
-using responder_actor =
-    child_actor::extend<caf::replies_to<responder_hold>::with<responder_held>,
-                        caf::reacts_to<responder_announce>>;
+using responder_actor = child_actor::extend<caf::replies_to<responder_hold>::with<responder_held>,
+                                            caf::reacts_to<responder_announce>>;
 
 } // namespace kvip::msg

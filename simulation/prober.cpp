@@ -1,5 +1,7 @@
 #include "simulation/prober.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -121,8 +123,16 @@ void prober::loop(std::promise<net::result<void>>* started) {
       if (!f || !*f) break;
       auto p = net::l2::parse_frame(**f);
       std::optional<net::mac_address> who;
-      if (p.arp && p.arp->op == 2 && p.arp->spa == opts_.vip) who = p.arp->sha;
-      if (p.nd && p.nd->advertisement && p.nd->target == opts_.vip)
+      // Only answers to this client count: an ARP reply addressed to it, a
+      // solicited NA to it. A gratuitous ARP or unsolicited NA (a new
+      // owner's announcement, which also arrives in the window) is not an
+      // answer to the probe; counting it would score every takeover that
+      // lands inside a probe window as "two MACs".
+      if (p.arp && p.arp->op == 2 && p.arp->spa == opts_.vip && p.arp->tpa == opts_.src &&
+          p.arp->tha == opts_.src_mac)
+        who = p.arp->sha;
+      if (p.nd && p.nd->advertisement && p.nd->target == opts_.vip && p.nd->solicited &&
+          p.nd->dst == opts_.src)
         who = p.nd->link_addr.value_or(p.nd->eth_src);
       if (who && std::find(s.macs.begin(), s.macs.end(), *who) == s.macs.end())
         s.macs.push_back(*who);
@@ -249,7 +259,15 @@ failover_result analyse_failover(const std::vector<probe_sample>& samples, std::
   for (auto& s : samples) {
     if (s.t_us < fault_us || s.t_us > until_us) continue;
     ++r.probes;
-    if (s.macs.size() >= 2) ++r.dual_mac_probes;
+    if (s.macs.size() >= 2) {
+      ++r.dual_mac_probes;
+      char at[32];
+      std::snprintf(at, sizeof at, "+%.1f ms", static_cast<double>(s.t_us - fault_us) / 1000.0);
+      std::string d = at;
+      for (const auto& m : s.macs)
+        d += " " + net::to_string(m);
+      r.dual_detail.push_back(std::move(d));
+    }
     if (!s.answered && s.macs.empty()) {
       ++r.unanswered_probes;
       if (!silent_since) silent_since = s.t_us;

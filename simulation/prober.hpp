@@ -91,6 +91,7 @@ struct failover_result {
   std::optional<std::int64_t> switch_us;  ///< fault -> first probe answered by `after`
   std::int64_t longest_silence_us = 0;    ///< longest run of unanswered probes after the fault
   int dual_mac_probes = 0;                ///< probes answered by two or more MACs
+  std::vector<std::string> dual_detail;   ///< each: "+12.3 ms 02:..:01 02:..:02"
   int unanswered_probes = 0;              ///< probes nobody answered
   int probes = 0;                         ///< probes considered
 };

@@ -120,6 +120,7 @@ void fill_measurements(trial_result& r, trial_env& e, std::int64_t fault_us) {
   }
   r.silence_ms = static_cast<double>(f.longest_silence_us) / 1000.0;
   r.dual_mac_probes = f.dual_mac_probes;
+  r.dual_detail = f.dual_detail;
   r.unanswered_probes = f.unanswered_probes;
   r.probes = f.probes;
   r.window_s = static_cast<double>(e.p.now_us() - fault_us) / 1e6;

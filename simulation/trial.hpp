@@ -33,19 +33,20 @@ struct trial_timing {
 
 /// One trial and what the client saw.
 struct trial_result {
-  std::string system;        ///< "lease", "keepalived-20ms", ...
-  std::string fault;         ///< "kill", "partition-api", ...
-  int nodes = 0;             ///< nodes in the lab
-  int trial = 0;             ///< 1-based index within (system, fault)
-  std::string from, to;      ///< old owner; first other node answering ("" = none)
-  double fault_s = 0;        ///< seconds since probing started
-  double switch_ms = -1;     ///< fault -> first probe answered by another MAC (-1: never)
-  double silence_ms = 0;     ///< longest run of unanswered probes
-  int dual_mac_probes = 0;   ///< probes answered by two or more MACs
-  int unanswered_probes = 0; ///< probes nobody answered
-  int probes = 0;            ///< probes in the trial window
-  double window_s = 0;       ///< fault -> end of the trial
-  std::string note;          ///< "" or what went wrong
+  std::string system;      ///< "lease", "keepalived-20ms", ...
+  std::string fault;       ///< "kill", "partition-api", ...
+  int nodes = 0;           ///< nodes in the lab
+  int trial = 0;           ///< 1-based index within (system, fault)
+  std::string from, to;    ///< old owner; first other node answering ("" = none)
+  double fault_s = 0;      ///< seconds since probing started
+  double switch_ms = -1;   ///< fault -> first probe answered by another MAC (-1: never)
+  double silence_ms = 0;   ///< longest run of unanswered probes
+  int dual_mac_probes = 0; ///< probes answered by two or more MACs
+  std::vector<std::string> dual_detail; ///< when, and which MACs, for each of them
+  int unanswered_probes = 0;            ///< probes nobody answered
+  int probes = 0;                       ///< probes in the trial window
+  double window_s = 0;                  ///< fault -> end of the trial
+  std::string note;                     ///< "" or what went wrong
 };
 
 /// What a trial works with.

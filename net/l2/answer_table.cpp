@@ -57,9 +57,20 @@ void answer_table::handed_over(const ip_address& vip, time_point now,
 void answer_table::observed(const ip_address& vip, const mac_address& mac, time_point now) {
   std::lock_guard lock{mu_};
   auto it = entries_.find(vip);
-  if (it == entries_.end() || !it->second.releasing || it->second.as) return;
+  if (it == entries_.end() || !it->second.releasing) return;
   it->second.as = mac;
-  if (it->second.linger) it->second.until = std::min(it->second.until, now + *it->second.linger);
+  if (it->second.linger) {
+    it->second.until = std::min(it->second.until, now + *it->second.linger);
+    it->second.linger.reset();
+  }
+}
+
+bool answer_table::redirect(const ip_address& vip, const mac_address& mac) {
+  std::lock_guard lock{mu_};
+  auto it = entries_.find(vip);
+  if (it == entries_.end() || !it->second.releasing) return false;
+  it->second.as = mac;
+  return true;
 }
 
 std::optional<mac_address> answer_table::answer_as(const ip_address& vip) const {

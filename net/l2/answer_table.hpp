@@ -47,7 +47,12 @@ public:
   /// `linger` after the successor's announcement (at once + linger when it
   /// was already seen; when it was not, at the announcement or the deadline).
   void handed_over(const ip_address& vip, time_point now, std::chrono::microseconds linger);
-  /// The receive thread saw `mac` (not ours) announce `vip` at `now`.
+  /// Answer for `vip` with `mac` (the expected successor's) from now on; set
+  /// by a node that starts handing `vip` over and knows its successor's MAC.
+  /// False when this node does not answer for `vip`.
+  bool redirect(const ip_address& vip, const mac_address& mac);
+  /// The receive thread saw `mac` (not ours) announce `vip` at `now`; while
+  /// releasing, the announcer is the successor, whatever was expected.
   void observed(const ip_address& vip, const mac_address& mac, time_point now);
   /// The MAC to answer for `vip` with: the successor's during a handover,
   /// nullopt for this node's own.

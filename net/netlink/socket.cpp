@@ -6,6 +6,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 
 #include <cstring>
 
@@ -121,6 +122,26 @@ result<std::vector<addr_info>> socket::addresses(int ifindex) {
     info.preferred_lifetime = rtnl_addr_get_preferred_lifetime(a);
     info.valid_lifetime = rtnl_addr_get_valid_lifetime(a);
     info.scope = rtnl_addr_get_scope(a);
+    out.push_back(info);
+  }
+  return out;
+}
+
+result<std::vector<neighbour_info>> socket::neighbours() {
+  std::vector<neighbour_info> out;
+  nl_cache* raw = nullptr;
+  if (int rc = rtnl_neigh_alloc_cache(sk_, &raw); rc < 0)
+    return nl_error("netlink: list neighbours", rc);
+  cache_ptr cache{raw};
+  for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
+    auto* n = reinterpret_cast<rtnl_neigh*>(o);
+    auto dst = from_nl(rtnl_neigh_get_dst(n));
+    nl_addr* ll = rtnl_neigh_get_lladdr(n);
+    if (!dst || !ll || nl_addr_get_len(ll) != 6) continue;
+    neighbour_info info;
+    info.ifindex = rtnl_neigh_get_ifindex(n);
+    info.address = *dst;
+    std::memcpy(info.mac.data(), nl_addr_get_binary_addr(ll), 6);
     out.push_back(info);
   }
   return out;

@@ -53,6 +53,13 @@ struct vip_options {
 
 /// An rtnetlink connection. Every call returns a result (net/result.hpp):
 /// the value, or an error naming the interface or address concerned.
+/// One neighbour-table entry.
+struct neighbour_info {
+  int ifindex = 0;
+  ip_address address;
+  mac_address mac{};
+};
+
 class socket {
 public:
   /// Connects; an error when the socket cannot be opened.
@@ -70,6 +77,9 @@ public:
 
   /// Addresses on `ifindex` (0 = every interface), both families.
   result<std::vector<addr_info>> addresses(int ifindex);
+  /// The kernel's neighbour table (ARP and NDP caches): every entry with a
+  /// link-layer address (incomplete and failed ones have none).
+  result<std::vector<neighbour_info>> neighbours();
 
   /// The interface holding a non-VIP address whose subnet contains `a`
   /// (how kube-vip's `auto` picks an interface); nullopt if none does.
