@@ -75,3 +75,65 @@ TEST(AnswerTable, ReadersAndAWriterConcurrently) {
 }
 
 } // namespace
+
+namespace {
+
+const kvip::net::mac_address successor_mac{0x02, 0, 0, 0, 0, 0x02};
+const kvip::net::mac_address other_mac{0x02, 0, 0, 0, 0, 0x03};
+
+TEST(AnswerTable, ANewOwnerAnswersOnlyAfterItsFirstAnnouncement) {
+  answer_table t;
+  t.set(v4, t0 + 100ms, true);
+  EXPECT_TRUE(t.may_announce(v4, t0));
+  EXPECT_FALSE(t.may_answer(v4, t0)) << "not announced yet";
+  EXPECT_FALSE(t.may_answer(v4, t0 + 50ms));
+  t.announced(v4, t0 + 53ms);
+  EXPECT_FALSE(t.may_answer(v4, t0 + 52ms));
+  EXPECT_TRUE(t.may_answer(v4, t0 + 53ms));
+  // An extension of a VIP already answered changes nothing but the deadline.
+  t.set(v4, t0 + 200ms, true);
+  EXPECT_TRUE(t.may_answer(v4, t0 + 150ms));
+  t.announced(v4, t0 + 180ms);
+  EXPECT_TRUE(t.may_answer(v4, t0 + 150ms)) << "only the first announcement counts";
+  EXPECT_FALSE(t.may_announce(v4, t0 + 200ms));
+}
+
+TEST(AnswerTable, AHandoverAnswersWithTheSuccessorsMacThenStops) {
+  answer_table t;
+  t.set(v4, t0 + 100ms);
+  EXPECT_FALSE(t.answer_as(v4)) << "our own MAC";
+  EXPECT_FALSE(t.redirect(v4, successor_mac)) << "only while releasing";
+  t.observed(v4, other_mac, t0);
+  EXPECT_FALSE(t.answer_as(v4)) << "someone else's announcement while we own it changes nothing";
+  t.releasing(v4);
+  EXPECT_TRUE(t.redirect(v4, successor_mac));
+  EXPECT_EQ(t.answer_as(v4), successor_mac);
+  EXPECT_FALSE(t.redirect(v6, successor_mac)) << "not answered at all";
+  // The successor tells us it answers: we linger 30 ms, still with its MAC.
+  t.handed_over(v4, t0 + 10ms, 30ms);
+  EXPECT_TRUE(t.may_answer(v4, t0 + 39ms));
+  EXPECT_FALSE(t.may_answer(v4, t0 + 40ms));
+}
+
+TEST(AnswerTable, TheFirstAnnouncerIsTheSuccessorAndEndsALingerThatWaitsForIt) {
+  answer_table t;
+  t.set(v4, t0 + 100ms);
+  t.releasing(v4);
+  t.redirect(v4, successor_mac);
+  // Told before its announcement arrived... but it is already known, so the
+  // linger starts now.
+  answer_table u;
+  u.set(v4, t0 + 100ms);
+  u.releasing(v4);
+  u.handed_over(v4, t0 + 10ms, 30ms);
+  EXPECT_TRUE(u.may_answer(v4, t0 + 80ms)) << "no successor seen: the deadline bounds it";
+  u.observed(v4, other_mac, t0 + 20ms);
+  EXPECT_EQ(u.answer_as(v4), other_mac);
+  EXPECT_TRUE(u.may_answer(v4, t0 + 49ms));
+  EXPECT_FALSE(u.may_answer(v4, t0 + 50ms)) << "30 ms after the announcement";
+  // Another node announcing first replaces the expected successor.
+  t.observed(v4, other_mac, t0 + 5ms);
+  EXPECT_EQ(t.answer_as(v4), other_mac);
+}
+
+} // namespace
