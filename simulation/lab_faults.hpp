@@ -13,6 +13,9 @@
 //   api-outage        the infra namespace drops the API port for --outage
 //   loss              every node drops --loss % of its IP packets from 1 s before a kill
 //                     of the owner until it is restarted
+//   forge             forged, unsigned, replayed and misaddressed gossip frames to every
+//                     node while the owner holds the VIP (simulation/forge.hpp); nothing moves
+//   forge-peers       forge, the forged frames over connections under the real peers' names
 //
 // Every table is named kvip_sim_<run id>_<fault>, lives in a lab namespace
 // and is removed by its guard (trial end, failure, Ctrl-C: the guard goes
@@ -37,7 +40,9 @@ enum class fault_kind {
   partition_gossip,
   partition_api,
   api_outage,
-  loss
+  loss,
+  forge,
+  forge_peers
 };
 
 /// The command-line name ("partition-gossip").
