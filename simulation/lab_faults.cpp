@@ -24,6 +24,8 @@ constexpr fault_name fault_names[] = {
     {fault_kind::api_outage, "api-outage"},
     {fault_kind::loss, "loss"},
     {fault_kind::rolling, "rolling"},
+    {fault_kind::forge, "forge"},
+    {fault_kind::forge_peers, "forge-peers"},
 };
 
 std::string known_faults() {

@@ -15,6 +15,9 @@
 //                     of the owner until it is restarted
 //   rolling           every node in turn, the owner last: SIGTERM, --restart-delay-ms,
 //                     restart, wait until every node sees it joined (a rolling upgrade)
+//   forge             forged, unsigned, replayed and misaddressed gossip frames to every
+//                     node while the owner holds the VIP (simulation/forge.hpp); nothing moves
+//   forge-peers       forge, the forged frames over connections under the real peers' names
 //
 // "--faults none" runs no fault: the steady-state measurement only.
 //
@@ -42,7 +45,9 @@ enum class fault_kind {
   partition_api,
   api_outage,
   loss,
-  rolling
+  rolling,
+  forge,
+  forge_peers
 };
 
 /// The command-line name ("partition-gossip").

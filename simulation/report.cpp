@@ -45,6 +45,15 @@ std::string json_list(const std::vector<std::string>& v) {
   return out + "]";
 }
 
+/// ', "refused": {"bad_mac": 40, ...}' or "" (only the forge fault counts them).
+std::string json_refused(const std::map<std::string, long>& refused) {
+  if (refused.empty()) return "";
+  std::string out = ", \"refused\": {";
+  for (auto& [result, n] : refused)
+    out += (out.back() == '{' ? "" : ", ") + json_str(result) + ": " + std::to_string(n);
+  return out + "}";
+}
+
 void json_trials(FILE* f, const std::vector<trial_result>& trials) {
   std::fprintf(f, "  \"trials\": [\n");
   for (std::size_t i = 0; i < trials.size(); ++i) {
@@ -53,12 +62,12 @@ void json_trials(FILE* f, const std::vector<trial_result>& trials) {
                  "    {\"system\": %s, \"fault\": %s, \"nodes\": %d, \"trial\": %d, \"from\": %s, "
                  "\"to\": %s, \"fault_s\": %.3f, \"switch_ms\": %.1f, \"dual_mac_probes\": %d, "
                  "\"longest_silence_ms\": %.1f, \"unanswered_probes\": %d, \"probes\": %d, "
-                 "\"window_s\": %.3f, \"dual_detail\": %s, \"note\": %s}%s\n",
+                 "\"window_s\": %.3f, \"dual_detail\": %s, \"note\": %s%s}%s\n",
                  json_str(x.system).c_str(), json_str(x.fault).c_str(), x.nodes, x.trial,
                  json_str(x.from).c_str(), json_str(x.to).c_str(), x.fault_s, x.switch_ms,
                  x.dual_mac_probes, x.silence_ms, x.unanswered_probes, x.probes, x.window_s,
                  json_list(x.dual_detail).c_str(), json_str(x.note).c_str(),
-                 i + 1 < trials.size() ? "," : "");
+                 json_refused(x.refused).c_str(), i + 1 < trials.size() ? "," : "");
   }
   std::fprintf(f, "  ],\n");
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "net/wait.hpp"
+#include "simulation/forge.hpp"
 
 namespace kvip::sim {
 
@@ -17,6 +18,50 @@ using std::chrono::milliseconds;
 
 std::int64_t ms_since(const prober& p, std::int64_t since_us) {
   return (p.now_us() - since_us) / 1000;
+}
+
+constexpr milliseconds forge_duration{2000};
+
+/// Sends forged gossip frames to every node from the client's namespace for
+/// forge_duration (simulation/forge.hpp).
+net::result<void> forge(trial_env& e, int owner, bool take_over) {
+  auto& l = e.c.lab();
+  forge_plan plan;
+  plan.netns = l.client().netns;
+  for (auto& h : l.nodes()) {
+    plan.names.push_back(h.name);
+    plan.addresses.push_back(h.ipv4.to_string() + ":7947");
+  }
+  plan.owner = owner;
+  auto vip = net::ip_address::parse(e.c.options().vips.at(0));
+  if (!vip) return net::make_error("forge: the VIP is not an address");
+  plan.vip = *vip;
+  plan.key_file = e.c.workdir() + "/gossip.key";
+  plan.duration = forge_duration;
+  plan.take_over = take_over;
+  auto sent = send_forgeries(plan);
+  if (!sent) return sent.err();
+  return net::ok();
+}
+
+/// Every node's /metrics text.
+std::vector<std::string> all_metrics(cluster& c) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < c.lab().nodes().size(); ++i)
+    out.push_back(c.node_metrics(static_cast<int>(i)));
+  return out;
+}
+
+/// forge: what a node must have refused, and what must not have happened.
+std::string forge_verdict(const trial_result& r) {
+  std::string note = r.note.empty() ? "" : r.note + "; ";
+  if (!r.to.empty()) note += "the VIP moved to " + r.to + "; ";
+  if (r.dual_mac_probes > 0) note += std::to_string(r.dual_mac_probes) + " dual-MAC probes; ";
+  if (r.unanswered_probes > 0) note += std::to_string(r.unanswered_probes) + " unanswered probes; ";
+  for (const char* kind : {"bad_mac", "truncated", "replayed", "too_old", "wrong_sender"})
+    if (r.refused.count(kind) == 0) note += std::string{"no "} + kind + " refusal; ";
+  if (!note.empty()) note.resize(note.size() - 2);
+  return note;
 }
 
 /// Injects fault `f` against node `owner`; network faults add their tables to `guards`.
@@ -53,6 +98,9 @@ net::result<void> inject(trial_env& e, fault_kind f, int owner, std::vector<nft_
     return add(l.infra(), nft_drop_body({"tcp dport " + port, "tcp sport " + port}));
   case fault_kind::rolling:
     break; // run_rolling
+  case fault_kind::forge:
+  case fault_kind::forge_peers:
+    return forge(e, owner, f == fault_kind::forge_peers);
   }
   return net::make_error("unknown fault");
 }
@@ -78,6 +126,9 @@ std::int64_t heal_after_ms(const trial_timing& t, fault_kind f, std::int64_t swi
     return t.outage.count();
   case fault_kind::rolling:
     break;
+  case fault_kind::forge:
+  case fault_kind::forge_peers:
+    return forge_duration.count() + t.settle.count();
   }
   return budget;
 }
@@ -208,6 +259,9 @@ trial_result run_trial(trial_env& e, fault_kind f, int owner, int index) {
     owner = e.c.node_of(s->macs[0]);
     r.from = e.c.lab().nodes().at(static_cast<std::size_t>(owner)).name;
   }
+  const bool forging = f == fault_kind::forge || f == fault_kind::forge_peers;
+  std::vector<std::string> metrics_before;
+  if (forging) metrics_before = all_metrics(e.c);
   auto fault_us = e.p.now_us();
   r.fault_s = static_cast<double>(fault_us) / 1e6;
   if (f == fault_kind::rolling) {
@@ -240,6 +294,10 @@ trial_result run_trial(trial_env& e, fault_kind f, int owner, int index) {
     r.note = "no single node answered for " + std::to_string(e.t.settle.count()) + " ms within " +
              std::to_string(e.t.switch_budget.count() / 1000) + " s after healing";
   fill_measurements(r, e, fault_us);
+  if (forging) {
+    r.refused = refused_between(metrics_before, all_metrics(e.c));
+    r.note = forge_verdict(r);
+  }
   return r;
 }
 

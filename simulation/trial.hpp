@@ -5,6 +5,7 @@
 // until a single node has answered for `settle` again.
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ struct trial_result {
   int probes = 0;                       ///< probes in the trial window
   double window_s = 0;                  ///< fault -> end of the trial
   std::string note;                     ///< "" or what went wrong
+  /// forge: frames the nodes refused during the trial, by result ("bad_mac": 40).
+  std::map<std::string, long> refused;
 };
 
 /// What a trial works with.

@@ -1,5 +1,7 @@
 #include "net/gossip/transport.hpp"
 
+#include <sys/random.h>
+
 #include <zmq.hpp>
 
 #include <atomic>
@@ -57,6 +59,16 @@ result<parsed_address> parse_address(const std::string& address) {
   return out;
 }
 
+/// 16 hex digits from the kernel's random source.
+std::string random_tag() {
+  std::uint64_t v = 0;
+  if (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v))
+    v = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 struct transport::impl {
   struct dealer {
     zmq::socket_t socket;
@@ -71,6 +83,7 @@ struct transport::impl {
   };
 
   transport_config cfg;
+  std::string tag = random_tag(); // this process's part of its routing ids
   zmq::context_t ctx{1};
   zmq::socket_t router{ctx, zmq::socket_type::router};
   zmq::socket_t wake_rx{ctx, zmq::socket_type::pair};
@@ -111,9 +124,11 @@ result<void> transport::impl::bind() {
   try {
     router.set(zmq::sockopt::linger, 0);
     router.set(zmq::sockopt::ipv6, v6 ? 1 : 0);
-    // A restarted peer reconnects under the same routing id: the new
-    // connection takes it over instead of being refused.
-    router.set(zmq::sockopt::router_handover, 1);
+    // No handover: every connection has a routing id of its own (the node
+    // name plus a per-process random tag), so a restarted peer never needs
+    // to take over its old one, and a connection that merely claims a
+    // node's name (it has no key) cannot take over, and so cut, the node's
+    // real connection (the lab's forge-peers fault found this).
     router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(cfg.max_message_bytes));
     router.bind(endpoint);
     const std::string last = router.get(zmq::sockopt::last_endpoint);
@@ -176,7 +191,7 @@ transport::impl::dealer* transport::impl::dealer_for(const std::string& address)
   dealer d{zmq::socket_t{ctx, zmq::socket_type::dealer}, zmq::socket_t{ctx, zmq::socket_type::pair},
            false};
   try {
-    d.socket.set(zmq::sockopt::routing_id, cfg.self);
+    d.socket.set(zmq::sockopt::routing_id, cfg.self + "/" + tag);
     d.socket.set(zmq::sockopt::linger, 0);
     d.socket.set(zmq::sockopt::immediate, 1); // no queue while not connected
     d.socket.set(zmq::sockopt::sndhwm, cfg.send_high_water_mark);
@@ -230,7 +245,10 @@ void transport::impl::receive(std::vector<transport_event>& out) {
     }
     transport_event e;
     e.what = transport_event::kind::frame;
+    // The routing id is "<node name>/<tag>": the name is what the frame's
+    // signed sender must match (codec.hpp), the tag only keeps it unique.
     e.peer = id.to_string();
+    if (auto slash = e.peer.rfind('/'); slash != std::string::npos) e.peer.resize(slash);
     const char* peer_address = zmq_msg_gets(payload.handle(), "Peer-Address");
     if (peer_address) e.address = peer_address;
     const auto* p = static_cast<const std::uint8_t*>(payload.data());

@@ -1,7 +1,9 @@
 #pragma once
 // The gossip transport over ZeroMQ (cppzmq): one ROUTER bound on the gossip
-// port receives every frame; one DEALER per peer address, whose routing id
-// is this node's name, sends to that peer's ROUTER. Nothing here knows the
+// port receives every frame; one DEALER per peer address, whose routing id is
+// "<this node's name>/<a random tag of this process>", sends to that peer's
+// ROUTER (unique routing ids: no connection can take over another's, and the
+// receiver reports only the name part). Nothing here knows the
 // frame format: frames are opaque bytes (wire.hpp signs and checks them).
 //
 //   send(address, bytes)   -> the DEALER of that address (created on first
@@ -36,7 +38,7 @@
 namespace kvip::net::gossip {
 
 struct transport_config {
-  std::string self;          ///< this node's name: the routing id of every DEALER
+  std::string self;          ///< this node's name: its DEALERs' routing ids begin with it
   std::string bind_address;  ///< "0.0.0.0", "::" or one address
   std::uint16_t port = 7947; ///< where the ROUTER listens (0 = any, see bound_port())
   std::chrono::milliseconds reconnect_interval{20};
