@@ -324,16 +324,21 @@ void start_cluster(pointer self) {
 /// tick so a restarted responder holds them again).
 void hold_vips(pointer self) {
   auto& st = self->state;
+  auto r = st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{};
+  // Once per responder incarnation (the hold puts every VIP on lo: a
+  // thousand netlink requests for a thousand VIPs).
+  if (!r || r.address() == st.held_by) return;
+  st.held_by = r.address();
   msg::responder_hold h;
   h.vips = st.opts.vips;
-  auto r = st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{};
-  if (!r) return;
   ask(self, r, st.opts.request_timeout, h)
       .then(on(self,
-               [](const msg::responder_held& held) {
-                 if (!held.error.empty()) spdlog::warn("gossip: responder: {}", held.error);
+               [self](const msg::responder_held& held) {
+                 if (held.error.empty()) return;
+                 spdlog::warn("gossip: responder: {}", held.error);
+                 self->state.held_by = caf::actor_addr{}; // ask again at the next lease tick
                }),
-            [](caf::error&) {});
+            [self](caf::error&) { self->state.held_by = caf::actor_addr{}; }); // ask again
 }
 
 void ask_key(pointer self) {

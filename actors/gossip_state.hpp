@@ -92,6 +92,8 @@ struct state {
   boost::json::object node_lease; ///< as last read or written
   bool node_lease_busy = false;
 
+  caf::actor_addr held_by; ///< the responder incarnation that holds the VIPs
+
   // shutdown
   bool stopping = false;
   time_point stop_deadline{};

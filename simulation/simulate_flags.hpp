@@ -31,7 +31,7 @@ struct simulate_flags {
   std::string faults; ///< "" = kill,term (or what --kills/--terms ask for)
   int trials = 1;
   std::optional<int> kills, terms; ///< aliases
-  std::string systems = "lease";
+  std::string systems = "gossip,lease";
   std::string compare;
   std::string stop_duration = "5s";
   std::string outage = "60s";

@@ -294,6 +294,18 @@ void membership::start_probe(steady_time now, std::vector<effect>& out) {
   next_period_ = next_period_ + cfg_.probe_period > now ? next_period_ + cfg_.probe_period
                                                         : now + cfg_.probe_period;
   probe_target_ = next_target();
+  // Now and then a member held dead is pinged instead: it may be alive on the
+  // other side of a partition that has healed (each side holds the other
+  // dead, and nobody probes the dead). The ping tells it what we believe
+  // (piggyback), so it refutes and the answer brings it back. A failed ping
+  // of a dead member changes nothing (escalate_probe and close_probe skip it).
+  if (cfg_.dead_probe_every != 0 && ++periods_ % cfg_.dead_probe_every == 0) {
+    std::vector<std::string> dead;
+    for (const auto& [node, m] : members_)
+      if (m.state == member_state::dead) dead.push_back(node);
+    if (!dead.empty())
+      probe_target_ = dead[std::uniform_int_distribution<std::size_t>{0, dead.size() - 1}(rng_)];
+  }
   probe_acked_ = probe_target_.empty();
   probe_escalated_ = false;
   probe_started_ = now;

@@ -95,6 +95,9 @@ struct config {
   unsigned max_queue = 256;              ///< bound of the dissemination queue
   health_bits required = health_carrier; ///< bits a member needs to be eligible
   bool eager_news = true; ///< ping every member at once with a new suspicion or death
+  /// Every this many periods the probe goes to a random dead member instead
+  /// (0: never), so both sides of a healed partition find each other again.
+  unsigned dead_probe_every = 10;
   std::uint64_t seed = 1;
   std::uint64_t seq_start = 0; ///< the first seq is seq_start + 1 (see the header)
 };
@@ -215,6 +218,7 @@ private:
   bool leaving_ = false;
   std::vector<std::string> order_; ///< shuffled round-robin list
   std::size_t next_index_ = 0;
+  std::uint64_t periods_ = 0; ///< probe periods started (dead_probe_every)
   steady_time armed_{};
 };
 

@@ -25,12 +25,12 @@ std::string error_of(const kvip::sim::simulate_flags& f) {
   return r ? std::string{} : r.err().describe();
 }
 
-TEST(SimSimulateFlags, DefaultsAreKillAndTermOnLease) {
+TEST(SimSimulateFlags, DefaultsAreKillAndTermOnGossipThenLease) {
   auto o = apply({});
   ASSERT_EQ(o.faults.size(), 2u);
   EXPECT_EQ(o.faults[0].kind, fault_kind::kill);
   EXPECT_EQ(o.faults[1].kind, fault_kind::term);
-  EXPECT_EQ(o.systems, std::vector<system_id>{system_id::lease});
+  EXPECT_EQ(o.systems, (std::vector<system_id>{system_id::gossip, system_id::lease}));
   EXPECT_EQ(o.timing.stop_duration, 5s);
   EXPECT_EQ(o.timing.outage, 60s);
   EXPECT_EQ(o.timing.loss_percent, 10);

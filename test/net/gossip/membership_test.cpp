@@ -26,6 +26,7 @@ config test_config(std::uint64_t seed = 7) {
   c.suspicion_ping = milliseconds(10);
   c.indirect_k = 3;
   c.lambda = 3;
+  c.dead_probe_every = 0; // the tables below probe the living only; see HealedPartition
   return c;
 }
 
@@ -273,6 +274,35 @@ TEST(GossipMembership, RestartedLeftMemberIsToldLongAfterTheGoodbye) {
   fx = b.received(t0, from("a", message::kind::ping, 8));
   a.received(t0, only(fx, effect::kind::send_ack).at(0).msg);
   EXPECT_EQ(a.state_of("b"), member_state::alive);
+}
+
+TEST(GossipMembership, BothSidesOfAHealedPartitionFindEachOtherAgain) {
+  // a and b each hold the other dead (a partition that has healed) and no
+  // longer probe each other; every third period the probe goes to a dead
+  // member, carries what the prober believes, and the answer revives it.
+  config ca = test_config();
+  ca.dead_probe_every = 3;
+  config cb = ca;
+  cb.self = "b";
+  membership a(ca), b(cb);
+  a.start(t0, {"b", "c"});
+  b.start(t0, {"a", "c"});
+  a.received(t0, from("c", message::kind::ack, 1, {{"b", member_state::dead, 0, 0}}));
+  b.received(t0, from("c", message::kind::ack, 1, {{"a", member_state::dead, 0, 0}}));
+  ASSERT_EQ(a.state_of("b"), member_state::dead);
+  ASSERT_EQ(b.state_of("a"), member_state::dead);
+  bool healed = false;
+  for (int period = 1; period <= 6 && !healed; ++period) {
+    auto now = t0 + milliseconds(40 * period);
+    for (const auto& ping : only(a.tick(now), effect::kind::send_ping)) {
+      if (ping.to != "b") continue;
+      for (const auto& ack : only(b.received(now, ping.msg), effect::kind::send_ack))
+        if (ack.to == "a") a.received(now, ack.msg);
+    }
+    healed = a.state_of("b") == member_state::alive;
+  }
+  EXPECT_TRUE(healed) << "a never probed the dead b, or b's answer did not revive it";
+  EXPECT_GT(b.incarnation(), 0U) << "b refuted its death";
 }
 
 // The SWIM precedence of updates about another member, as a table: the
