@@ -5,6 +5,7 @@
 // fails is retried at the next lease_tick until it lands (API outage).
 
 #include <charconv>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,7 @@ namespace kvip::gossip_actor {
 namespace {
 
 constexpr const char* term_annotation = "kvip.io/term";
+constexpr const char* vip_label = "kvip.io/vip"; ///< on every VIP Lease (one list finds them)
 
 net::sys_micros wall_now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
@@ -58,6 +60,7 @@ void put_vip_lease(pointer self, const std::string& vip, k8s::lease l, bool crea
   l.set_renew_time(t);
   l.set_annotation(term_annotation, std::to_string(job.term));
   l.set_label("app.kubernetes.io/managed-by", "kvip");
+  l.set_label(vip_label, "true");
   msg::lease_write w;
   w.create = create;
   w.object_json = boost::json::serialize(l.raw());
@@ -173,23 +176,36 @@ void renew_node_lease(pointer self) {
             [self](caf::error&) { self->state.node_lease_busy = false; });
 }
 
-/// A held VIP's Lease naming another holder with a term at least ours: that
-/// node was confirmed after us, so this node stops answering at once.
-void check_held_lease(pointer self, const std::string& vip, std::uint64_t term) {
+/// Every VIP Lease with one request (whatever the number of VIPs): a VIP
+/// this node answers for whose Lease names another holder in a term at least
+/// ours belongs to that node, which was confirmed after us: stop at once.
+void check_held_leases(pointer self) {
   auto& st = self->state;
-  msg::lease_get g;
-  g.ns = st.opts.lease_namespace;
-  g.lease = vip_lease_name(vip);
-  ask(self, io(st), st.opts.request_timeout, std::move(g))
+  msg::lease_list l;
+  l.ns = st.opts.lease_namespace;
+  l.label_selector = std::string{vip_label} + "=true";
+  ask(self, io(st), st.opts.request_timeout, std::move(l))
       .then(on(self,
-               [self, vip, term](const msg::lease_reply& r) {
+               [self](const msg::lease_list_reply& r) {
                  if (!r.ok) return;
-                 auto l = parse_lease(r);
-                 if (!l) return;
-                 auto holder = l->holder_identity().value_or("");
-                 if (holder.empty() || holder == self->state.opts.node_name) return;
-                 if (term_of(*l) < term) return;
-                 run_ownership(self, self->state.owners->lease_holder(now(self), vip, holder));
+                 auto& st = self->state;
+                 std::map<std::string, std::pair<std::string, std::uint64_t>> by_name;
+                 for (const auto& json : r.objects_json) {
+                   boost::system::error_code ec;
+                   auto v = boost::json::parse(json, ec);
+                   if (ec || !v.is_object()) continue;
+                   k8s::lease lease{std::move(v.as_object())};
+                   by_name[lease.name()] = {lease.holder_identity().value_or(""), term_of(lease)};
+                 }
+                 auto n = now(self);
+                 for (const auto& v : st.owners->status()) {
+                   if (v.owner != st.opts.node_name || !st.owners->may_answer(v.vip, n)) continue;
+                   auto it = by_name.find(vip_lease_name(v.vip));
+                   if (it == by_name.end()) continue;
+                   const auto& [holder, term] = it->second;
+                   if (holder.empty() || holder == st.opts.node_name || term < v.term) continue;
+                   run_ownership(self, st.owners->lease_holder(n, v.vip, holder));
+                 }
                }),
             [](caf::error&) {});
 }
@@ -212,10 +228,7 @@ void on_lease_tick(pointer self) {
   renew_node_lease(self);
   for (auto& [vip, job] : st.vip_leases)
     if (!job.done && !job.busy) start_vip_write(self, vip);
-  for (const auto& v : st.owners->status())
-    if (v.owner == st.opts.node_name && st.owners->may_answer(v.vip, now(self)) &&
-        st.vip_leases[v.vip].done)
-      check_held_lease(self, v.vip, v.term);
+  check_held_leases(self);
 }
 
 } // namespace kvip::gossip_actor

@@ -9,6 +9,7 @@
 #include "k8s/client.hpp"
 #include "k8s/lease_ops.hpp"
 #include "k8s/objects.hpp"
+#include "k8s/resource.hpp"
 #include "messages/announce.hpp"
 #include "messages/election.hpp"
 #include "messages/supervision.hpp"
@@ -100,6 +101,21 @@ msg::event_report conflict_event(const msg::vip_conflict& c, const std::string& 
   return e;
 }
 
+msg::lease_list_reply list_leases(k8s_io_state& st, const msg::lease_list& m) {
+  msg::lease_list_reply r;
+  k8s::list_options o;
+  o.label_selector = m.label_selector;
+  auto l = st.client->list(k8s::resources::leases, m.ns, o);
+  if (!l) {
+    r.error_text = l.err().describe();
+    return r;
+  }
+  r.ok = true;
+  for (const auto& item : l->items)
+    r.objects_json.push_back(boost::json::serialize(item));
+  return r;
+}
+
 msg::k8s_io_actor::behavior_type k8s_io_fn(io_pointer self, std::shared_ptr<k8s::client> client,
                                            std::string node_name, wall_clock clock) {
   log_crashes(self, "k8s_io");
@@ -112,6 +128,7 @@ msg::k8s_io_actor::behavior_type k8s_io_fn(io_pointer self, std::shared_ptr<k8s:
            return to_reply(k8s::get_lease(*self->state.client, m.ns, m.lease), self->state);
          }),
       on(self, [self](const msg::lease_write& m) { return write_lease(self->state, m); }),
+      on(self, [self](const msg::lease_list& m) { return list_leases(self->state, m); }),
       on(self, [self](const msg::event_report& m) { record_event(self->state, m); }),
       on(self,
          [self](const msg::vip_conflict& c) {

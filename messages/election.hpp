@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/meta/type_name.hpp"
 #include "caf/replies_to.hpp"
@@ -60,6 +61,30 @@ typename Inspector::result_type inspect(Inspector& f, lease_reply& x) {
   return f(caf::meta::type_name(lease_reply::name), x.ok, x.error, x.http_status, x.error_text);
 }
 
+/// List the Leases of `ns` with a label selector (the gossip actor checks
+/// every VIP Lease with one request, whatever the number of VIPs).
+struct lease_list : traced {
+  static constexpr const char* name = "lease_list";
+  std::string ns;
+  std::string label_selector;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_list& x) {
+  return f(caf::meta::type_name(lease_list::name), x.ns, x.label_selector);
+}
+
+/// Answer to lease_list: every Lease, serialized, or the error.
+struct lease_list_reply : traced {
+  static constexpr const char* name = "lease_list_reply";
+  bool ok = false;
+  std::vector<std::string> objects_json;
+  std::string error_text;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_list_reply& x) {
+  return f(caf::meta::type_name(lease_list_reply::name), x.ok, x.error_text);
+}
+
 /// A Kubernetes Event to record (Warning or Normal) about an object.
 struct event_report : traced {
   static constexpr const char* name = "event_report";
@@ -94,6 +119,7 @@ typename Inspector::result_type inspect(Inspector& f, health_status& x) {
 using k8s_io_actor =
     child_actor::extend<caf::replies_to<lease_get>::with<lease_reply>,
                         caf::replies_to<lease_write>::with<lease_reply>,
+                        caf::replies_to<lease_list>::with<lease_list_reply>,
                         caf::reacts_to<event_report>, caf::reacts_to<vip_conflict>>;
 
 /// The elector (actors/lease_elector): takes health reports.

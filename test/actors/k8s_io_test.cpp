@@ -138,6 +138,28 @@ CAF_TEST(create then get returns the lease and a second create is already_exists
   CAF_CHECK_EQUAL(again.http_status, 409);
 }
 
+CAF_TEST(a lease list returns exactly the leases with the label) {
+  auto a = fresh("n1");
+  a.set_name("kvip-vip-10-0-0-1");
+  a.set_label("kvip.io/vip", "true");
+  auto b = fresh("n2");
+  b.set_name("kvip-node-n2");
+  CAF_REQUIRE(write(a, true).ok);
+  CAF_REQUIRE(write(b, true).ok);
+  msg::lease_list l;
+  l.ns = "kube-system";
+  l.label_selector = "kvip.io/vip=true";
+  msg::lease_list_reply out;
+  self->request(io, 10s, l)
+      .receive([&](msg::lease_list_reply& r) { out = std::move(r); },
+               [&](caf::error& e) { out.error_text = sys.render(e); });
+  CAF_REQUIRE(out.ok);
+  CAF_REQUIRE_EQUAL(out.objects_json.size(), 1u);
+  auto only = k8s::lease{boost::json::parse(out.objects_json[0]).as_object()};
+  CAF_CHECK_EQUAL(only.name(), "kvip-vip-10-0-0-1");
+  CAF_CHECK_EQUAL(only.holder_identity().value_or(""), "n1");
+}
+
 CAF_TEST(an update with a stale resource version is a conflict) {
   auto created = write(fresh("n1"), true);
   CAF_REQUIRE(created.ok);
