@@ -279,8 +279,8 @@ struct settings {
   ms gossip_probe_period{30};            ///< kvip_gossip_probe_period
   ms gossip_probe_timeout{10};           ///< kvip_gossip_probe_timeout (< probe period)
   ms gossip_suspicion_timeout{50};       ///< kvip_gossip_suspicion_timeout
-  ms gossip_fence_timeout{60};          ///< kvip_gossip_fence_timeout
-  ms gossip_takeover_wait{80};          ///< kvip_gossip_takeover_wait
+  ms gossip_fence_timeout{60};           ///< kvip_gossip_fence_timeout
+  ms gossip_takeover_wait{80};           ///< kvip_gossip_takeover_wait
 
   bool operator==(const settings&) const = default;
 };
