@@ -86,7 +86,8 @@ void json_systems(FILE* f, const std::vector<system_run>& systems) {
                    s.tx[j].bytes_per_s);
     std::fprintf(f, "], \"api_writes_per_s\": %.3f", s.api_writes_per_s);
     for (auto [key, m] : {std::pair{"api_writes_by_resource", &s.api_writes_by_resource},
-                          std::pair{"api_writes_by_node", &s.api_writes_by_node}}) {
+                          std::pair{"api_writes_by_node", &s.api_writes_by_node},
+                          std::pair{"gossip_bytes_per_s", &s.gossip_bytes_per_s}}) {
       std::fprintf(f, ", \"%s\": {", key);
       const char* sep = "";
       for (auto& [k, v] : *m) {
@@ -132,6 +133,12 @@ void print_steady(const std::vector<system_run>& systems) {
       std::printf("  %s %6.1f pkt/s %7.0f B/s", t.node.c_str(), t.packets_per_s, t.bytes_per_s);
     if (s.api_writes_per_s >= 0) std::printf("  API %.2f writes/s", s.api_writes_per_s);
     std::printf("\n");
+    if (!s.gossip_bytes_per_s.empty()) {
+      std::printf("  %-18s", "  gossip frames");
+      for (auto& [node, b] : s.gossip_bytes_per_s)
+        std::printf("  %s %7.0f B/s", node.c_str(), b);
+      std::printf("  (kvip_gossip_bytes_total sent, without TCP/IP)\n");
+    }
   }
   std::printf("\n");
 }

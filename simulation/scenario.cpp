@@ -1,5 +1,7 @@
 #include "simulation/scenario.hpp"
 
+#include <cstdlib>
+
 #include <cstdio>
 
 #include "net/wait.hpp"
@@ -57,13 +59,48 @@ std::string writes_line(const system_run& r) {
   return s + by + ")";
 }
 
-/// Packets/s per node and API writes/s over the idle window.
+/// The sum of every sample of `series` (a metric name with its opening
+/// brace and first labels, e.g. `kvip_gossip_bytes_total{direction="out"`)
+/// in a Prometheus text page; 0 when there is none.
+double metric_sum(const std::string& text, const std::string& series) {
+  double sum = 0;
+  std::size_t at = 0;
+  while ((at = text.find(series, at)) != std::string::npos) {
+    if (at != 0 && text[at - 1] != '\n') {
+      at += series.size();
+      continue;
+    }
+    auto eol = text.find('\n', at);
+    auto line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+    auto space = line.rfind(' ');
+    if (space != std::string::npos) sum += std::strtod(line.c_str() + space + 1, nullptr);
+    at += series.size();
+  }
+  return sum;
+}
+
+std::vector<double> gossip_bytes_out(cluster& c) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < c.lab().nodes().size(); ++i)
+    out.push_back(metric_sum(c.node_metrics(static_cast<int>(i)),
+                             "kvip_gossip_bytes_total{direction=\"out\""));
+  return out;
+}
+
+/// Packets/s per node, gossip bytes/s per node and API writes/s over the
+/// idle window.
 void measure_steady(cluster& c, prober& p, const scenario_options& o, system_run& run) {
   auto w0 = c.api_writes();
+  auto g0 = gossip_bytes_out(c);
   auto t0 = p.now_us();
   run.tx = measure_tx(c, p, o.idle_window);
   auto t1 = p.now_us();
+  auto g1 = gossip_bytes_out(c);
   auto w1 = c.api_writes();
+  for (std::size_t i = 0; i < g0.size() && i < g1.size(); ++i)
+    if (g1[i] > 0)
+      run.gossip_bytes_per_s[c.lab().nodes()[i].name] =
+          (g1[i] - g0[i]) / (static_cast<double>(t1 - t0) / 1e6);
   say(o, run.system + " steady state on eth0: " + tx_line(run.tx));
   if (!w0 || !w1) {
     say(o, run.system + ": cannot read the API server's write counters: " +

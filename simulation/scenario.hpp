@@ -49,6 +49,9 @@ struct system_run {
   double api_writes_per_s = -1;
   std::map<std::string, double> api_writes_by_resource; ///< "leases" -> writes/s
   std::map<std::string, double> api_writes_by_node;     ///< "n1" (or the client IP) -> writes/s
+  /// gossip: frame bytes each node's kvip sent per second (its
+  /// kvip_gossip_bytes_total{direction="out"}), without TCP/IP and ZeroMQ framing.
+  std::map<std::string, double> gossip_bytes_per_s;
   double start_s = 0, end_s = 0;
   std::string error; ///< "" or why its trials stopped early
 };
