@@ -277,9 +277,8 @@ TEST(GossipMembership, RestartedLeftMemberIsToldLongAfterTheGoodbye) {
 }
 
 TEST(GossipMembership, BothSidesOfAHealedPartitionFindEachOtherAgain) {
-  // a and b each hold the other dead (a partition that has healed) and no
-  // longer probe each other; every third period the probe goes to a dead
-  // member, carries what the prober believes, and the answer revives it.
+  // a and b hold each other dead (a healed partition); every third period the
+  // probe goes to a dead member, carrying what a believes: b's answer revives it.
   config ca = test_config();
   ca.dead_probe_every = 3;
   config cb = ca;
