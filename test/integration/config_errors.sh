@@ -102,7 +102,7 @@ for pair in gossip:kvip_gossip gossipPort:kvip_gossip_port gossipPeers:kvip_goss
 done
 check "--help shows the gossip port default 7947" grep -q -- "--gossipPort INT=7947" "$TMP/help"
 check "--help shows the probe period default 30ms" grep -q -- "--gossipProbePeriod DURATION=30ms" "$TMP/help"
-check "--help shows the takeover wait default 150ms" grep -q -- "--gossipTakeoverWait DURATION=150ms" "$TMP/help"
+check "--help shows the takeover wait default 80ms" grep -q -- "--gossipTakeoverWait DURATION=80ms" "$TMP/help"
 
 # Host checks before anything touches the network: a missing interface,
 # a missing kubeconfig and a DNS-named VIP are each named, exit 2.
@@ -119,11 +119,16 @@ check "DNS-named VIP named" err_has "address=api.example.com"
 env -i PATH="$PATH" $(daemon_env) vip_arp=false bgp_enable=true "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
 echo $? >"$TMP/rc"
 check "unimplemented BGP mode exits 2 saying so" sh -c "[ $(rc) = 2 ] && grep -q 'not implemented' '$TMP/err'"
-# Gossip mode is refused until its actor exists, rather than silently running Lease-only.
-env -i PATH="$PATH" $(daemon_env) kvip_gossip=true "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
+# Gossip mode with a cluster key others can read: refused before anything starts, naming the
+# file and its mode (whoever reads the key can forge gossip and take VIPs).
+printf '%032d' 7 >"$TMP/gossip.key"
+chmod 644 "$TMP/gossip.key"
+env -i PATH="$PATH" $(daemon_env) kvip_gossip=true kvip_gossip_key_file="$TMP/gossip.key" \
+  timeout 20 "$KVIP" manager >"$TMP/out" 2>"$TMP/err"
 echo $? >"$TMP/rc"
-check "unimplemented gossip mode exits 2 (got $(rc))" [ "$(rc)" = 2 ]
-check "gossip refusal names kvip_gossip=true" err_has "kvip_gossip=true: gossip membership and fencing are not implemented"
+check "gossip with a readable key file exits 2 (got $(rc))" [ "$(rc)" = 2 ]
+check "the key file and its mode are named" err_has "kvip_gossip_key_file=$TMP/gossip.key"
+check "the mode is named" err_has "0644"
 # Bad gossip timings: every one named at once, each as key=value: expectation.
 run_env vip_arp=true cp_enable=true address=10.0.0.5 kvip_gossip_probe_period=0 \
   kvip_gossip_probe_timeout=soon kvip_gossip_peers=10.0.0.1:99999 kvip_gossip_port=0
@@ -134,7 +139,7 @@ check "bad peer named" err_has "kvip_gossip_peers[0]=10.0.0.1:99999: host, host:
 check "bad gossip port named" err_has "kvip_gossip_port=0: an integer 1..65535"
 run_env vip_arp=true cp_enable=true address=10.0.0.5 kvip_gossip_fence_timeout=200ms
 check "takeover wait not above fence timeout exits 2" [ "$(rc)" = 2 ]
-check "takeover wait problem names both" err_has "kvip_gossip_takeover_wait=150ms: greater than kvip_gossip_fence_timeout (200ms)"
+check "takeover wait problem names both" err_has "kvip_gossip_takeover_wait=80ms: greater than kvip_gossip_fence_timeout (200ms)"
 
 "$KVIP" version >"$TMP/out" 2>&1
 check "version prints kvip" grep -q "^kvip " "$TMP/out"
