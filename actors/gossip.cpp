@@ -122,6 +122,9 @@ void rearm(pointer self) {
     at = std::min({at, st.stop_deadline, now(self) + std::chrono::milliseconds{2}});
   if (at == time_point::max() || at == st.armed) return;
   st.armed = at;
+  // When the timer should fire: `at`, or now when `at` is already past (an
+  // overdue deadline is not lateness of the timer).
+  st.expected = std::max(at, now(self));
   msg::gossip_tick t;
   t.generation = ++st.timer_generation;
   auto delay = std::max(at - now(self), time_point::duration::zero());
@@ -260,9 +263,9 @@ void on_tick(pointer self, const msg::gossip_tick& t) {
   auto n = now(self);
   // A timer that fires far too late means this process was frozen (SIGSTOP,
   // a stalled VM) or starved: what it measured as silence says nothing.
-  if (st.armed != time_point{} && n - st.armed > st.opts.fence.takeover_wait / 3) {
+  if (st.armed != time_point{} && n - st.expected > st.opts.fence.takeover_wait / 3) {
     spdlog::warn("gossip: timer fired {} ms late: treating this process as resumed",
-                 std::chrono::duration_cast<std::chrono::milliseconds>(n - st.armed).count());
+                 std::chrono::duration_cast<std::chrono::milliseconds>(n - st.expected).count());
     st.owners->resumed(n);
   }
   st.armed = time_point{};

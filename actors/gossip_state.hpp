@@ -85,6 +85,7 @@ struct state {
   time_point refreshed{};       ///< the last hold refresh
   std::size_t refresh_next = 0; ///< round-robin position among the members
   time_point armed{};
+  time_point expected{}; ///< when the armed timer should fire (max of armed and arming time)
   std::uint64_t timer_generation = 0;
 
   // Leases
