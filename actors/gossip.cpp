@@ -172,12 +172,9 @@ void refresh_hold(pointer self) {
   if (!st.members || !st.tx) return;
   auto n = now(self);
   st.refresh_at = time_point{};
-  auto soonest = time_point::max();
-  for (const auto& v : st.owners->status())
-    if ((v.state == gs::fence::state::owning || v.state == gs::fence::state::releasing) &&
-        v.deadline > n)
-      soonest = std::min(soonest, v.deadline);
-  if (soonest == time_point::max()) return;
+  auto held = st.owners->earliest_hold(n);
+  if (!held) return;
+  auto soonest = *held;
   auto margin = st.opts.fence.fence_timeout / 3;
   if (soonest - n > margin) {
     st.refresh_at = soonest - margin;
@@ -189,13 +186,18 @@ void refresh_hold(pointer self) {
     return;
   }
   st.refreshed = n;
-  std::vector<std::string> alive;
-  for (const auto& [name, m] : st.members->members())
-    if (m.state == gs::member_state::alive || m.state == gs::member_state::suspect)
-      alive.push_back(name);
+  // Members that answer: alive ones; suspects only when there are too few
+  // (a suspect is often the node that just died, and a ping to it echoes
+  // nothing).
+  std::vector<std::string> alive, suspect;
+  for (const auto& [name, m] : st.members->members()) {
+    if (m.state == gs::member_state::alive) alive.push_back(name);
+    if (m.state == gs::member_state::suspect) suspect.push_back(name);
+  }
+  auto majority_less_self = (st.members->members().size() + st.unnamed.size() + 1) / 2;
+  if (alive.size() < majority_less_self) alive.insert(alive.end(), suspect.begin(), suspect.end());
   if (alive.empty()) return;
-  auto known = st.members->members().size() + st.unnamed.size() + 1;
-  auto want = std::min(alive.size(), std::max<std::size_t>(1, known / 2)); // majority - self
+  auto want = std::min(alive.size(), std::max<std::size_t>(1, majority_less_self));
   for (std::size_t i = 0; i < want; ++i) {
     const auto& to = alive[(st.refresh_next + i) % alive.size()];
     gs::message m;
@@ -250,7 +252,12 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
       break;
     }
   }
-  if (st.refresh_at == time_point{}) refresh_hold(self);
+  // A deadline changed (an answer effect): is the hold refresh due sooner?
+  // Non-owners never get here, so a frame costs them nothing extra.
+  bool deadlines = std::any_of(effects.begin(), effects.end(), [](const auto& e) {
+    return e.what == gs::ownership_effect::kind::answer;
+  });
+  if (deadlines && st.refresh_at == time_point{}) refresh_hold(self);
   maybe_finish(self);
   rearm(self);
 }
@@ -388,7 +395,9 @@ void redirect_to_successors(pointer self) {
     if (!next) continue;
     auto addr = st.address_of.find(*next);
     if (addr == st.address_of.end()) continue;
-    auto mac = st.neighbours.find(host_of(addr->second));
+    auto parsed = gs::parse_address(addr->second);
+    if (!parsed) continue;
+    auto mac = st.neighbours.find(parsed->host);
     if (mac == st.neighbours.end()) continue;
     if (!st.opts.answers->redirect(*ip, mac->second)) continue;
     spdlog::info("gossip: handing {} over to {}: answering with its MAC {}", v.address, *next,

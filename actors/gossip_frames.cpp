@@ -116,7 +116,7 @@ void introduce(pointer self, const std::string& name, const std::string& source_
   // on the cluster's gossip port.
   std::string address = gossip_address(source_ip, st.opts.port);
   for (auto it = st.unnamed.begin(); it != st.unnamed.end(); ++it)
-    if (host_of(*it) == source_ip) {
+    if (auto a = gs::parse_address(*it); a && a->host == source_ip) {
       address = *it;
       st.unnamed.erase(it);
       break;
@@ -160,13 +160,6 @@ void on_frame(pointer self, msg::gossip_io_event& ev) {
 }
 
 } // namespace
-
-std::string host_of(const std::string& address) {
-  if (!address.empty() && address.front() == '[') return address.substr(1, address.find(']') - 1);
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || address.find(':') != colon) return address;
-  return address.substr(0, colon);
-}
 
 std::string gossip_address(const std::string& host, std::uint16_t port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);

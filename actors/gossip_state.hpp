@@ -122,8 +122,6 @@ void send_frame(pointer self, const std::string& to, net::gossip::message m,
                 std::vector<net::gossip::vip_claim> claims);
 void send_hellos(pointer self);
 void learn_peer(pointer self, const std::string& name, const std::string& address);
-/// The host part of "ip:port" / "[v6]:port" / "ip".
-std::string host_of(const std::string& address);
 /// "ip:port" (IPv6 in brackets) for the transport.
 std::string gossip_address(const std::string& host, std::uint16_t port);
 void carrier_changed(pointer self, bool up);

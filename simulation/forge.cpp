@@ -1,4 +1,5 @@
 #include "simulation/forge.hpp"
+#include "simulation/prom_text.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -182,29 +183,8 @@ net::result<forge_sent> send_forgeries(const forge_plan& plan) {
 
 std::map<std::string, double> inbound_frames(std::string_view metrics) {
   std::map<std::string, double> out;
-  const std::string_view series = "kvip_gossip_frames_total{";
-  std::size_t pos = 0;
-  while (pos < metrics.size()) {
-    auto eol = metrics.find('\n', pos);
-    if (eol == std::string_view::npos) eol = metrics.size();
-    auto line = metrics.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (line.substr(0, series.size()) != series) continue;
-    auto close = line.find('}');
-    if (close == std::string_view::npos) continue;
-    auto labels = line.substr(0, close);
-    if (labels.find("direction=\"in\"") == std::string_view::npos) continue;
-    auto r = labels.find("result=\"");
-    if (r == std::string_view::npos) continue;
-    r += 8;
-    auto q = labels.find('"', r);
-    if (q == std::string_view::npos) continue;
-    try {
-      out[std::string{labels.substr(r, q - r)}] += std::stod(std::string{line.substr(close + 1)});
-    } catch (const std::exception&) {
-      continue; // not a number: not a counter line
-    }
-  }
+  for (const auto& s : prom_samples(metrics, "kvip_gossip_frames_total"))
+    if (prom_label(s.labels, "direction") == "in") out[prom_label(s.labels, "result")] += s.value;
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "simulation/scenario.hpp"
+#include "simulation/prom_text.hpp"
 
 #include <cstdlib>
 
@@ -59,31 +60,15 @@ std::string writes_line(const system_run& r) {
   return s + by + ")";
 }
 
-/// The sum of every sample of `series` (a metric name with its opening
-/// brace and first labels, e.g. `kvip_gossip_bytes_total{direction="out"`)
-/// in a Prometheus text page; 0 when there is none.
-double metric_sum(const std::string& text, const std::string& series) {
-  double sum = 0;
-  std::size_t at = 0;
-  while ((at = text.find(series, at)) != std::string::npos) {
-    if (at != 0 && text[at - 1] != '\n') {
-      at += series.size();
-      continue;
-    }
-    auto eol = text.find('\n', at);
-    auto line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
-    auto space = line.rfind(' ');
-    if (space != std::string::npos) sum += std::strtod(line.c_str() + space + 1, nullptr);
-    at += series.size();
-  }
-  return sum;
-}
-
 std::vector<double> gossip_bytes_out(cluster& c) {
   std::vector<double> out;
-  for (std::size_t i = 0; i < c.lab().nodes().size(); ++i)
-    out.push_back(metric_sum(c.node_metrics(static_cast<int>(i)),
-                             "kvip_gossip_bytes_total{direction=\"out\""));
+  for (std::size_t i = 0; i < c.lab().nodes().size(); ++i) {
+    double sent = 0;
+    for (const auto& s :
+         prom_samples(c.node_metrics(static_cast<int>(i)), "kvip_gossip_bytes_total"))
+      if (prom_label(s.labels, "direction") == "out") sent += s.value;
+    out.push_back(sent);
+  }
   return out;
 }
 

@@ -354,6 +354,14 @@ std::vector<vip_claim> ownership::claims_for(const std::string& node, std::size_
   return out;
 }
 
+std::optional<time_point> ownership::earliest_hold(time_point now) const {
+  std::optional<time_point> out;
+  for (const auto& [vip, e] : vips_)
+    if (holds(e) && e.own->deadline() > now && (!out || e.own->deadline() < *out))
+      out = e.own->deadline();
+  return out;
+}
+
 bool ownership::may_answer(const std::string& vip, time_point now) const {
   auto it = vips_.find(vip);
   return it != vips_.end() && it->second.own->may_answer(now);

@@ -189,6 +189,10 @@ public:
   std::vector<vip_claim> claims_for(const std::string& node, std::size_t max) const;
   /// The answer table: per answering VIP, until when (fence::may_answer).
   bool may_answer(const std::string& vip, time_point now) const;
+  /// The earliest deadline, after `now`, of the VIPs this node answers for
+  /// (nullopt: it answers for none); no allocation (the owner's hold refresh
+  /// asks after every change of a deadline).
+  std::optional<time_point> earliest_hold(time_point now) const;
   /// True when stop() was called and no VIP is answering any more.
   bool stopped() const;
   std::vector<vip_status> status() const;

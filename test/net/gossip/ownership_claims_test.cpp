@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "net/gossip/ownership.hpp"
+#include "test/net/gossip/ownership_rows.hpp"
+#include "test/net/gossip/table_timing.hpp"
 
 namespace {
 
@@ -13,28 +15,7 @@ using namespace kvip::net::gossip;
 using state = fence::state;
 using kind = ownership_effect::kind;
 
-const std::string V = "10.0.0.33";
-
-time_point at(long ms) {
-  return time_point{} + duration{ms};
-}
-member_view live(const std::string& n) {
-  return {n, true, true, false};
-}
-member_view dead(const std::string& n) {
-  return {n, false, false, false};
-}
-vip_claim claim(const std::string& owner, std::uint64_t term, bool answering = false) {
-  return {V, owner, term, answering};
-}
-/// The timing of the ownership tables (fence 100 ms, takeover 150).
-fence_config table_timing() {
-  return {duration{100}, duration{150}, duration{10}, duration{1000}};
-}
-
-} // namespace
-
-namespace {
+using namespace kvip::test;
 
 // a (the best-ranked node) claims in term 1 after it was cut off; meanwhile b
 // was confirmed in term 1 and has since died (its link went down). c answers

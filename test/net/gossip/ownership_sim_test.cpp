@@ -25,13 +25,9 @@
 
 #include "net/gossip/ownership.hpp"
 
-/// The timing these tests were written for (fence 100 ms, takeover 150, check
-/// 10, handover 1 s); kvip's defaults are shorter (fence.hpp), which the
-/// lab benchmark measures.
-inline kvip::net::gossip::fence_config table_timing() {
-  using d = kvip::net::gossip::duration;
-  return {d{100}, d{150}, d{10}, d{1000}};
-}
+#include "test/net/gossip/table_timing.hpp"
+
+using kvip::test::table_timing;
 
 namespace {
 

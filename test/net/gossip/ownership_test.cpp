@@ -16,13 +16,8 @@
 
 #include "net/gossip/ranking.hpp"
 
-/// The timing these tests were written for (fence 100 ms, takeover 150, check
-/// 10, handover 1 s); kvip's defaults are shorter (fence.hpp), which the
-/// lab benchmark measures.
-inline kvip::net::gossip::fence_config table_timing() {
-  using d = kvip::net::gossip::duration;
-  return {d{100}, d{150}, d{10}, d{1000}};
-}
+#include "test/net/gossip/ownership_rows.hpp"
+#include "test/net/gossip/table_timing.hpp"
 
 namespace {
 
@@ -30,24 +25,8 @@ using namespace kvip::net::gossip;
 using state = fence::state;
 using kind = ownership_effect::kind;
 
-const std::string V = "10.0.0.33";
+using namespace kvip::test;
 
-time_point at(long ms) {
-  return time_point{} + duration{ms};
-}
-
-member_view live(const std::string& n) {
-  return {n, true, true, false};
-}
-member_view dead(const std::string& n) {
-  return {n, false, false, false};
-}
-member_view gone(const std::string& n) {
-  return {n, false, false, true};
-}
-vip_claim claim(const std::string& owner, std::uint64_t term, bool answering = false) {
-  return {V, owner, term, answering};
-}
 /// A release notice: every term this node ever claimed.
 vip_claim release() {
   return {V, "", std::numeric_limits<std::uint64_t>::max(), false};
