@@ -1,6 +1,7 @@
 #include "actors/arp_responder.hpp"
 
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -33,6 +34,9 @@ struct responder_state {
   msg::responder_io_actor io;
   std::map<std::string, msg::vip_spec> held; // by canonical address
   std::map<std::string, announcing> runs;    // by canonical address
+  /// Asked to announce before the hold put them on lo (a hold of a thousand
+  /// VIPs takes longer than a claim): announced once held, if still answered.
+  std::set<std::string> waiting;
   std::uint64_t next_generation = 1;
   std::string last_error;
   bool stopping = false;
@@ -87,7 +91,8 @@ void on_announce(responder_ptr self, const msg::responder_announce& m) {
   auto address = canonical(m.address);
   if (st.stopping) return;
   if (st.held.count(address) == 0) {
-    spdlog::warn("arp_responder: asked to announce {}, which is not held", address);
+    spdlog::debug("arp_responder: {} is not held yet: announced once it is", address);
+    st.waiting.insert(address);
     return;
   }
   if (!st.answers(address)) {
@@ -105,6 +110,24 @@ void on_announce(responder_ptr self, const msg::responder_announce& m) {
     on_tick(self, t);
   } else {
     arm(self, address, gen, 0);
+  }
+}
+
+/// The VIPs asked for before the hold: those held now and still answered.
+void announce_waiting(responder_ptr self) {
+  auto& st = self->state;
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  for (const auto& address : waiting) {
+    if (st.held.count(address) == 0) {
+      spdlog::warn("arp_responder: asked to announce {}, which the hold did not put on lo",
+                   address);
+      continue;
+    }
+    if (!st.answers(address)) continue; // given up meanwhile: nothing to announce
+    msg::responder_announce a;
+    a.address = address;
+    on_announce(self, a);
   }
 }
 
@@ -131,6 +154,7 @@ caf::result<msg::responder_held> on_hold(responder_ptr self, const msg::responde
                  for (const auto& a : r.active)
                    if (auto it = want.find(a); it != want.end()) st.held[a] = it->second;
                  std::erase_if(st.runs, [&st](const auto& kv) { return !st.held.count(kv.first); });
+                 announce_waiting(self);
                  st.last_error = r.error;
                  if (!r.error.empty()) spdlog::warn("arp_responder: {}", r.error);
                  msg::responder_held out;

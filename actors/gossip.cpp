@@ -89,6 +89,30 @@ void record_answering(state& st, const std::string& vip, bool on) {
       .Set(on ? 1 : 0);
 }
 
+} // namespace
+
+/// Per member, 1 while this node sees it alive (suspect, dead, left: 0), and
+/// the configured peers whose node name is not known yet: what the
+/// simulation's readiness check reads (a state dump costs too much at 1000
+/// VIPs to poll).
+void publish_members(state& st) {
+  if (!st.members) return;
+  auto& alive = st.reg->gauge_family(
+      "kvip_gossip_member_alive",
+      "1 while this node sees the member alive (not suspect, dead or left) (gossip mode).",
+      {"node", "member"});
+  for (const auto& [name, m] : st.members->members())
+    alive.with({st.opts.node_name, name}).Set(m.state == gs::member_state::alive ? 1 : 0);
+  st.reg
+      ->gauge_family("kvip_gossip_unnamed_peers",
+                     "Configured gossip peers whose node name is not known yet (gossip mode).",
+                     {"node"})
+      .with({st.opts.node_name})
+      .Set(static_cast<double>(st.unnamed.size()));
+}
+
+namespace {
+
 void finish_shutdown(pointer self) {
   auto& st = self->state;
   if (st.opts.answers) st.opts.answers->clear();
@@ -157,7 +181,10 @@ void run_membership(pointer self, std::vector<gs::effect> effects) {
       break;
     }
   }
-  if (changed) run_ownership(self, st.owners->members_changed(now(self), member_views(st)));
+  if (changed) {
+    publish_members(st);
+    run_ownership(self, st.owners->members_changed(now(self), member_views(st)));
+  }
   rearm(self);
 }
 
@@ -240,13 +267,18 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
     case gs::ownership_effect::kind::write_lease:
       write_vip_lease(self, e.vip, e.holder, e.term);
       break;
-    case gs::ownership_effect::kind::send_claims: {
-      gs::message m;
-      m.what = gs::message::kind::ping;
-      m.target = e.to;
-      send_frame(self, e.to, std::move(m), std::move(e.claims));
+    case gs::ownership_effect::kind::send_claims:
+      // As many frames as the claims need (each one's ack must fit too).
+      for (std::size_t i = 0, n = 0; i < e.claims.size(); i += n) {
+        n = gs::claims_per_frame(e.claims, i);
+        gs::message m;
+        m.what = gs::message::kind::ping;
+        m.target = e.to;
+        send_frame(self, e.to, std::move(m),
+                   {e.claims.begin() + static_cast<std::ptrdiff_t>(i),
+                    e.claims.begin() + static_cast<std::ptrdiff_t>(i + n)});
+      }
       break;
-    }
     case gs::ownership_effect::kind::arm_timer:
       st.ownership_at = e.at;
       break;
@@ -319,6 +351,7 @@ void start_cluster(pointer self) {
   start_io(self);
   for (const auto& a : st.unnamed)
     st.tx->connect(a);
+  publish_members(st);
   run_membership(self, st.members->start(n, {}));
   run_membership(self, st.members->local_health(n, health_of(st)));
   run_ownership(self, st.owners->self_eligible(n, self_eligible(st)));

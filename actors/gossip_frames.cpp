@@ -122,6 +122,7 @@ void introduce(pointer self, const std::string& name, const std::string& source_
       break;
     }
   learn_peer(self, name, address);
+  publish_members(st);
 }
 
 void on_frame(pointer self, msg::gossip_io_event& ev) {
@@ -264,17 +265,10 @@ void send_frame(pointer self, const std::string& to, gs::message m,
   x.echo_us = echo == st.echo_from.end() ? 0 : echo->second;
   x.digest = st.owners->digest_for(to);
   x.claims = std::move(claims);
-  auto bytes = gs::encode_frame(m, x, st.key);
   // Too big: drop piggybacked membership updates first, then claims (both
-  // are sent again later; the datagram itself must go).
-  while (!bytes && bytes.err().kind == gs::wire_fault::oversized &&
-         (!m.updates.empty() || !x.claims.empty())) {
-    if (!m.updates.empty())
-      m.updates.pop_back();
-    else
-      x.claims.pop_back();
-    bytes = gs::encode_frame(m, x, st.key);
-  }
+  // are sent again later); sized without encoding, so it signs once.
+  gs::fit_frame(m, x);
+  auto bytes = gs::encode_frame(m, x, st.key);
   if (!bytes) {
     count(st, "out", "refused", 0);
     spdlog::warn("gossip: cannot encode a frame to {}: {}", to, bytes.err().describe());

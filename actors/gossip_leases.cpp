@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,7 @@
 #include "actors/gossip_state.hpp"
 #include "actors/tracing.hpp"
 #include "k8s/objects.hpp"
+#include "net/telemetry/metrics.hpp"
 
 namespace kvip::gossip_actor {
 
@@ -45,6 +47,35 @@ std::optional<k8s::lease> parse_lease(const msg::lease_reply& r) {
 
 void start_vip_write(pointer self, const std::string& vip);
 
+/// Starts pending writes while the window has room.
+/// Not reentrant: a write that ends at once (its listed Lease already says
+/// so) calls back here, and the outer loop goes on instead.
+void pump_vip_writes(pointer self) {
+  auto& st = self->state;
+  if (st.vip_writes_pumping) return;
+  st.vip_writes_pumping = true;
+  for (bool started = true; started && st.vip_writes_in_flight < max_vip_writes_in_flight;) {
+    started = false;
+    for (auto it = st.vip_leases.begin();
+         it != st.vip_leases.end() && st.vip_writes_in_flight < max_vip_writes_in_flight; ++it)
+      if (!it->second.done && !it->second.busy && !it->second.backoff) {
+        start_vip_write(self, it->first);
+        started = true;
+      }
+  }
+  st.vip_writes_pumping = false;
+}
+
+/// The write of `vip` ends (done, failed, or to be read again): frees its slot.
+void end_vip_write(pointer self, const std::string& vip, bool failed) {
+  auto& st = self->state;
+  auto& job = st.vip_leases[vip];
+  if (job.busy && st.vip_writes_in_flight > 0) --st.vip_writes_in_flight;
+  job.busy = false;
+  job.backoff = failed && !job.done;
+  pump_vip_writes(self);
+}
+
 /// Writes the wanted holder into `l` (created when `create`).
 void put_vip_lease(pointer self, const std::string& vip, k8s::lease l, bool create) {
   auto& st = self->state;
@@ -69,31 +100,58 @@ void put_vip_lease(pointer self, const std::string& vip, k8s::lease l, bool crea
       .then(on(self,
                [self, vip, want_term](const msg::lease_reply& r) {
                  auto& job = self->state.vip_leases[vip];
-                 job.busy = false;
                  if (r.ok) {
                    job.done = job.term == want_term;
                    spdlog::info("gossip: Lease {} records {} (term {})", vip_lease_name(vip),
                                 job.holder, want_term);
+                   end_vip_write(self, vip, false);
                  } else if (r.error == k8s::error_kind::conflict ||
                             r.error == k8s::error_kind::already_exists) {
-                   start_vip_write(self, vip); // someone wrote in between: read again
-                   return;
+                   end_vip_write(self, vip, false); // someone wrote in between: read again
                  } else {
                    spdlog::warn("gossip: writing Lease {} failed: {} (retrying)",
                                 vip_lease_name(vip), r.error_text);
+                   end_vip_write(self, vip, true);
                  }
-                 if (!job.done) start_vip_write(self, vip);
                }),
-            [self, vip](caf::error&) { self->state.vip_leases[vip].busy = false; });
+            [self, vip](caf::error&) { end_vip_write(self, vip, true); });
 }
 
-/// Reads the VIP's Lease, then writes it unless it already says so or names
-/// a holder with a higher term (that holder is the legitimate owner: stop).
+/// Given the VIP's Lease as it is: writes it unless it already says so or
+/// names a holder with a higher term (that holder is the legitimate owner:
+/// stop).
+void decide_vip_write(pointer self, const std::string& vip, k8s::lease l) {
+  auto& st = self->state;
+  auto& job = st.vip_leases[vip];
+  auto holder = l.holder_identity().value_or("");
+  auto term = term_of(l);
+  if (term > job.term && holder != job.holder) {
+    job.done = true;
+    end_vip_write(self, vip, false);
+    run_ownership(self, st.owners->lease_holder(now(self), vip, holder));
+    return;
+  }
+  if (holder == job.holder && term == job.term) {
+    job.done = true;
+    end_vip_write(self, vip, false);
+    return;
+  }
+  put_vip_lease(self, vip, std::move(l), false);
+}
+
+/// Takes a slot of the window, then starts from the listed Lease or reads it.
 void start_vip_write(pointer self, const std::string& vip) {
   auto& st = self->state;
   auto& job = st.vip_leases[vip];
-  if (job.busy || job.done) return;
+  if (job.busy || job.done || st.vip_writes_in_flight >= max_vip_writes_in_flight) return;
   job.busy = true;
+  ++st.vip_writes_in_flight;
+  if (auto seen = st.vip_lease_seen.find(vip_lease_name(vip)); seen != st.vip_lease_seen.end()) {
+    k8s::lease l{std::move(seen->second)};
+    st.vip_lease_seen.erase(seen);
+    decide_vip_write(self, vip, std::move(l));
+    return;
+  }
   msg::lease_get g;
   g.ns = st.opts.lease_namespace;
   g.lease = vip_lease_name(vip);
@@ -101,38 +159,24 @@ void start_vip_write(pointer self, const std::string& vip) {
       .then(on(self,
                [self, vip](const msg::lease_reply& r) {
                  auto& st = self->state;
-                 auto& job = st.vip_leases[vip];
                  if (!r.ok) {
-                   job.busy = false;
                    if (r.error == k8s::error_kind::not_found) {
-                     job.busy = true;
                      put_vip_lease(self, vip,
                                    k8s::lease::make(st.opts.lease_namespace, vip_lease_name(vip)),
                                    true);
+                     return;
                    }
-                   return; // else retried at the next lease_tick
+                   end_vip_write(self, vip, true); // retried at the next lease_tick
+                   return;
                  }
                  auto l = parse_lease(r);
                  if (!l) {
-                   job.busy = false;
+                   end_vip_write(self, vip, true);
                    return;
                  }
-                 auto holder = l->holder_identity().value_or("");
-                 auto term = term_of(*l);
-                 if (term > job.term && holder != job.holder) {
-                   job.busy = false;
-                   job.done = true;
-                   run_ownership(self, st.owners->lease_holder(now(self), vip, holder));
-                   return;
-                 }
-                 if (holder == job.holder && term == job.term) {
-                   job.busy = false;
-                   job.done = true;
-                   return;
-                 }
-                 put_vip_lease(self, vip, std::move(*l), false);
+                 decide_vip_write(self, vip, std::move(*l));
                }),
-            [self, vip](caf::error&) { self->state.vip_leases[vip].busy = false; });
+            [self, vip](caf::error&) { end_vip_write(self, vip, true); });
 }
 
 /// This node's Lease: created once, then its renewTime moved every retry period.
@@ -181,14 +225,21 @@ void renew_node_lease(pointer self) {
 /// ours belongs to that node, which was confirmed after us: stop at once.
 void check_held_leases(pointer self) {
   auto& st = self->state;
+  if (st.lease_list_busy) return;
+  st.lease_list_busy = true;
   msg::lease_list l;
   l.ns = st.opts.lease_namespace;
   l.label_selector = std::string{vip_label} + "=true";
   ask(self, io(st), st.opts.request_timeout, std::move(l))
       .then(on(self,
                [self](const msg::lease_list_reply& r) {
-                 if (!r.ok) return;
                  auto& st = self->state;
+                 st.lease_list_busy = false;
+                 if (!r.ok) return;
+                 std::set<std::string> pending;
+                 for (const auto& [vip, job] : st.vip_leases)
+                   if (!job.done && !job.busy) pending.insert(vip_lease_name(vip));
+                 st.vip_lease_seen.clear();
                  std::map<std::string, std::pair<std::string, std::uint64_t>> by_name;
                  for (const auto& json : r.objects_json) {
                    boost::system::error_code ec;
@@ -196,6 +247,7 @@ void check_held_leases(pointer self) {
                    if (ec || !v.is_object()) continue;
                    k8s::lease lease{std::move(v.as_object())};
                    by_name[lease.name()] = {lease.holder_identity().value_or(""), term_of(lease)};
+                   if (pending.count(lease.name())) st.vip_lease_seen[lease.name()] = lease.raw();
                  }
                  auto n = now(self);
                  for (const auto& v : st.owners->status()) {
@@ -207,7 +259,7 @@ void check_held_leases(pointer self) {
                    run_ownership(self, st.owners->lease_holder(n, v.vip, holder));
                  }
                }),
-            [](caf::error&) {});
+            [self](caf::error&) { self->state.lease_list_busy = false; });
 }
 
 } // namespace
@@ -219,15 +271,27 @@ void write_vip_lease(pointer self, const std::string& vip, const std::string& ho
   job.holder = holder;
   job.term = term;
   job.done = false;
-  start_vip_write(self, vip);
+  job.backoff = false;
+  start_vip_write(self, vip); // or later, when the window has room
 }
 
 void on_lease_tick(pointer self) {
   auto& st = self->state;
   if (!st.members) return;
   renew_node_lease(self);
-  for (auto& [vip, job] : st.vip_leases)
-    if (!job.done && !job.busy) start_vip_write(self, vip);
+  double pending = 0;
+  for (auto& [vip, job] : st.vip_leases) {
+    job.backoff = false;
+    if (!job.done) ++pending;
+  }
+  pump_vip_writes(self);
+  st.reg
+      ->gauge_family("kvip_gossip_vip_lease_writes_pending",
+                     "VIP Leases this node has yet to write (its ownership changed); sampled "
+                     "every lease tick (gossip mode).",
+                     {"node"})
+      .with({st.opts.node_name})
+      .Set(pending);
   check_held_leases(self);
 }
 

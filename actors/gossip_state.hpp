@@ -41,9 +41,15 @@ using impl =
 struct lease_job {
   std::string holder;
   std::uint64_t term = 0;
-  bool busy = false; ///< a request is in flight
-  bool done = false; ///< the Lease shows what is wanted
+  bool busy = false;    ///< a request is in flight
+  bool done = false;    ///< the Lease shows what is wanted
+  bool backoff = false; ///< failed: retried at the next lease tick, not at once
 };
+
+/// VIP Lease writes in flight at once per node: at 1000 VIPs a takeover
+/// queues hundreds, and k8s_io serves one request at a time; the rest wait
+/// here rather than in its mailbox, where they would time out and be resent.
+inline constexpr std::size_t max_vip_writes_in_flight = 8;
 
 struct state {
   gossip_options opts;
@@ -90,6 +96,12 @@ struct state {
 
   // Leases
   std::map<std::string, lease_job> vip_leases;
+  std::size_t vip_writes_in_flight = 0;
+  bool vip_writes_pumping = false;
+  /// VIP Leases (by Lease name) from the latest list, for pending writes:
+  /// a write starts from it instead of a GET (used once; a conflict reads).
+  std::map<std::string, boost::json::object> vip_lease_seen;
+  bool lease_list_busy = false;   ///< one list in flight at most
   boost::json::object node_lease; ///< as last read or written
   bool node_lease_busy = false;
 
@@ -113,6 +125,7 @@ time_point from_micros(std::uint64_t us);
 void run_membership(pointer self, std::vector<net::gossip::effect> effects);
 void run_ownership(pointer self, std::vector<net::gossip::ownership_effect> effects);
 void rearm(pointer self);
+void publish_members(state& st);
 
 // gossip_frames.cpp
 void start_io(pointer self);

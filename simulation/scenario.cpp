@@ -72,6 +72,10 @@ std::vector<double> gossip_bytes_out(cluster& c) {
   return out;
 }
 
+/// How long a freshly started system may take to settle before the steady
+/// state is measured (every node ready, every VIP Lease written).
+constexpr std::chrono::milliseconds settle_budget{60000};
+
 /// Packets/s per node, gossip bytes/s per node and API writes/s over the
 /// idle window.
 void measure_steady(cluster& c, prober& p, const scenario_options& o, system_run& run) {
@@ -215,7 +219,10 @@ scenario_result run_scenario(const scenario_options& o, const volatile bool* sto
     if (owner >= 0) {
       say(o, run.system + ": " + c->lab().nodes()[static_cast<std::size_t>(owner)].name +
                  " answers for the VIP");
-      if (auto why = sys.wait_all_ready(o.timing.switch_budget, stop); !why.empty())
+      // Settling takes longer than a switch with many VIPs (their Leases).
+      if (auto why = sys.wait_all_ready(
+              std::max<std::chrono::milliseconds>(o.timing.switch_budget, settle_budget), stop);
+          !why.empty())
         say(o, run.system + ": not every node is ready: " + why);
       if (o.idle_window.count() > 0) measure_steady(*c, *p, o, run);
       run_faults(*c, *p, sys, owner, o, stop, res, run);

@@ -53,8 +53,8 @@ public:
 
   /// One readiness check of node i (simulation/systems_ready.cpp): its
   /// process runs; kvip answers /readyz on :2112 from the node's namespace;
-  /// with gossip its state dump (SIGUSR1, read from its log) lists every
-  /// other node alive and no unnamed peer. "" when ready, else why not.
+  /// with gossip its /metrics show every other node alive, no unnamed peer
+  /// and no VIP Lease write pending. "" when ready, else why not.
   std::string not_ready(int i);
   /// Waits until every node is ready at once (a restarted node has joined
   /// and every other node sees it). "" or why not after `budget`.

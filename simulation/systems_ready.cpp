@@ -1,11 +1,10 @@
 // Readiness of a system's nodes (simulation/systems.hpp): what `kvip
 // simulate` waits for before each fault and after each restart of a rolling
 // restart, so that a fault never strikes a node that is still joining.
-#include <csignal>
-#include <fstream>
-#include <sstream>
+#include <map>
 
 #include "net/wait.hpp"
+#include "simulation/prom_text.hpp"
 #include "simulation/systems.hpp"
 
 namespace kvip::sim {
@@ -14,63 +13,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::streamoff file_size(const std::string& path) {
-  std::ifstream in{path, std::ios::ate | std::ios::binary};
-  return in ? static_cast<std::streamoff>(in.tellg()) : 0;
-}
-
-/// The last line of `path` after byte `from` that contains `needle`, or "".
-std::string last_line_with(const std::string& path, std::streamoff from,
-                           const std::string& needle) {
-  std::ifstream in{path, std::ios::binary};
-  in.seekg(from);
-  std::string line, found;
-  while (std::getline(in, line))
-    if (line.find(needle) != std::string::npos) found = line;
-  return found;
-}
-
-/// The "name=state" pairs of a gossip state dump's member list
-/// ("gossip n1 port 7947: incarnation 3, members: n1=alive n2=alive; VIPs: ...").
-std::map<std::string, std::string> dump_members(const std::string& line) {
-  std::map<std::string, std::string> out;
-  auto from = line.find("members:");
-  if (from == std::string::npos) return out;
-  auto to = line.find(';', from);
-  std::istringstream in{line.substr(from + 8, to == std::string::npos ? line.npos : to - from - 8)};
-  std::string pair;
-  while (in >> pair)
-    if (auto eq = pair.find('='); eq != std::string::npos)
-      out[pair.substr(0, eq)] = pair.substr(eq + 1);
-  return out;
-}
-
 } // namespace
 
 std::string system_runner::gossip_not_ready(int i) {
   auto& nodes = c_.lab().nodes();
   const auto& name = nodes.at(static_cast<std::size_t>(i)).name;
-  auto log = c_.node_log(i);
-  auto before = file_size(log);
-  if (!c_.signal_node(i, SIGUSR1)) return name + ": cannot signal its process";
-  auto needle = "gossip " + name + " port ";
-  std::string line;
-  net::eventually(
-      [&] {
-        line = last_line_with(log, before, needle);
-        return !line.empty();
-      },
-      2s, 20ms);
-  if (line.empty()) return name + ": no gossip state dump in its log";
-  auto members = dump_members(line);
-  for (const auto& [member, state] : members)
-    if (state == "unnamed") return name + ": peer " + member + " not named yet";
+  // From /metrics, not a state dump: at 1000 VIPs a dump per poll is
+  // megabytes of log and real work for the node under test.
+  auto text = c_.node_metrics(i);
+  if (text.empty()) return name + ": /metrics does not answer";
+  for (const auto& s : prom_samples(text, "kvip_gossip_unnamed_peers"))
+    if (s.value > 0)
+      return name + ": " + std::to_string(static_cast<long>(s.value)) + " peer(s) not named yet";
+  std::map<std::string, double> alive;
+  for (const auto& s : prom_samples(text, "kvip_gossip_member_alive"))
+    alive[prom_label(s.labels, "member")] = s.value;
   for (std::size_t j = 0; j < nodes.size(); ++j) {
     if (static_cast<int>(j) == i) continue;
-    auto it = members.find(nodes[j].name);
-    if (it == members.end()) return name + ": does not know " + nodes[j].name + " yet";
-    if (it->second != "alive") return name + ": sees " + nodes[j].name + " " + it->second;
+    auto it = alive.find(nodes[j].name);
+    if (it == alive.end()) return name + ": does not know " + nodes[j].name + " yet";
+    if (it->second < 1) return name + ": does not see " + nodes[j].name + " alive";
   }
+  // Settled: every ownership change is recorded in its VIP's Lease (at 1000
+  // VIPs the first owners take seconds to write; a steady-state window or a
+  // fault must not start before).
+  for (const auto& s : prom_samples(text, "kvip_gossip_vip_lease_writes_pending"))
+    if (s.value > 0)
+      return name + ": " + std::to_string(static_cast<long>(s.value)) + " VIP Lease writes pending";
   return {};
 }
 
@@ -95,7 +64,7 @@ std::string system_runner::wait_all_ready(std::chrono::milliseconds budget,
           why = not_ready(i);
         return why.empty();
       },
-      budget, 100ms);
+      budget, 200ms);
   return why;
 }
 

@@ -162,6 +162,55 @@ wire_result<std::vector<std::uint8_t>> encode_frame(const message& m, const fram
 
 namespace {
 
+std::size_t claim_size(const vip_claim& c) {
+  return c.vip.find(':') == std::string::npos ? claim_v4_bytes : claim_v6_bytes;
+}
+
+std::size_t empty_size(message::kind k) {
+  const std::size_t body = k == message::kind::ack ? 16 : 8;
+  return header_bytes + body + list_counts_bytes + mac_bytes + member_update_bytes;
+}
+
+} // namespace
+
+std::size_t frame_size(const message& m, const std::vector<vip_claim>& claims) {
+  std::size_t n = empty_size(m.what) + m.updates.size() * member_update_bytes;
+  for (const auto& c : claims)
+    n += claim_size(c);
+  return n;
+}
+
+std::size_t fit_frame(message& m, frame_extras& extras) {
+  std::size_t size = frame_size(m, extras.claims);
+  std::size_t dropped = 0;
+  while (size > max_frame_bytes && !m.updates.empty()) {
+    m.updates.pop_back();
+    size -= member_update_bytes;
+    ++dropped;
+  }
+  while (size > max_frame_bytes && !extras.claims.empty()) {
+    size -= claim_size(extras.claims.back());
+    extras.claims.pop_back();
+    ++dropped;
+  }
+  return dropped;
+}
+
+std::size_t claims_per_frame(const std::vector<vip_claim>& claims, std::size_t first) {
+  // The ack is the larger of the two (its body holds the acked seq), and its
+  // answers have the same families as the claims.
+  std::size_t size = empty_size(message::kind::ack);
+  std::size_t n = 0;
+  for (std::size_t i = first; i < claims.size(); ++i) {
+    size += claim_size(claims[i]);
+    if (size > max_frame_bytes) break;
+    ++n;
+  }
+  return first < claims.size() ? std::max<std::size_t>(n, 1) : 0;
+}
+
+namespace {
+
 // The sender's own entry, first in the list: its health.
 wire_result<health_bits> own_entry(const wire_message& w) {
   if (w.members.empty() || w.members[0].node != w.sender ||

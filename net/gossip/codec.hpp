@@ -56,6 +56,21 @@ struct decoded_frame {
 wire_result<std::vector<std::uint8_t>> encode_frame(const message& m, const frame_extras& extras,
                                                     const cluster_key& key);
 
+/// Bytes encode_frame(m, {.claims = claims}) would produce (the sender's own
+/// entry included), counted without encoding or signing; may exceed
+/// max_frame_bytes. A claim whose VIP has a ':' counts as IPv6.
+std::size_t frame_size(const message& m, const std::vector<vip_claim>& claims);
+
+/// Drops piggybacked updates, then claims, from the back until the frame fits
+/// max_frame_bytes (both are sent again later); returns how many it dropped.
+/// The sender encodes and signs once.
+std::size_t fit_frame(message& m, frame_extras& extras);
+
+/// How many of `claims`, starting at `first`, one claim frame (a ping with no
+/// updates) carries so that the ack answering each of them fits too (at least
+/// one when any is left).
+std::size_t claims_per_frame(const std::vector<vip_claim>& claims, std::size_t first);
+
 /// Authenticates (wire::receive, replay guard included), checks the sender id
 /// against `routing_id`, and maps ids back to names.
 wire_result<decoded_frame> decode_frame(std::span<const std::uint8_t> bytes,

@@ -82,8 +82,26 @@ void ownership::set_view(const std::string& vip, vip_entry& e, const std::string
                 e.owner.empty() ? "none" : e.owner, e.term, owner.empty() ? "none" : owner, term,
                 why);
   if (!e.owner.empty() && e.owner != cfg_.self) e.prev_owner = e.owner;
+  if (e.owner == cfg_.self || owner == cfg_.self) own_changed_ = true;
+  if (owner == cfg_.self) e.own_since = own_version_ + 1; // the version sealed next
   e.owner = owner;
   e.term = term;
+  digests_.clear();
+}
+
+void ownership::seal_own_version() {
+  if (!own_changed_) return;
+  own_changed_ = false;
+  ++own_version_;
+  own_history_.emplace_back(own_version_, own_digest());
+  if (own_history_.size() > own_history_size) own_history_.pop_front();
+}
+
+std::uint64_t ownership::matched_version(std::uint64_t digest) const {
+  if (digest == 0) return 0;
+  for (auto it = own_history_.rbegin(); it != own_history_.rend(); ++it)
+    if (it->second == digest) return it->first;
+  return 0;
 }
 
 // Maps the fence's effects to the driver's; every change of the deadline while
@@ -167,6 +185,8 @@ std::vector<ownership_effect> ownership::set_vips(time_point now,
     if (holds(it->second))
       out.push_back({.what = ownership_effect::kind::answer, .vip = it->first});
     spdlog::debug("gossip: {} forgets VIP {}", cfg_.self, it->first);
+    if (it->second.owner == cfg_.self) own_changed_ = true;
+    digests_.clear();
     it = vips_.erase(it);
   }
   for (const auto& vip : wanted) {
@@ -232,20 +252,40 @@ std::vector<ownership_effect> ownership::echo(time_point now, const std::string&
   return out;
 }
 
-// The majority-th latest send time echoed with this node's own digest (this
-// node counting as `now`) extends every held VIP's fence.
+// Per held VIP, the majority-th latest send time among the echoes matching a
+// version of the own set that already held it (this node counting as `now`)
+// extends its fence (see the header's "hold").
 void ownership::extend_holds(time_point now, effects& out) {
-  auto own = own_digest();
-  if (own == 0) return;
-  std::vector<time_point> times{now};
+  seal_own_version();
+  if (own_history_.empty()) return;
+  // Per member echo: the own-set version it matches, and its send time.
+  std::vector<std::pair<std::uint64_t, time_point>> matched;
   for (const auto& [node, ec] : echoes_)
-    if (ec.digest == own && members_.count(node) != 0) times.push_back(ec.sent_at);
+    if (members_.count(node) != 0)
+      if (auto v = matched_version(ec.digest); v != 0) matched.emplace_back(v, ec.sent_at);
   auto need = majority();
-  if (times.size() < need) return;
-  std::sort(times.begin(), times.end(), std::greater<>());
-  auto sent = times[need - 1];
+  if (matched.size() + 1 < need) return;
+  // The majority-th latest send time among the echoes counting for a VIP
+  // in the set since `since` (self counts as now); once per distinct since.
+  const auto oldest = own_history_.front().first;
+  std::map<std::uint64_t, std::optional<time_point>> by_since;
+  auto hold_for = [&](std::uint64_t since) -> std::optional<time_point> {
+    since = std::max(since, oldest);
+    if (auto it = by_since.find(since); it != by_since.end()) return it->second;
+    std::vector<time_point> times{now};
+    for (const auto& [v, sent] : matched)
+      if (v >= since) times.push_back(sent);
+    std::optional<time_point> t;
+    if (times.size() >= need) {
+      std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(need - 1),
+                       times.end(), std::greater<>());
+      t = times[need - 1];
+    }
+    return by_since[since] = t;
+  };
   for (auto& [vip, e] : vips_)
-    if (holds(e)) apply(vip, e, e.own->majority_ack(now, sent), out);
+    if (holds(e))
+      if (auto sent = hold_for(e.own_since)) apply(vip, e, e.own->majority_ack(now, *sent), out);
 }
 
 std::vector<ownership_effect> ownership::node_lease_renewed(time_point now, time_point sent_at) {
@@ -300,6 +340,7 @@ std::vector<ownership_effect> ownership::tick(time_point now) {
 // Flushes the claims to send (one frame per member) and arms the next tick:
 // every check_interval while there are VIPs, earlier for an answering deadline.
 void ownership::finish(time_point now, effects& out) {
+  seal_own_version();
   for (auto& [to, claims] : outbox_)
     out.push_back({.what = ownership_effect::kind::send_claims, .to = to, .claims = claims});
   outbox_.clear();
@@ -314,6 +355,7 @@ void ownership::finish(time_point now, effects& out) {
 }
 
 std::uint64_t ownership::digest_for(const std::string& node) const {
+  if (auto it = digests_.find(node); it != digests_.end()) return it->second;
   std::uint64_t h = fnv1a_offset;
   bool any = false;
   for (const auto& [vip, e] : vips_) {
@@ -326,7 +368,7 @@ std::uint64_t ownership::digest_for(const std::string& node) const {
       term[i + 1] = static_cast<char>((e.term >> (8 * i)) & 0xffU);
     h = fnv1a(h, std::string_view(term.data(), term.size()));
   }
-  return any ? fmix64(h) : 0;
+  return digests_[node] = any ? fmix64(h) : 0;
 }
 
 std::vector<vip_claim> ownership::claims_for(const std::string& node, std::size_t max) const {

@@ -32,13 +32,19 @@
 //    same term and another owner, ends the claim (decided other).
 //  - hold: every frame a member sends to this node echoes the send time of
 //    the latest frame it received from this node and a digest of what it
-//    believes this node owns (digest_for). An echo whose digest equals this
-//    node's own digest (own_digest) counts for every VIP this node holds; the
-//    majority-th latest such send time (self counting as now) extends every
-//    held VIP's fence (fence::majority_ack). An echo with another digest
-//    extends nothing: the member disagrees about something this node holds,
-//    and this node attaches its held claims to its next frames to that
-//    member (claims_for) so the views converge.
+//    believes this node owns (digest_for). This node numbers the versions of
+//    its own set (the VIPs its view says it owns, with their terms) and keeps
+//    the digests of the latest own_history_size of them. An echo whose digest
+//    equals version k's says the member's view names this node for every VIP
+//    of version k; it counts for each held VIP that is in this node's set
+//    without a break since version k or earlier (own_since <= k). Per held
+//    VIP, the majority-th latest send time among the echoes that count for
+//    it (self counting as now) extends its fence (fence::majority_ack). So a
+//    member that has not yet agreed to this node's newest claims (at 1000
+//    VIPs a takeover claims hundreds) still holds everything it agreed to
+//    before; only the new VIPs wait for it. An echo matching no kept version
+//    extends nothing, and this node attaches its held claims to its next
+//    frames to that member (claims_for) so the views converge.
 //  - graceful stop: stop() puts every held VIP in `releasing`; the actor
 //    then leaves the membership (the members see this node gone and agree to
 //    the successor at once). The successor, once confirmed, sends its claim
@@ -71,6 +77,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -98,6 +105,9 @@ struct member_view {
   bool gone = false;     ///< its process closed its connections (confirmed), or it left
   bool operator==(const member_view&) const = default;
 };
+
+/// How many versions of its own set a node remembers for matching echoes.
+inline constexpr std::size_t own_history_size = 32;
 
 struct ownership_config {
   std::string self;
@@ -208,6 +218,8 @@ private:
     std::string prev_owner;   ///< the latest other owner in the view (told when this node answers)
     std::map<std::string, time_point> agreed; ///< agreeing answers: member -> send time
     time_point answering_until{};             ///< `until` of the last answer effect
+    /// The own-set version from which the view names this node in this term.
+    std::uint64_t own_since = 0;
   };
   struct echo_state {
     time_point sent_at{};
@@ -247,6 +259,10 @@ private:
   void on_answer(time_point now, const std::string& from, const vip_claim& a, time_point sent_at,
                  effects& out);
   void extend_holds(time_point now, effects& out);
+  /// Numbers the own set anew when it changed since the last version.
+  void seal_own_version();
+  /// The newest kept own-set version whose digest is `digest` (0: none).
+  std::uint64_t matched_version(std::uint64_t digest) const;
   void finish(time_point now, effects& out);
 
   ownership_config cfg_;
@@ -257,6 +273,12 @@ private:
   /// claims_for: the VIP after which the next frame to a member continues.
   mutable std::map<std::string, std::string> claims_cursor_;
   std::map<std::string, echo_state> echoes_;
+  /// The own set's versions, oldest first: (version, digest).
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> own_history_;
+  std::uint64_t own_version_ = 0;
+  bool own_changed_ = false; ///< the own set changed since the latest version
+  /// digest_for per node, until a view changes (every frame asks).
+  mutable std::map<std::string, std::uint64_t> digests_;
   std::map<std::string, std::vector<vip_claim>> outbox_; ///< claims to send, by member
   time_point armed_{};
   bool self_eligible_ = false;

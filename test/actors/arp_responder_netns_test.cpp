@@ -140,6 +140,18 @@ TEST_F(NetnsArpResponder, HoldsAnswersFromTheTableAnnouncesAndRestores) {
   EXPECT_FALSE(fs::exists(dir_ / "responder.restore"));
 }
 
+TEST_F(NetnsArpResponder, AnAnnounceAskedBeforeTheHoldIsSentOnceHeld) {
+  // Ownership can be confirmed before the hold has put the VIP on lo (at
+  // 1000 VIPs it takes longer than a claim): the announcement waits for it,
+  // and the answer table's settle time starts with it.
+  table_->set(vip, std::chrono::steady_clock::now() + 1h, true);
+  caf::anon_send(responder_, kvip::msg::responder_announce{{}, vip.to_string()});
+  EXPECT_TRUE(always([&] { return !asked_and_answered(); }, 200ms)); // not announced yet
+  ASSERT_EQ(hold().error, "");
+  EXPECT_TRUE(garp_seen(2s));
+  EXPECT_TRUE(eventually([&] { return asked_and_answered(); }, 2s));
+}
+
 TEST_F(NetnsArpResponder, AKilledActorRestoresAtExit) {
   ASSERT_EQ(hold().error, "");
   EXPECT_EQ(read_sysctl("/proc/sys/net/ipv4/conf/kva/arp_ignore").value_or("?"), "1");

@@ -229,5 +229,81 @@ TEST(GossipCodec, OversizedWhenTooManyUpdates) {
   EXPECT_TRUE(kvip::test::ok(encode_frame(m, extras(1), key)));
 }
 
+std::vector<vip_claim> many_claims(std::size_t n) {
+  std::vector<vip_claim> out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back({i % 3 == 0 ? "fd00::" + std::to_string(i + 1)
+                              : "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250),
+                   "node-b", i + 1, i % 2 == 0});
+  return out;
+}
+
+TEST(GossipCodec, FrameSizeIsWhatEncodingProduces) {
+  for (auto k : {message::kind::ping, message::kind::ack, message::kind::ping_req})
+    for (std::size_t updates : {0U, 1U, 5U})
+      for (std::size_t claims : {0U, 1U, 7U, 30U}) {
+        auto m = msg(k, 9, "node-b");
+        for (std::size_t u = 0; u < updates; ++u)
+          m.updates.push_back({"node-b", member_state::suspect, u + 1, 0});
+        auto x = extras(9);
+        x.claims = many_claims(claims);
+        auto f = encode_frame(m, x, key);
+        ASSERT_TRUE(kvip::test::ok(f));
+        EXPECT_EQ(frame_size(m, x.claims), f->size()) << updates << " updates, " << claims;
+      }
+}
+
+TEST(GossipCodec, FitFrameDropsUpdatesFirstThenClaimsUntilItFits) {
+  auto m = msg(message::kind::ping, 9, "node-b");
+  for (std::size_t u = 0; u < 40; ++u)
+    m.updates.push_back({"node-b", member_state::alive, u + 1, 0});
+  auto x = extras(9);
+  x.claims = many_claims(60);
+  ASSERT_GT(frame_size(m, x.claims), max_frame_bytes);
+  auto dropped = fit_frame(m, x);
+  EXPECT_TRUE(m.updates.empty());
+  EXPECT_LT(x.claims.size(), 60U);
+  EXPECT_EQ(dropped, 40 + (60 - x.claims.size()));
+  EXPECT_LE(frame_size(m, x.claims), max_frame_bytes);
+  // One more claim would not have fitted: it dropped no more than needed.
+  auto more = x.claims;
+  more.push_back(many_claims(60)[x.claims.size()]);
+  EXPECT_GT(frame_size(m, more), max_frame_bytes);
+  EXPECT_TRUE(kvip::test::ok(encode_frame(m, x, key)));
+}
+
+TEST(GossipCodec, FitFrameLeavesAFittingFrameAlone) {
+  auto m = msg(message::kind::ack, 9, "node-b");
+  m.updates.push_back({"node-b", member_state::alive, 1, 0});
+  auto x = extras(9);
+  x.claims = many_claims(3);
+  EXPECT_EQ(fit_frame(m, x), 0U);
+  EXPECT_EQ(m.updates.size(), 1U);
+  EXPECT_EQ(x.claims.size(), 3U);
+}
+
+TEST(GossipCodec, ClaimsPerFrameSplitsAThousandClaimsIntoFramesWhoseAcksFit) {
+  auto claims = many_claims(1000);
+  std::size_t frames = 0, sent = 0;
+  for (std::size_t i = 0, n = 0; i < claims.size(); i += n, ++frames) {
+    n = claims_per_frame(claims, i);
+    ASSERT_GT(n, 0U);
+    std::vector<vip_claim> part(claims.begin() + static_cast<std::ptrdiff_t>(i),
+                                claims.begin() + static_cast<std::ptrdiff_t>(i + n));
+    auto ping = extras(9);
+    ping.claims = part;
+    EXPECT_TRUE(kvip::test::ok(encode_frame(msg(message::kind::ping, 9, "node-b"), ping, key)));
+    EXPECT_LE(frame_size(msg(message::kind::ack, 9, "node-b"), part), max_frame_bytes);
+    if (i + n < claims.size()) { // the next claim would have overflowed the ack
+      part.push_back(claims[i + n]);
+      EXPECT_GT(frame_size(msg(message::kind::ack, 9, "node-b"), part), max_frame_bytes);
+    }
+    sent += n;
+  }
+  EXPECT_EQ(sent, 1000U);
+  EXPECT_LT(frames, 25U);
+  EXPECT_EQ(claims_per_frame(claims, 1000), 0U);
+}
+
 } // namespace
 } // namespace kvip::net::gossip

@@ -1,0 +1,108 @@
+// The owner's hold across changes of its own set (ownership.hpp "hold"): an
+// echo matching an older version of what this node owns still holds every
+// VIP it owned then; a VIP claimed since waits for an echo that includes it.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "net/gossip/ownership.hpp"
+#include "test/net/gossip/ownership_rows.hpp"
+#include "test/net/gossip/table_timing.hpp"
+
+namespace {
+
+using namespace kvip::net::gossip;
+using namespace kvip::test;
+
+const std::string V1 = "10.0.0.1";
+const std::string V2 = "10.0.0.2";
+
+/// `a` with two live members that are not eligible (so `a` ranks first for
+/// every VIP), owning V1: claimed at 200 (after the first takeover wait)
+/// and confirmed by b's answer; deadline 300 (claim sent + fence 100).
+struct owner_of_v1 {
+  ownership o{{"a", table_timing()}, at(0)};
+  std::vector<vip_claim> answers;
+  owner_of_v1() {
+    o.members_changed(at(0), {{"b", true, false, false}, {"c", true, false, false}});
+    o.self_eligible(at(0), true);
+    o.set_vips(at(0), {V1});
+    o.tick(at(200));
+    o.answers_received(at(201), "b", {{V1, "a", 1, false}}, at(200));
+  }
+  /// Now V2 too: `a` claims it at `t` (its own set gets a new version).
+  void add_v2(long t) {
+    o.set_vips(at(t), {V1, V2});
+    o.tick(at(t));
+  }
+};
+
+TEST(OwnershipHold, ConfirmedClaimAnswersUntilFenceAfterTheClaim) {
+  owner_of_v1 w;
+  EXPECT_TRUE(w.o.may_answer(V1, at(299)));
+  EXPECT_FALSE(w.o.may_answer(V1, at(300)));
+}
+
+TEST(OwnershipHold, EchoOfTheCurrentSetExtendsEveryHeldVip) {
+  owner_of_v1 w;
+  w.o.echo(at(260), "b", at(250), w.o.own_digest());
+  EXPECT_TRUE(w.o.may_answer(V1, at(349)));
+  EXPECT_FALSE(w.o.may_answer(V1, at(350)));
+}
+
+TEST(OwnershipHold, EchoOfAnOlderSetStillHoldsWhatItOwnedThen) {
+  owner_of_v1 w;
+  auto before = w.o.own_digest();
+  w.add_v2(250);
+  ASSERT_NE(w.o.own_digest(), before);
+  w.o.answers_received(at(252), "b", {{V2, "a", 1, false}}, at(250));
+  ASSERT_TRUE(w.o.may_answer(V2, at(252)));
+  // b's echo still names the older set: a holds V1 in b's view, not V2.
+  w.o.echo(at(290), "b", at(280), before);
+  EXPECT_TRUE(w.o.may_answer(V1, at(379))); // 280 + 100
+  EXPECT_FALSE(w.o.may_answer(V1, at(380)));
+  EXPECT_TRUE(w.o.may_answer(V2, at(349))); // its claim: 250 + 100, no more
+  EXPECT_FALSE(w.o.may_answer(V2, at(350)));
+}
+
+TEST(OwnershipHold, EchoOfTheNewSetHoldsBoth) {
+  owner_of_v1 w;
+  w.add_v2(250);
+  w.o.answers_received(at(252), "b", {{V2, "a", 1, false}}, at(250));
+  w.o.echo(at(290), "b", at(280), w.o.own_digest());
+  EXPECT_TRUE(w.o.may_answer(V1, at(379)));
+  EXPECT_TRUE(w.o.may_answer(V2, at(379)));
+  EXPECT_FALSE(w.o.may_answer(V2, at(380)));
+}
+
+TEST(OwnershipHold, EchoMatchingNoVersionExtendsNothing) {
+  owner_of_v1 w;
+  w.o.echo(at(260), "b", at(250), 42);
+  EXPECT_FALSE(w.o.may_answer(V1, at(300)));
+}
+
+TEST(OwnershipHold, EchoFromANonMemberExtendsNothing) {
+  owner_of_v1 w;
+  w.o.echo(at(260), "z", at(250), w.o.own_digest());
+  EXPECT_FALSE(w.o.may_answer(V1, at(300)));
+}
+
+TEST(OwnershipHold, VipReclaimedSinceTheEchoedVersionIsNotHeldByIt) {
+  owner_of_v1 w;
+  auto before = w.o.own_digest();
+  // V1's Lease names c: a stops at once and claims V1 anew, so V1 is in the
+  // own set again only from a later version.
+  w.o.lease_holder(at(250), V1, "c");
+  w.o.tick(at(260));
+  ASSERT_EQ(w.o.status().front().term, 2U);
+  w.o.answers_received(at(262), "b", {{V1, "a", 2, false}}, at(260));
+  ASSERT_TRUE(w.o.may_answer(V1, at(262)));
+  w.o.echo(at(300), "b", at(290), before); // b still names a in term 1
+  EXPECT_TRUE(w.o.may_answer(V1, at(359)));
+  EXPECT_FALSE(w.o.may_answer(V1, at(360))); // its new claim (260) + 100 only
+  w.o.echo(at(301), "b", at(291), w.o.own_digest());
+  EXPECT_TRUE(w.o.may_answer(V1, at(390)));
+}
+
+} // namespace
