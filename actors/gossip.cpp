@@ -40,6 +40,10 @@ time_point from_micros(std::uint64_t us) {
 
 namespace {
 
+/// Held claims piggybacked on a probe to a member whose digest of this node
+/// differs (ownership::claims_for); fit_frame trims what does not fit.
+constexpr std::size_t claims_per_frame = 32;
+
 /// The membership as ownership needs it, plus one never-agreeing placeholder
 /// per configured address whose node has not introduced itself yet: the
 /// majority counts every node the cluster was configured with, so a node
@@ -162,7 +166,7 @@ void run_membership(pointer self, std::vector<gs::effect> effects) {
     switch (e.what) {
     case gs::effect::kind::send_ping:
     case gs::effect::kind::send_ping_req:
-      send_frame(self, e.to, std::move(e.msg), st.owners->claims_for(e.to, 16));
+      send_frame(self, e.to, std::move(e.msg), st.owners->claims_for(e.to, claims_per_frame));
       break;
     case gs::effect::kind::send_ack: {
       auto answers = std::move(st.answers_for[e.to]);
@@ -215,18 +219,28 @@ void refresh_hold(pointer self) {
   st.refreshed = n;
   // Members that answer: alive ones; suspects only when there are too few
   // (a suspect is often the node that just died, and a ping to it echoes
-  // nothing).
+  // nothing). Among them, those whose echoes match what this node owns come
+  // first: a member that just came back knows nothing of it yet, and a
+  // refresh spent on it would let the hold lapse.
   std::vector<std::string> alive, suspect;
+  auto echoing = st.owners->echoing_members();
+  auto helps = [&](const std::string& name) {
+    return std::find(echoing.begin(), echoing.end(), name) != echoing.end();
+  };
   for (const auto& [name, m] : st.members->members()) {
     if (m.state == gs::member_state::alive) alive.push_back(name);
     if (m.state == gs::member_state::suspect) suspect.push_back(name);
   }
+  std::stable_partition(alive.begin(), alive.end(), helps);
+  auto helpers = static_cast<std::size_t>(std::count_if(alive.begin(), alive.end(), helps));
   auto majority_less_self = (st.members->members().size() + st.unnamed.size() + 1) / 2;
   if (alive.size() < majority_less_self) alive.insert(alive.end(), suspect.begin(), suspect.end());
   if (alive.empty()) return;
   auto want = std::min(alive.size(), std::max<std::size_t>(1, majority_less_self));
+  // Round-robin within the helpers while they are enough, else over all.
+  auto pool = helpers >= want ? helpers : alive.size();
   for (std::size_t i = 0; i < want; ++i) {
-    const auto& to = alive[(st.refresh_next + i) % alive.size()];
+    const auto& to = alive[(st.refresh_next + i) % pool];
     gs::message m;
     m.what = gs::message::kind::ping;
     m.target = to;

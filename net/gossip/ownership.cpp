@@ -83,9 +83,10 @@ void ownership::set_view(const std::string& vip, vip_entry& e, const std::string
                 why);
   if (!e.owner.empty() && e.owner != cfg_.self) e.prev_owner = e.owner;
   if (e.owner == cfg_.self || owner == cfg_.self) own_changed_ = true;
-  if (owner == cfg_.self) e.own_since = own_version_ + 1; // the version sealed next
+  if (owner == cfg_.self && holds(e)) e.own_since = own_version_ + 1; // the version sealed next
   e.owner = owner;
   e.term = term;
+  e.owner_answers = false;
   digests_.clear();
 }
 
@@ -95,6 +96,40 @@ void ownership::seal_own_version() {
   ++own_version_;
   own_history_.emplace_back(own_version_, own_digest());
   if (own_history_.size() > own_history_size) own_history_.pop_front();
+}
+
+std::vector<std::string> ownership::echoing_members() const {
+  std::vector<std::string> out;
+  for (const auto& [node, ec] : echoes_)
+    if (members_.count(node) != 0 && matched_version(ec.digest) != 0) out.push_back(node);
+  return out;
+}
+
+void ownership::sync_member(time_point now, const std::string& node, std::uint64_t digest) {
+  if (own_version_ != sync_version_) {
+    sync_version_ = own_version_;
+    own_changed_at_ = now;
+  }
+  auto& s = sync_[node];
+  auto own = own_digest();
+  if (digest == own) {
+    s = {};
+    return;
+  }
+  // Nothing held: the release notices of claims_for are what it needs. A
+  // fresh change: the notices already sent are still on their way.
+  if (own == 0 || now < own_changed_at_ + cfg_.fence.takeover_wait || now < s.next) return;
+  s.backoff =
+      s.backoff == duration{} ? cfg_.fence.takeover_wait : std::min(s.backoff * 2, duration{5000});
+  s.next = now + s.backoff;
+  std::size_t n = 0;
+  for (const auto& [vip, e] : vips_)
+    if (e.owner == cfg_.self && holds(e)) {
+      outbox_[node].push_back(view_of(vip, e));
+      ++n;
+    }
+  spdlog::debug("gossip: {} resends {} held claims to {} (its digest differs; next in {} ms)",
+                cfg_.self, n, node, s.backoff.count());
 }
 
 std::uint64_t ownership::matched_version(std::uint64_t digest) const {
@@ -111,12 +146,17 @@ void ownership::apply(const std::string& vip, vip_entry& e, const std::vector<fe
   for (auto f : fx) {
     switch (f) {
     case fence_effect::start_answering:
+      own_changed_ = true;
+      e.own_since = own_version_ + 1; // the version sealed next
+      digests_.clear();
       e.answering_until = e.own->deadline();
       out.push_back(
           {.what = ownership_effect::kind::answer, .vip = vip, .until = e.answering_until});
       out.push_back({.what = ownership_effect::kind::announce, .vip = vip});
       break;
     case fence_effect::stop_answering:
+      own_changed_ = true;
+      digests_.clear();
       e.answering_until = {};
       out.push_back({.what = ownership_effect::kind::answer, .vip = vip});
       break;
@@ -203,9 +243,22 @@ std::vector<ownership_effect> ownership::set_vips(time_point now,
 std::vector<ownership_effect> ownership::members_changed(time_point now,
                                                          const std::vector<member_view>& members) {
   effects out;
+  auto before = std::move(members_);
   members_.clear();
   for (const auto& m : members)
     if (m.node != cfg_.self) members_[m.node] = m;
+  // A member that joins or comes back (a restarted process knows nothing)
+  // learns at once what this node answers for: until its digest of this
+  // node matches, its echoes hold nothing here (claims_for would take a
+  // frame per 32 VIPs, seconds at 1000 VIPs).
+  for (const auto& [name, m] : members_) {
+    auto was = before.find(name);
+    bool reachable = m.alive && !m.gone;
+    bool was_reachable = was != before.end() && was->second.alive && !was->second.gone;
+    if (!reachable || was_reachable) continue;
+    for (const auto& [vip, e] : vips_)
+      if (e.owner == cfg_.self && holds(e)) outbox_[name].push_back(view_of(vip, e));
+  }
   // A gone process answers nothing and its terms died with it: forget them,
   // so a restarted process of that node is not mistaken for their owner.
   for (auto& [vip, e] : vips_)
@@ -248,6 +301,7 @@ std::vector<ownership_effect> ownership::echo(time_point now, const std::string&
   ec.sent_at = std::max(ec.sent_at, sent_at);
   ec.digest = digest;
   extend_holds(now, out);
+  if (members_.count(node) != 0) sync_member(now, node, digest);
   finish(now, out);
   return out;
 }
@@ -358,8 +412,10 @@ std::uint64_t ownership::digest_for(const std::string& node) const {
   if (auto it = digests_.find(node); it != digests_.end()) return it->second;
   std::uint64_t h = fnv1a_offset;
   bool any = false;
+  const bool self = node == cfg_.self;
   for (const auto& [vip, e] : vips_) {
     if (node.empty() || e.owner != node) continue;
+    if (self ? !holds(e) : !e.owner_answers) continue;
     any = true;
     h = fnv1a(h, vip);
     std::array<char, 9> term{};

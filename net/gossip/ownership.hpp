@@ -32,8 +32,13 @@
 //    same term and another owner, ends the claim (decided other).
 //  - hold: every frame a member sends to this node echoes the send time of
 //    the latest frame it received from this node and a digest of what it
-//    believes this node owns (digest_for). This node numbers the versions of
-//    its own set (the VIPs its view says it owns, with their terms) and keeps
+//    believes this node answers for (digest_for: the VIPs whose view names
+//    this node and for which this node said it answers, by an `answering`
+//    claim or answer; a confirmed owner sends that claim to every live member
+//    at once). Claims in flight change no digest, so a takeover of hundreds
+//    of VIPs does not disturb the hold of what the claimer already holds.
+//    This node numbers the versions of its own set (the VIPs it answers for
+//    and its view names it for, with their terms) and keeps
 //    the digests of the latest own_history_size of them. An echo whose digest
 //    equals version k's says the member's view names this node for every VIP
 //    of version k; it counts for each held VIP that is in this node's set
@@ -197,6 +202,10 @@ public:
   /// Claims to attach to the next frame to `node` (its last echoed digest
   /// differs from own_digest), at most `max`; empty when it agrees.
   std::vector<vip_claim> claims_for(const std::string& node, std::size_t max) const;
+  /// The members whose latest echo matches a kept version of this node's own
+  /// set (their echoes can extend its hold): whom the owner's hold refresh
+  /// pings first.
+  std::vector<std::string> echoing_members() const;
   /// The answer table: per answering VIP, until when (fence::may_answer).
   bool may_answer(const std::string& vip, time_point now) const;
   /// The earliest deadline, after `now`, of the VIPs this node answers for
@@ -218,8 +227,11 @@ private:
     std::string prev_owner;   ///< the latest other owner in the view (told when this node answers)
     std::map<std::string, time_point> agreed; ///< agreeing answers: member -> send time
     time_point answering_until{};             ///< `until` of the last answer effect
-    /// The own-set version from which the view names this node in this term.
+    /// The own-set version from which this node holds it (answers for it).
     std::uint64_t own_since = 0;
+    /// The view's owner (another node) told this node it answers for the VIP
+    /// in the view's term: only such VIPs count in digest_for(owner).
+    bool owner_answers = false;
   };
   struct echo_state {
     time_point sent_at{};
@@ -254,6 +266,7 @@ private:
   bool yield_to_live_owner(time_point now, const std::string& vip, vip_entry& e,
                            const std::string& from, const vip_claim& c, effects& out);
   void consider(time_point now, const std::string& from, const vip_claim& c, effects& out);
+  void note_answering(vip_entry& e, const std::string& from, const vip_claim& c);
   void on_claim(time_point now, const std::string& vip, vip_entry& e, const vip_claim& c,
                 effects& out);
   void on_answer(time_point now, const std::string& from, const vip_claim& a, time_point sent_at,
@@ -261,6 +274,10 @@ private:
   void extend_holds(time_point now, effects& out);
   /// Numbers the own set anew when it changed since the last version.
   void seal_own_version();
+  /// `node` echoed `digest`: sends it every held claim when it has differed
+  /// from this node's own for takeover_wait (claims_for alone would take a
+  /// frame per 32 VIPs).
+  void sync_member(time_point now, const std::string& node, std::uint64_t digest);
   /// The newest kept own-set version whose digest is `digest` (0: none).
   std::uint64_t matched_version(std::uint64_t digest) const;
   void finish(time_point now, effects& out);
@@ -279,6 +296,15 @@ private:
   bool own_changed_ = false; ///< the own set changed since the latest version
   /// digest_for per node, until a view changes (every frame asks).
   mutable std::map<std::string, std::uint64_t> digests_;
+  /// Resync of a member whose digest of this node stays different: every
+  /// held claim at once, then again after a doubling wait while it differs.
+  struct sync_state {
+    time_point next{};
+    duration backoff{};
+  };
+  std::map<std::string, sync_state> sync_;
+  std::uint64_t sync_version_ = 0; ///< own_version_ when own_changed_at_ was taken
+  time_point own_changed_at_{};
   std::map<std::string, std::vector<vip_claim>> outbox_; ///< claims to send, by member
   time_point armed_{};
   bool self_eligible_ = false;

@@ -80,8 +80,13 @@ void ownership::try_confirm(time_point now, const std::string& vip, vip_entry& e
                  .vip = vip,
                  .holder = cfg_.self,
                  .term = e.term});
-  // The previous owner may be releasing (graceful stop): make before break.
-  if (!e.prev_owner.empty())
+  // Every member learns that this node answers (its digest of this node
+  // counts the VIP from then on); the previous owner may be releasing
+  // (graceful stop): make before break.
+  for (const auto& [name, m] : members_)
+    if ((m.alive && !m.gone) || name == e.prev_owner)
+      outbox_[name].push_back(vip_claim{vip, cfg_.self, e.term, true});
+  if (!e.prev_owner.empty() && members_.count(e.prev_owner) == 0)
     outbox_[e.prev_owner].push_back(vip_claim{vip, cfg_.self, e.term, true});
 }
 
@@ -152,8 +157,16 @@ void ownership::consider(time_point now, const std::string& from, const vip_clai
     return;
   }
   if (c.owner == cfg_.self || is_gone(from)) return; // see the top comment
-  if (yield_to_live_owner(now, c.vip, e, from, c, out)) return;
-  on_claim(now, c.vip, e, c, out);
+  if (!yield_to_live_owner(now, c.vip, e, from, c, out)) on_claim(now, c.vip, e, c, out);
+  note_answering(e, from, c);
+}
+
+// The owner itself says it answers for the VIP in the view's term.
+void ownership::note_answering(vip_entry& e, const std::string& from, const vip_claim& c) {
+  if (!c.answering || c.owner != from || e.owner != c.owner || e.term != c.term || e.owner_answers)
+    return;
+  e.owner_answers = true;
+  digests_.clear();
 }
 
 std::vector<ownership_effect> ownership::claims_received(time_point now, const std::string& from,
@@ -183,7 +196,11 @@ void ownership::on_answer(time_point now, const std::string& from, const vip_cla
     try_confirm(now, a.vip, e, out);
     return;
   }
-  if (yield_to_live_owner(now, a.vip, e, from, a, out)) return;
+  if (yield_to_live_owner(now, a.vip, e, from, a, out)) {
+    note_answering(e, from, a);
+    return;
+  }
+  note_answering(e, from, a);
   if (a.term < e.term || a.owner == cfg_.self || (a.owner == e.owner && a.term == e.term)) return;
   if (holds(e)) {
     // Only a confirmed owner in a higher term ends a hold; an unconfirmed
@@ -203,6 +220,7 @@ void ownership::on_answer(time_point now, const std::string& from, const vip_cla
       (a.owner.empty() || (outranks(a.vip, cfg_.self, a.owner) && member_eligible(a.owner))))
     return;
   abandon(now, a.vip, e, a.owner, a.term, "claim superseded", out);
+  note_answering(e, from, a);
 }
 
 std::vector<ownership_effect> ownership::answers_received(time_point now, const std::string& from,

@@ -55,9 +55,10 @@ TEST(OwnershipHold, EchoOfAnOlderSetStillHoldsWhatItOwnedThen) {
   owner_of_v1 w;
   auto before = w.o.own_digest();
   w.add_v2(250);
-  ASSERT_NE(w.o.own_digest(), before);
+  EXPECT_EQ(w.o.own_digest(), before); // a claim in flight changes no digest
   w.o.answers_received(at(252), "b", {{V2, "a", 1, false}}, at(250));
   ASSERT_TRUE(w.o.may_answer(V2, at(252)));
+  ASSERT_NE(w.o.own_digest(), before); // confirmed: it answers for V2 too
   // b's echo still names the older set: a holds V1 in b's view, not V2.
   w.o.echo(at(290), "b", at(280), before);
   EXPECT_TRUE(w.o.may_answer(V1, at(379))); // 280 + 100
@@ -74,6 +75,24 @@ TEST(OwnershipHold, EchoOfTheNewSetHoldsBoth) {
   EXPECT_TRUE(w.o.may_answer(V1, at(379)));
   EXPECT_TRUE(w.o.may_answer(V2, at(379)));
   EXPECT_FALSE(w.o.may_answer(V2, at(380)));
+}
+
+TEST(OwnershipHold, AMemberCountsAVipInItsDigestOnlyOnceItsOwnerSaysItAnswers) {
+  ownership b{{"b", table_timing()}, at(0)};
+  std::vector<vip_claim> answers;
+  b.members_changed(at(0), {{"a", true, false, false}, {"c", true, false, false}});
+  b.set_vips(at(0), {V1});
+  b.claims_received(at(200), "a", {{V1, "a", 1, false}}, answers); // agreed: a claims
+  ASSERT_EQ(b.status().front().owner, "a");
+  EXPECT_EQ(b.digest_for("a"), 0U);
+  b.claims_received(at(210), "c", {{V1, "a", 1, true}}, answers); // not from a itself
+  EXPECT_EQ(b.digest_for("a"), 0U);
+  b.claims_received(at(220), "a", {{V1, "a", 1, true}}, answers); // a's notice
+  auto d = b.digest_for("a");
+  EXPECT_NE(d, 0U);
+  // The owner computes the same digest for what it answers for.
+  owner_of_v1 w;
+  EXPECT_EQ(w.o.own_digest(), d);
 }
 
 TEST(OwnershipHold, EchoMatchingNoVersionExtendsNothing) {
@@ -103,6 +122,39 @@ TEST(OwnershipHold, VipReclaimedSinceTheEchoedVersionIsNotHeldByIt) {
   EXPECT_FALSE(w.o.may_answer(V1, at(360))); // its new claim (260) + 100 only
   w.o.echo(at(301), "b", at(291), w.o.own_digest());
   EXPECT_TRUE(w.o.may_answer(V1, at(390)));
+}
+
+std::size_t held_claims_sent_to(const std::vector<ownership_effect>& fx, const std::string& to) {
+  std::size_t n = 0;
+  for (const auto& e : fx)
+    if (e.what == ownership_effect::kind::send_claims && e.to == to)
+      for (const auto& c : e.claims)
+        n += c.owner == "a" && c.answering ? 1 : 0;
+  return n;
+}
+
+TEST(OwnershipHold, AMemberWhoseDigestStaysDifferentGetsEveryHeldClaimWithBackoff) {
+  owner_of_v1 w;
+  // c's echoes keep a holding V1; b's digest of a stays different.
+  long c_at = 200;
+  auto b_echo = [&](long t, std::uint64_t digest) {
+    for (; c_at < t; c_at += 50)
+      w.o.echo(at(c_at), "c", at(c_at - 1), w.o.own_digest());
+    return held_claims_sent_to(w.o.echo(at(t), "b", at(t - 5), digest), "b");
+  };
+  // takeover_wait is 150 in the tables: the first echo after the change
+  // starts the clock; a differing digest within it is left alone.
+  EXPECT_EQ(b_echo(210, 42), 0U);
+  EXPECT_EQ(b_echo(300, 42), 0U);
+  EXPECT_EQ(b_echo(360, 42), 1U);
+  EXPECT_EQ(b_echo(400, 42), 0U); // next after 150
+  EXPECT_EQ(b_echo(510, 42), 1U);
+  EXPECT_EQ(b_echo(700, 42), 0U); // next after 300
+  EXPECT_EQ(b_echo(810, 42), 1U);
+  ASSERT_TRUE(w.o.may_answer(V1, at(810)));
+  // It matches: the backoff starts over.
+  EXPECT_EQ(b_echo(820, w.o.own_digest()), 0U);
+  EXPECT_EQ(b_echo(830, 42), 1U);
 }
 
 } // namespace

@@ -47,6 +47,11 @@ ownership_effect send(const std::string& to, std::vector<vip_claim> claims) {
   return {.what = kind::send_claims, .to = to, .claims = std::move(claims)};
 }
 
+/// A confirmed owner tells `to` that it answers (ownership.hpp "hold").
+ownership_effect notice(const std::string& to, const std::string& owner, std::uint64_t term) {
+  return send(to, {claim(owner, term, true)});
+}
+
 enum class op {
   members,
   eligible,
@@ -150,7 +155,8 @@ TEST_P(OwnershipTable, Rows) {
     std::vector<vip_claim> answers;
     auto effects = run(o, r, answers);
     std::erase_if(effects, [](const auto& e) { return e.what == kind::arm_timer; });
-    EXPECT_EQ(effects.size(), r.effects.size()) << "row " << i;
+    EXPECT_EQ(effects.size(), r.effects.size())
+        << "row " << i << ": " << ::testing::PrintToString(effects);
     for (std::size_t k = 0; k < std::min(effects.size(), r.effects.size()); ++k)
       EXPECT_EQ(effects[k], r.effects[k])
           << "row " << i << " effect " << k << ": " << to_string(effects[k].what) << " "
@@ -194,7 +200,8 @@ std::vector<row> a_owns() {
                   .who = "b",
                   .claims = {claim("a", 1)},
                   .sent = 150,
-                  .effects = {answer(250), announce(), lease("a", 1)},
+                  .effects = {answer(250), announce(), lease("a", 1), notice("b", "a", 1),
+                              notice("c", "a", 1)},
                   .after = state::owning,
                   .answering = true});
   return rows;
@@ -248,7 +255,8 @@ const std::vector<table> bootstrap_tables{
            .who = "c",
            .claims = {claim("a", 1)},
            .sent = 150,
-           .effects = {answer(250), announce(), lease("a", 1)},
+           .effects = {answer(250), announce(), lease("a", 1), notice("b", "a", 1),
+                       notice("c", "a", 1)},
            .after = state::owning}}),
 };
 
@@ -344,7 +352,8 @@ const std::vector<table> failover_tables{
            .who = "c",
            .claims = {claim("b", 2)},
            .sent = 305,
-           .effects = {answer(405), announce(), lease("b", 2), send("a", {claim("b", 2, true)})},
+           .effects = {answer(405), announce(), lease("b", 2), notice("a", "b", 2),
+                       notice("c", "b", 2)},
            .after = state::owning}},
          "b"),
     then("frozen owner: the successor waits takeover_wait of silence",
@@ -496,12 +505,13 @@ const std::vector<table> hold_tables{
            .who = "c",
            .claims = {claim("b", 1)},
            .sent = 150,
-           .effects = {answer(250), announce(), lease("b", 1)},
+           .effects = {answer(250), announce(), lease("b", 1), notice("c", "b", 1)},
            .after = state::owning},
+          // a is back: it learns at once what b answers for
           {.what = op::members,
            .now = 200,
            .members = {live("a"), live("c")},
-           .effects = {},
+           .effects = {notice("a", "b", 1)},
            .after = state::owning}},
          "b"),
     then("sticky: the rejoined better-ranked node keeps to the owner",
