@@ -28,7 +28,7 @@ std::uint64_t wall_us() {
                                         .count());
 }
 
-/// A ping from `sender` to `target` with only the sender's own entry.
+/// A ping from `sender` to `target`, healthy, without updates or claims.
 gs::wire_message ping(const std::string& sender, const std::string& target, std::uint64_t seq) {
   gs::wire_message m;
   m.type = gs::msg_type::ping;
@@ -36,8 +36,8 @@ gs::wire_message ping(const std::string& sender, const std::string& target, std:
   m.incarnation = 1;
   m.seq = seq;
   m.timestamp_us = wall_us();
+  m.health = 0xffff;
   m.target = gs::node_id_of(target);
-  m.members.push_back({m.sender, m.incarnation, gs::wire_member_state::alive, 0xffff});
   return m;
 }
 
@@ -48,7 +48,6 @@ gs::wire_message hostile(const std::string& claimer, const std::string& target,
                          const net::ip_address& vip) {
   auto m = ping(claimer, target, wall_us());
   m.incarnation = 1u << 30;
-  m.members[0].incarnation = m.incarnation;
   m.members.push_back({gs::node_id_of(owner), 1u << 30, state, 0});
   m.claims.push_back({vip, m.sender, std::uint64_t{1} << 40, true});
   return m;

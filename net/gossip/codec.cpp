@@ -7,9 +7,13 @@
 //
 //   kind, from              type, sender = node_id_of(from)
 //   incarnation (u64)       header incarnation (u32)
-//   health (u32)            the first membership update of every frame: the
-//                           sender's own (sender, incarnation, alive, health);
-//                           decode requires it there and takes it out
+//   health (u32)            header health (u16)
+//   (the sender is alive)   implied by the frame itself: membership.received
+//                           takes every frame as (from, alive, incarnation,
+//                           health), so the wire carries no entry of the
+//                           sender's own (wire version 1 repeated one as the
+//                           first update and decode checked it against the
+//                           header: that check now holds by construction)
 //   seq                     ping / ping-req: the wire seq itself (membership
 //                           gives every ping and ping-req a seq of its own;
 //                           extras.seq must be 0 or equal); ack: acked_seq,
@@ -119,6 +123,9 @@ wire_result<void> header(const message& m, const frame_extras& x, wire_message& 
   auto inc = narrow_incarnation(m.incarnation, m.from);
   if (!inc) return inc.err();
   w.incarnation = *inc;
+  auto health = narrow_health(m.health, m.from);
+  if (!health) return health.err();
+  w.health = *health;
   if (m.what == message::kind::ack) {
     if (x.seq == 0) return fail(wire_fault::bad_field, "ack without a frame seq (extras.seq)");
     w.seq = x.seq;
@@ -144,9 +151,6 @@ wire_result<std::vector<std::uint8_t>> encode_frame(const message& m, const fram
                                                     const cluster_key& key) {
   wire_message w;
   if (auto h = header(m, extras, w); !h) return h.err();
-  auto self = to_wire(update{m.from, member_state::alive, m.incarnation, m.health});
-  if (!self) return self.err();
-  w.members.push_back(*self);
   for (const auto& u : m.updates) {
     auto wu = to_wire(u);
     if (!wu) return wu.err();
@@ -168,7 +172,7 @@ std::size_t claim_size(const vip_claim& c) {
 
 std::size_t empty_size(message::kind k) {
   const std::size_t body = k == message::kind::ack ? 16 : 8;
-  return header_bytes + body + list_counts_bytes + mac_bytes + member_update_bytes;
+  return header_bytes + body + list_counts_bytes + mac_bytes;
 }
 
 } // namespace
@@ -209,19 +213,6 @@ std::size_t claims_per_frame(const std::vector<vip_claim>& claims, std::size_t f
   return first < claims.size() ? std::max<std::size_t>(n, 1) : 0;
 }
 
-namespace {
-
-// The sender's own entry, first in the list: its health.
-wire_result<health_bits> own_entry(const wire_message& w) {
-  if (w.members.empty() || w.members[0].node != w.sender ||
-      w.members[0].state != wire_member_state::alive || w.members[0].incarnation != w.incarnation)
-    return fail(wire_fault::bad_field,
-                "the first membership update is not the sender's own (alive, its incarnation)");
-  return health_bits{w.members[0].health};
-}
-
-} // namespace
-
 wire_result<decoded_frame> decode_frame(std::span<const std::uint8_t> bytes,
                                         const std::string& routing_id, const cluster_key& key,
                                         replay_guard& guard, const name_table& names) {
@@ -233,8 +224,6 @@ wire_result<decoded_frame> decode_frame(std::span<const std::uint8_t> bytes,
     return fail(wire_fault::wrong_sender, "sender id " + std::to_string(w->sender) +
                                               " is not that of the routing id \"" + routing_id +
                                               "\"");
-  auto health = own_entry(*w);
-  if (!health) return health.err();
   const std::string* target = w->target == 0 ? nullptr : names.find(w->target);
   if (w->type == msg_type::ping_req && !target)
     return fail(wire_fault::bad_field,
@@ -246,14 +235,13 @@ wire_result<decoded_frame> decode_frame(std::span<const std::uint8_t> bytes,
   m.what = from_wire(w->type);
   m.from = routing_id;
   m.incarnation = w->incarnation;
-  m.health = *health;
+  m.health = w->health;
   m.seq = w->type == msg_type::ack ? w->acked_seq : w->seq;
   if (target)
     m.target = *target;
   else if (w->target != 0)
     ++out.dropped_unknown;
-  for (std::size_t i = 1; i < w->members.size(); ++i) {
-    const member_update& u = w->members[i];
+  for (const member_update& u : w->members) {
     const std::string* node = u.node == w->sender ? &routing_id : names.find(u.node);
     if (!node) {
       ++out.dropped_unknown;

@@ -56,9 +56,8 @@ struct decoded_frame {
 wire_result<std::vector<std::uint8_t>> encode_frame(const message& m, const frame_extras& extras,
                                                     const cluster_key& key);
 
-/// Bytes encode_frame(m, {.claims = claims}) would produce (the sender's own
-/// entry included), counted without encoding or signing; may exceed
-/// max_frame_bytes. A claim whose VIP has a ':' counts as IPv6.
+/// Bytes encode_frame(m, {.claims = claims}) would produce, counted without
+/// encoding or signing; may exceed max_frame_bytes. A claim whose VIP has a ':' counts as IPv6.
 std::size_t frame_size(const message& m, const std::vector<vip_claim>& claims);
 
 /// Drops piggybacked updates, then claims, from the back until the frame fits

@@ -8,7 +8,8 @@ namespace kvip::net::gossip {
 
 namespace {
 
-static_assert(crypto_auth_hmacsha256_BYTES == mac_bytes);
+static_assert(crypto_auth_hmacsha256_BYTES / 2 == mac_bytes); // RFC 2104's least t
+static_assert(crypto_verify_16_BYTES == mac_bytes);
 static_assert(crypto_auth_hmacsha256_KEYBYTES == sizeof(cluster_key::bytes));
 
 // sodium_init() is idempotent and thread-safe; it picks the fastest SHA-256
@@ -16,6 +17,15 @@ static_assert(crypto_auth_hmacsha256_KEYBYTES == sizeof(cluster_key::bytes));
 void ensure_sodium() {
   static const int once = sodium_init();
   (void)once;
+}
+
+// HMAC-SHA-256 of `bytes`; the tag is its first mac_bytes.
+std::array<std::uint8_t, crypto_auth_hmacsha256_BYTES> hmac(std::span<const std::uint8_t> bytes,
+                                                            const cluster_key& key) {
+  ensure_sodium();
+  std::array<std::uint8_t, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256(mac.data(), bytes.data(), bytes.size(), key.bytes.data());
+  return mac;
 }
 
 wire_error fail(wire_fault kind, std::string message) {
@@ -151,6 +161,7 @@ wire_result<wire_message> parse(std::span<const std::uint8_t> signed_part) {
   m.type = static_cast<msg_type>(type);
   m.sender = r.u64();
   m.incarnation = r.u32();
+  m.health = r.u16();
   m.seq = r.u64();
   m.timestamp_us = r.u64();
   m.echo_us = r.u64();
@@ -244,10 +255,8 @@ std::size_t encoded_size(const wire_message& m) {
 }
 
 void append_mac(std::vector<std::uint8_t>& bytes, const cluster_key& key) {
-  ensure_sodium();
-  std::array<std::uint8_t, mac_bytes> mac{};
-  crypto_auth_hmacsha256(mac.data(), bytes.data(), bytes.size(), key.bytes.data());
-  bytes.insert(bytes.end(), mac.begin(), mac.end());
+  const auto mac = hmac(bytes, key);
+  bytes.insert(bytes.end(), mac.begin(), mac.begin() + mac_bytes);
 }
 
 wire_result<std::vector<std::uint8_t>> encode(const wire_message& m, const cluster_key& key) {
@@ -259,6 +268,7 @@ wire_result<std::vector<std::uint8_t>> encode(const wire_message& m, const clust
   w.u8(static_cast<std::uint8_t>(m.type));
   w.u64(m.sender);
   w.u32(m.incarnation);
+  w.u16(m.health);
   w.u64(m.seq);
   w.u64(m.timestamp_us);
   w.u64(m.echo_us);
@@ -286,21 +296,24 @@ wire_result<std::vector<std::uint8_t>> encode(const wire_message& m, const clust
 
 wire_result<wire_message> decode(std::span<const std::uint8_t> frame, const cluster_key& key) {
   // Size and version first: they need no key and say the most about a frame
-  // from a misconfigured or newer peer. Nothing else is read before the MAC.
+  // from a misconfigured peer or another release (whose frames may be of
+  // other sizes, so the version comes before the least size). Nothing else
+  // is read before the tag.
   if (frame.size() > max_frame_bytes)
     return fail(wire_fault::oversized, std::to_string(frame.size()) + " bytes, over the limit of " +
                                            std::to_string(max_frame_bytes));
-  if (frame.size() < header_bytes + list_counts_bytes + 8 + mac_bytes)
-    return fail(wire_fault::truncated,
-                std::to_string(frame.size()) + " bytes, shorter than the smallest signed frame (" +
-                    std::to_string(header_bytes + list_counts_bytes + 8 + mac_bytes) + ")");
+  if (frame.empty()) return fail(wire_fault::truncated, "empty frame");
   if (frame[0] != wire_version)
-    return fail(wire_fault::unknown_version, "version " + std::to_string(frame[0]) +
-                                                 ", this node speaks " +
-                                                 std::to_string(wire_version));
-  ensure_sodium();
+    return fail(wire_fault::unknown_version,
+                "wire version " + std::to_string(frame[0]) + ", this node speaks " +
+                    std::to_string(wire_version) + " (is a node running another kvip release?)");
+  if (frame.size() < min_frame_bytes)
+    return fail(wire_fault::truncated, std::to_string(frame.size()) +
+                                           " bytes, shorter than the smallest signed frame (" +
+                                           std::to_string(min_frame_bytes) + ")");
   const std::size_t body = frame.size() - mac_bytes;
-  if (crypto_auth_hmacsha256_verify(frame.data() + body, frame.data(), body, key.bytes.data()) != 0)
+  const auto mac = hmac(frame.first(body), key);
+  if (crypto_verify_16(frame.data() + body, mac.data()) != 0)
     return fail(wire_fault::bad_mac,
                 "MAC does not match the cluster key (forged, altered, truncated, unsigned, "
                 "or signed with another key)");

@@ -8,8 +8,9 @@
 // Frame layout (all integers big-endian), at most max_frame_bytes in total so
 // one frame always fits one UDP-sized datagram without IP fragmentation:
 //
-//   header   version u8 (=1) | type u8 | sender u64 | incarnation u32 |
-//            seq u64 | timestamp_us u64 | echo_us u64 | digest u64  46 bytes
+//   header   version u8 (=2) | type u8 | sender u64 | incarnation u32 |
+//            health u16 | seq u64 | timestamp_us u64 | echo_us u64 |
+//            digest u64                                            48 bytes
 //   body     ping: target u64 | ack: target u64, acked_seq u64 |
 //            ping-req: target u64                                 8/16/8 bytes
 //   lists    n_members u8 | n_claims u8 | members... | claims...
@@ -18,12 +19,33 @@
 //                    (21 bytes for IPv4, 33 for IPv6); the low bits of the
 //                    first byte are the family (4|6), bit 0x80 is `answering`,
 //                    any other bit set is refused (bad_field)
-//   mac      HMAC-SHA-256 over every byte before it                  32 bytes
+//   tag      HMAC-SHA-256 over every byte before it, its first 16 bytes
 //
-// Encoded sizes: an empty ping or ping-req is 88 bytes, an empty ack 96; each
+// The header says all a frame says about its sender: alive (it speaks),
+// at `incarnation`, with `health`. The member list carries only piggybacked
+// updates (other members, or the sender's own goodbye or refutation).
+//
+// Version 1 had a 46-byte header without health,
+// repeated the sender as the first member update, and a 32-byte tag. Frames
+// of another version are refused (unknown_version) before anything else is
+// read: a cluster that mixes versions must show it, not half-work.
+//
+// The tag: HMAC-SHA-256 truncated to its leftmost 128 bits. RFC 2104
+// (section 5) allows keeping the leftmost t bits with t no less than half the
+// hash length (the birthday bound of the hash) and 80; RFC 4868 defines the
+// same 128-bit truncation of HMAC-SHA-256 for IPsec. A forger without the key
+// must guess 128 bits per try, and every wrong try is a frame the receiver
+// drops and counts (bad_mac); the hash's internal state stays 256 bits, so
+// tags seen on the network help no more than full ones would. Verification
+// recomputes the tag and compares the 16 bytes in constant time
+// (crypto_verify_16). It saves 16 bytes a frame.
+//
+// Encoded sizes: an empty ping or ping-req is 74 bytes, an empty ack 82; each
 // membership update adds 15, each IPv4 claim 21, each IPv6 claim 33. So a
-// ping carries up to 87 membership updates (1393 bytes), an ack up to 86
-// (1386), or a mix that fits the byte limit (encoded_size() says).
+// ping carries up to 88 membership updates (1394 bytes), an ack up to 87
+// (1387), or a mix that fits the byte limit (encoded_size() says). Version 1
+// frames were 88 and 96 bytes empty, and every frame sent carried 15 more
+// (the sender's own entry): 29 bytes saved on every frame.
 //
 // Replay: the MAC proves a frame came from a key holder, not that it is new.
 // Every sender numbers its frames with a strictly increasing 64-bit `seq`,
@@ -69,11 +91,14 @@ struct cluster_key {
 /// SHA-256, so short or long secrets both give a full-width key.
 cluster_key key_from_secret(std::string_view secret);
 
-inline constexpr std::uint8_t wire_version = 1;
+inline constexpr std::uint8_t wire_version = 2;
 inline constexpr std::size_t max_frame_bytes = 1400;
-inline constexpr std::size_t header_bytes = 46;
+inline constexpr std::size_t header_bytes = 48;
 inline constexpr std::size_t list_counts_bytes = 2;
-inline constexpr std::size_t mac_bytes = 32;
+/// The tag: HMAC-SHA-256 truncated to its first 16 bytes (see above).
+inline constexpr std::size_t mac_bytes = 16;
+/// The smallest frame decode() reads past the version: an empty ping.
+inline constexpr std::size_t min_frame_bytes = header_bytes + 8 + list_counts_bytes + mac_bytes;
 inline constexpr std::size_t member_update_bytes = 15;
 inline constexpr std::size_t claim_v4_bytes = 21;
 inline constexpr std::size_t claim_v6_bytes = 33;
@@ -119,6 +144,7 @@ struct wire_message {
   msg_type type = msg_type::ping;
   node_id sender = 0;
   std::uint32_t incarnation = 0;  // the sender's own incarnation
+  std::uint16_t health = 0;       // the sender's own health bits (namespace health)
   std::uint64_t seq = 0;          // strictly increasing per sender (replay)
   std::uint64_t timestamp_us = 0; // the sender's clock at send (RTT, logs)
   // timestamp_us of the latest frame the sender accepted from this frame's
@@ -140,7 +166,7 @@ struct wire_message {
 enum class wire_fault : std::uint8_t {
   truncated,       // shorter than a signed frame, or a field runs past the end
   oversized,       // longer than max_frame_bytes (or, encoding, would be)
-  unknown_version, // version byte is not wire_version
+  unknown_version, // version byte is not wire_version (another kvip release)
   bad_mac,         // forged, altered, unsigned or signed with another key
   unknown_type,    // type byte is not a msg_type
   bad_field,       // a field holds a value outside its domain
@@ -175,7 +201,8 @@ wire_result<std::vector<std::uint8_t>> encode(const wire_message& m, const clust
 /// other field is trusted. Never throws; every input gives a value or an error.
 wire_result<wire_message> decode(std::span<const std::uint8_t> frame, const cluster_key& key);
 
-/// Appends HMAC-SHA-256 of `bytes` to it (tests and tools build frames by hand).
+/// Appends the tag of `bytes` (HMAC-SHA-256, first mac_bytes) to it (tests and
+/// tools build frames by hand).
 void append_mac(std::vector<std::uint8_t>& bytes, const cluster_key& key);
 
 /// Accepts each (sender, seq) once: per sender the highest seq seen and a

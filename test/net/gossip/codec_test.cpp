@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "test/net/result_assert.hpp"
@@ -137,19 +138,18 @@ TEST(GossipCodec, RefusesWithTheRightFault) {
   bytes stripped(good.begin(), good.end() - mac_bytes);
   bytes unsigned_frame = good;
   std::fill(unsigned_frame.end() - mac_bytes, unsigned_frame.end(), 0);
-  // Signed by a key holder, but without the sender's own entry first.
-  wire_message no_self;
-  no_self.sender = node_id_of("node-a");
-  no_self.seq = 60;
+  // Wire version 1 (wire_test checks a whole version-1 frame).
+  bytes version1 = good;
+  version1[0] = 1;
   const std::vector<refusal_case> cases = {
       {"sender id is not the routing id's", good, "node-b", wire_fault::wrong_sender},
       {"forged", forged, "node-a", wire_fault::bad_mac},
       {"unsigned (MAC zeroed)", unsigned_frame, "node-a", wire_fault::bad_mac},
-      {"unsigned (MAC stripped)", stripped, "node-a", wire_fault::truncated},
+      {"unsigned (tag stripped)", stripped, "node-a", wire_fault::truncated},
       {"another cluster's key",
        *encode_frame(msg(message::kind::ping, 51), extras(51), key_from_secret("other")), "node-a",
        wire_fault::bad_mac},
-      {"no own entry first", resealed(no_self), "node-a", wire_fault::bad_field},
+      {"a version 1 frame", version1, "node-a", wire_fault::unknown_version},
       {"ping-req for an unknown node", sealed(msg(message::kind::ping_req, 52, "x"), extras(52)),
        "node-a", wire_fault::bad_field},
   };
@@ -160,6 +160,55 @@ TEST(GossipCodec, RefusesWithTheRightFault) {
     ASSERT_FALSE(got);
     EXPECT_EQ(to_string(got.err().kind), to_string(c.want)) << got.err().describe();
     EXPECT_EQ(guard.senders(), 0U) << "a refused frame moved the replay window";
+  }
+}
+
+// The sender's own (alive, incarnation, health) is the header: no member
+// update repeats it, and an update about the sender (a goodbye) stays one.
+TEST(GossipCodec, SenderStateTravelsInTheHeaderOnly) {
+  const bytes f = sealed(msg(message::kind::ping, 80), extras(80));
+  EXPECT_EQ(f.size(), min_frame_bytes);
+  auto w = decode(f, key);
+  ASSERT_TRUE(kvip::test::ok(w));
+  EXPECT_TRUE(w->members.empty());
+  EXPECT_EQ(w->incarnation, 3U);
+  EXPECT_EQ(w->health, health_carrier | health_control_plane);
+
+  wire_message bye = *w; // signed by a key holder: health 0, left at its incarnation
+  bye.seq = 81;
+  bye.health = 0;
+  bye.members = {{node_id_of("node-a"), 3, wire_member_state::left, health_carrier}};
+  replay_guard guard;
+  auto got = decode_frame(resealed(bye), "node-a", key, guard, known({"node-a"}));
+  ASSERT_TRUE(kvip::test::ok(got));
+  EXPECT_EQ(got->msg.health, 0U);
+  EXPECT_EQ(got->msg.incarnation, 3U);
+  EXPECT_EQ(got->msg.updates,
+            (std::vector<update>{{"node-a", member_state::left, 3, health_carrier}}));
+}
+
+// What each frame costs (the gossip bandwidth is frames per second times these).
+TEST(GossipCodec, FrameSizesSent) {
+  struct row {
+    const char* name;
+    message::kind kind;
+    std::size_t updates;
+    std::size_t size;
+  };
+  const row rows[] = {
+      {"empty ping", message::kind::ping, 0, 74},
+      {"empty ack", message::kind::ack, 0, 82},
+      {"empty ping-req", message::kind::ping_req, 0, 74},
+      {"ping, 1 update", message::kind::ping, 1, 89},
+      {"ping, 5 updates", message::kind::ping, 5, 149},
+  };
+  for (const auto& r : rows) {
+    auto m = msg(r.kind, 9, "node-b");
+    for (std::size_t u = 0; u < r.updates; ++u)
+      m.updates.push_back({"node-b", member_state::alive, u + 1, health_carrier});
+    const bytes f = sealed(m, extras(9));
+    std::printf("gossip frame: %-16s %4zu bytes\n", r.name, f.size());
+    EXPECT_EQ(f.size(), r.size) << r.name;
   }
 }
 
@@ -222,7 +271,7 @@ TEST(GossipCodec, EncodeRefusesWhatDoesNotFit) {
 
 TEST(GossipCodec, OversizedWhenTooManyUpdates) {
   message m = msg(message::kind::ping, 1);
-  for (int i = 0; i < 87; ++i) // + the sender's own entry = 88 updates
+  for (int i = 0; i < 89; ++i) // 74 + 89 * 15 = 1409
     m.updates.push_back({"n" + std::to_string(i), member_state::alive, 0, 0});
   EXPECT_TRUE(encode_frame(m, extras(1), key).is(wire_fault::oversized));
   m.updates.pop_back();

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
+
+#include <sodium.h>
 
 #include "test/net/result_assert.hpp"
 
@@ -26,6 +29,7 @@ wire_message base(msg_type t) {
   m.type = t;
   m.sender = node_id_of("node-1");
   m.incarnation = 7;
+  m.health = health::carrier | health::control_plane;
   m.seq = 1'764'550'000'000'000ull;
   m.timestamp_us = 123'456'789;
   m.echo_us = 987'654'321;
@@ -67,12 +71,12 @@ TEST(GossipWire, RoundTripsEveryMessageType) {
   wire_message ack_lists = base(msg_type::ack);
   ack_lists.claims = {{ip("192.168.1.1"), 0, 0, true}, {ip("192.168.1.2"), 1, 2, false}};
   const round_trip_case cases[] = {
-      {"empty ping", base(msg_type::ping), 88},
-      {"empty ack", base(msg_type::ack), 96},
-      {"empty ping-req", base(msg_type::ping_req), 88},
-      {"ping, 3 members, v4+v6 claims", with_lists, 88 + 3 * 15 + 21 + 33},
-      {"ping-req, 1 member", req_lists, 88 + 15},
-      {"ack, 2 v4 claims (answering, not)", ack_lists, 96 + 2 * 21},
+      {"empty ping", base(msg_type::ping), 74},
+      {"empty ack", base(msg_type::ack), 82},
+      {"empty ping-req", base(msg_type::ping_req), 74},
+      {"ping, 3 members, v4+v6 claims", with_lists, 74 + 3 * 15 + 21 + 33},
+      {"ping-req, 1 member", req_lists, 74 + 15},
+      {"ack, 2 v4 claims (answering, not)", ack_lists, 82 + 2 * 21},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -88,41 +92,44 @@ TEST(GossipWire, RoundTripsEveryMessageType) {
 TEST(GossipWire, SizesAndBandwidthPerProbe) {
   // The numbers the gossip knobs are chosen from: bytes per ping/ack with N
   // piggybacked membership updates, and the most that fit one frame.
-  for (std::size_t n : {0u, 1u, 4u, 8u, 16u, 32u, 86u}) {
+  for (std::size_t n : {0u, 1u, 4u, 5u, 8u, 16u, 32u, 87u}) {
     wire_message ping = base(msg_type::ping);
     wire_message ack = base(msg_type::ack);
     ping.members = ack.members = members(n);
     std::printf("gossip wire: %2zu updates: ping %4zu bytes, ack %4zu bytes\n", n,
                 sealed(ping).size(), sealed(ack).size());
-    EXPECT_EQ(sealed(ping).size(), 88 + 15 * n);
-    EXPECT_EQ(sealed(ack).size(), 96 + 15 * n);
+    EXPECT_EQ(sealed(ping).size(), 74 + 15 * n);
+    EXPECT_EQ(sealed(ack).size(), 82 + 15 * n);
   }
+  EXPECT_EQ(min_frame_bytes, 74u);
   wire_message full = base(msg_type::ping);
-  full.members = members(87); // 88 + 87 * 15 = 1393, the most updates a ping carries
-  EXPECT_EQ(sealed(full).size(), 1393u);
+  full.members = members(88); // 74 + 88 * 15 = 1394, the most updates a ping carries
+  EXPECT_EQ(sealed(full).size(), 1394u);
+  full.members = members(89);
+  EXPECT_TRUE(encode(full, key).is(wire_fault::oversized));
   wire_message full_ack = base(msg_type::ack);
-  full_ack.members = members(86); // 96 + 86 * 15 = 1386
-  EXPECT_EQ(sealed(full_ack).size(), 1386u);
-  full_ack.members = members(87);
+  full_ack.members = members(87); // 82 + 87 * 15 = 1387
+  EXPECT_EQ(sealed(full_ack).size(), 1387u);
+  full_ack.members = members(88);
   EXPECT_TRUE(encode(full_ack, key).is(wire_fault::oversized));
   wire_message ping_claims = base(msg_type::ping);
-  ping_claims.claims.assign(62, {ip("10.1.2.3"), 1, 1}); // 88 + 62 * 21 = 1390
-  EXPECT_EQ(sealed(ping_claims).size(), 1390u);
+  ping_claims.claims.assign(63, {ip("10.1.2.3"), 1, 1}); // 74 + 63 * 21 = 1397
+  EXPECT_EQ(sealed(ping_claims).size(), 1397u);
 }
 
 TEST(GossipWire, EncodeRefusesOversizedLists) {
   wire_message m = base(msg_type::ping);
-  m.members = members(88); // 88 + 88 * 15 = 1408
+  m.members = members(89); // 74 + 89 * 15 = 1409
   auto f = encode(m, key);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.err().kind, wire_fault::oversized);
-  EXPECT_NE(f.err().message.find("1408"), std::string::npos) << f.err().describe();
+  EXPECT_NE(f.err().message.find("1409"), std::string::npos) << f.err().describe();
 
   m.members = members(256);
   EXPECT_TRUE(encode(m, key).is(wire_fault::oversized));
 
   m.members.clear();
-  m.claims.assign(41, {ip("fd00::1"), 1, 1}); // 88 + 41 * 33 = 1441
+  m.claims.assign(41, {ip("fd00::1"), 1, 1}); // 74 + 41 * 33 = 1427
   EXPECT_TRUE(encode(m, key).is(wire_fault::oversized));
 }
 
@@ -147,53 +154,104 @@ struct refusal_case {
   wire_fault want;
 };
 
+// Offsets in a ping: the header's health, the list counts, the first entry.
+constexpr std::size_t health_at = 14;
+constexpr std::size_t counts_at = header_bytes + 8;
+constexpr std::size_t lists_at = counts_at + list_counts_bytes;
+
+// A version-1 frame as the previous release sent it: 46-byte header without
+// health, the sender's own entry first, the full 32-byte HMAC-SHA-256.
+bytes version_one_frame() {
+  bytes f = {1, static_cast<std::uint8_t>(msg_type::ping)};
+  auto put = [&f](std::uint64_t v, int n) {
+    for (int i = n - 1; i >= 0; --i)
+      f.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  const wire_message m = base(msg_type::ping);
+  put(m.sender, 8);
+  put(m.incarnation, 4);
+  for (std::uint64_t v : {m.seq, m.timestamp_us, m.echo_us, m.digest, m.target})
+    put(v, 8);
+  f.push_back(1); // one member update: the sender's own
+  f.push_back(0);
+  put(m.sender, 8);
+  put(m.incarnation, 4);
+  f.push_back(0); // alive
+  put(m.health, 2);
+  bytes mac(crypto_auth_hmacsha256_BYTES);
+  crypto_auth_hmacsha256(mac.data(), f.data(), f.size(), key.bytes.data());
+  f.insert(f.end(), mac.begin(), mac.end());
+  return f;
+}
+
 std::vector<refusal_case> refusal_cases() {
   wire_message lists = base(msg_type::ping);
   lists.members = members(2);
   lists.claims = {{ip("10.0.0.1"), 5, 6, true}};
-  const bytes good = sealed(lists);
+  const bytes good = sealed(lists); // 74 + 2 * 15 + 21 = 125 bytes, the tag from 109
+  const std::size_t claim_at = lists_at + 2 * member_update_bytes;
   bytes forged = good;
   forged[16] ^= 0x01; // the seq: same MAC, altered content
+  bytes forged_health = good;
+  forged_health[health_at + 1] ^= health::carrier; // the sender's health, now in the header
   bytes forged_echo = good;
   forged_echo[32] ^= 0x01; // echo_us: the fencing echo cannot be altered either
   bytes forged_answering = good;
-  forged_answering[56 + 30] ^= 0x80; // the claim's answering bit
+  forged_answering[claim_at] ^= 0x80; // the claim's answering bit
   bytes bad_tag = good;
-  bad_tag[120] ^= 0x80; // inside the MAC (bytes 107..138 of this 139-byte frame)
+  bad_tag[good.size() - 1] ^= 0x80; // the tag's last byte
   bytes unsigned_frame = good;
   unsigned_frame.resize(good.size() - mac_bytes);
-  bytes version2 = good;
-  version2[0] = 2;
+  bytes full_tag = good; // the whole HMAC-SHA-256 instead of its first 16 bytes
+  full_tag.resize(good.size() - mac_bytes);
+  std::array<std::uint8_t, crypto_auth_hmacsha256_BYTES> full{};
+  crypto_auth_hmacsha256(full.data(), full_tag.data(), full_tag.size(), key.bytes.data());
+  full_tag.insert(full_tag.end(), full.begin(), full.end());
+  bytes version1 = good;
+  version1[0] = 1;
+  bytes version3 = good;
+  version3[0] = 3;
   bytes huge(max_frame_bytes + 1, 0);
   huge[0] = wire_version;
   return {
       {"forged content", forged, wire_fault::bad_mac},
-      {"forged MAC", bad_tag, wire_fault::bad_mac},
+      {"forged sender health", forged_health, wire_fault::bad_mac},
+      {"forged tag", bad_tag, wire_fault::bad_mac},
       {"forged echo", forged_echo, wire_fault::bad_mac},
       {"forged answering flag", forged_answering, wire_fault::bad_mac},
       {"signed with another key", sealed(lists, other_key), wire_fault::bad_mac},
-      {"unsigned (MAC stripped)", unsigned_frame, wire_fault::bad_mac},
+      {"unsigned (tag stripped)", unsigned_frame, wire_fault::bad_mac},
+      {"untruncated 32-byte HMAC as the tag", full_tag, wire_fault::bad_mac},
       {"truncated by one byte", bytes(good.begin(), good.end() - 1), wire_fault::bad_mac},
-      {"truncated to the header", bytes(good.begin(), good.begin() + 46), wire_fault::truncated},
+      {"truncated to the header", bytes(good.begin(), good.begin() + header_bytes),
+       wire_fault::truncated},
+      {"one byte short of the smallest frame", bytes(good.begin(), good.begin() + 73),
+       wire_fault::truncated},
       {"empty", bytes{}, wire_fault::truncated},
       {"over 1400 bytes", huge, wire_fault::oversized},
-      {"unknown version", version2, wire_fault::unknown_version},
+      {"version 1 byte on a version 2 frame", version1, wire_fault::unknown_version},
+      {"a version 1 frame (own entry, 32-byte tag)", version_one_frame(),
+       wire_fault::unknown_version},
+      {"version 3", version3, wire_fault::unknown_version},
+      {"a short frame of another version", bytes{3, 1, 0}, wire_fault::unknown_version},
       {"unknown type", resigned(good, [](bytes& b) { b[1] = 7; }), wire_fault::unknown_type},
       {"type zero", resigned(good, [](bytes& b) { b[1] = 0; }), wire_fault::unknown_type},
-      {"member count past the end", resigned(good, [](bytes& b) { b[54] = 200; }),
+      {"member count past the end", resigned(good, [](bytes& b) { b[counts_at] = 200; }),
        wire_fault::truncated},
-      {"claim count past the end", resigned(good, [](bytes& b) { b[55] = 3; }),
+      {"claim count past the end", resigned(good, [](bytes& b) { b[counts_at + 1] = 3; }),
        wire_fault::truncated},
-      {"counts short of the bytes", resigned(good, [](bytes& b) { b[55] = 0; }),
+      {"counts short of the bytes", resigned(good, [](bytes& b) { b[counts_at + 1] = 0; }),
        wire_fault::trailing_bytes},
-      {"member state 9", resigned(good, [](bytes& b) { b[56 + 12] = 9; }), wire_fault::bad_field},
-      {"claim family 5", resigned(good, [](bytes& b) { b[56 + 30] = 5; }), wire_fault::bad_field},
-      {"claim family 5 answering", resigned(good, [](bytes& b) { b[56 + 30] = 0x85; }),
+      {"member state 9", resigned(good, [](bytes& b) { b[lists_at + 12] = 9; }),
+       wire_fault::bad_field},
+      {"claim family 5", resigned(good, [](bytes& b) { b[lists_at + 30] = 5; }),
+       wire_fault::bad_field},
+      {"claim family 5 answering", resigned(good, [](bytes& b) { b[lists_at + 30] = 0x85; }),
        wire_fault::bad_field},
       {"claim family byte with bit 0x40",
-       resigned(good, [](bytes& b) { b[56 + 30] = 0x80 | 0x40 | 4; }), wire_fault::bad_field},
-      {"claim family byte with bit 0x10", resigned(good, [](bytes& b) { b[56 + 30] = 0x10 | 4; }),
-       wire_fault::bad_field},
+       resigned(good, [](bytes& b) { b[lists_at + 30] = 0x80 | 0x40 | 4; }), wire_fault::bad_field},
+      {"claim family byte with bit 0x10",
+       resigned(good, [](bytes& b) { b[lists_at + 30] = 0x10 | 4; }), wire_fault::bad_field},
       {"ack body cut short", resigned(sealed(base(msg_type::ack)), [](bytes& b) { b.resize(60); }),
        wire_fault::truncated},
   };
@@ -207,6 +265,52 @@ TEST(GossipWire, DecodeRefusesWithTheRightFault) {
     EXPECT_EQ(to_string(m.err().kind), to_string(c.want)) << m.err().describe();
     EXPECT_FALSE(m.err().message.empty());
   }
+}
+
+TEST(GossipWire, TagIsHmacSha256TruncatedTo128Bits) {
+  // RFC 4231 test case 5 ("Test With Truncation"): HMAC-SHA-256 with a 20-byte
+  // key of 0x0c, truncated to 128 bits. HMAC pads keys with zeros, so the
+  // same key zero-filled to the cluster key's 32 bytes gives the same tag.
+  cluster_key k;
+  std::fill_n(k.bytes.begin(), 20, 0x0c);
+  const std::string data = "Test With Truncation";
+  bytes f(data.begin(), data.end());
+  append_mac(f, k);
+  ASSERT_EQ(f.size(), data.size() + 16);
+  const bytes want = {0xa3, 0xb6, 0x16, 0x74, 0x73, 0x10, 0x0e, 0xe0,
+                      0x6e, 0x0c, 0x79, 0x6c, 0x29, 0x55, 0x55, 0x2b};
+  EXPECT_EQ(bytes(f.end() - 16, f.end()), want);
+}
+
+TEST(GossipWire, EveryBitOfTheTagIsChecked) {
+  wire_message m = base(msg_type::ack);
+  m.members = members(1);
+  const bytes good = sealed(m);
+  ASSERT_TRUE(kvip::test::ok(decode(good, key)));
+  for (std::size_t i = good.size() - mac_bytes; i < good.size(); ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      bytes f = good;
+      f[i] ^= static_cast<std::uint8_t>(1u << bit);
+      EXPECT_TRUE(decode(f, key).is(wire_fault::bad_mac)) << "byte " << i << " bit " << bit;
+    }
+  // The other half of the HMAC is not a tag either.
+  bytes signed_part(good.begin(), good.end() - mac_bytes);
+  std::array<std::uint8_t, crypto_auth_hmacsha256_BYTES> full{};
+  crypto_auth_hmacsha256(full.data(), signed_part.data(), signed_part.size(), key.bytes.data());
+  ASSERT_TRUE(std::equal(full.begin(), full.begin() + mac_bytes, good.end() - mac_bytes));
+  signed_part.insert(signed_part.end(), full.begin() + mac_bytes, full.end());
+  EXPECT_TRUE(decode(signed_part, key).is(wire_fault::bad_mac));
+}
+
+TEST(GossipWire, AnotherVersionIsNamedInTheRefusal) {
+  auto m = decode(version_one_frame(), key);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.err().kind, wire_fault::unknown_version);
+  EXPECT_NE(m.err().message.find("version 1, this node speaks 2"), std::string::npos)
+      << m.err().describe();
+  // A node of the previous release sent frames of at least 88 bytes, which
+  // this one refuses by version, never as truncated or forged.
+  EXPECT_GE(version_one_frame().size(), 88u);
 }
 
 TEST(GossipWire, ReplayedFrameIsRefused) {
