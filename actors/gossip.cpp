@@ -515,11 +515,8 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
          }),
       on(self,
          [self](const msg::gossip_peers& p) {
-           // Node addresses come without a port: every node gossips on the
-           // cluster's kvip_gossip_port.
            auto& st = self->state;
-           for (const auto& peer : p.peers)
-             learn_peer(self, peer.name, gossip_address(peer.address, st.opts.port));
+           nodes_listed(self, p.peers); // learns the listed, forgets the unlisted
            if (!st.peers_listed && st.members) {
              st.peers_listed = true;
              spdlog::info("gossip: {} peers from the Nodes", p.peers.size());

@@ -136,9 +136,16 @@ void on_frame(pointer self, msg::gossip_io_event& ev) {
                   decoded.err().describe());
     return;
   }
-  count(st, "in", "accepted", ev.bytes.size());
   auto& f = *decoded;
   const auto& from = f.msg.from;
+  // A node removed from the cluster (its Node deleted) that still runs:
+  // ignored, so it is neither heard (its VIPs move after the takeover wait)
+  // nor acknowledged (its holds lapse), nor learnt again (gossip_nodes.cpp).
+  if (st.members->forgotten(from)) {
+    count(st, "in", "forgotten", 0);
+    return;
+  }
+  count(st, "in", "accepted", ev.bytes.size());
   st.names.add(from);
   introduce(self, from, ev.address);
   st.echo_from[from] = f.extras.timestamp_us;

@@ -1,7 +1,8 @@
 #pragma once
-// The gossip actor's state and the functions its three source files share
+// The gossip actor's state and the functions its source files share
 // (actors/gossip.cpp: behaviour, timers, shutdown; gossip_frames.cpp: frames
-// in and out, the I/O thread; gossip_leases.cpp: VIP and node Leases).
+// in and out, the I/O thread; gossip_leases.cpp: VIP and node Leases;
+// gossip_nodes.cpp: peers from the Node list, learnt and forgotten).
 // Internal to actors/gossip*.
 
 #include <atomic>
@@ -77,6 +78,8 @@ struct state {
   std::map<std::string, std::uint64_t> echo_from; ///< node -> its latest timestamp_us
   std::map<std::string, std::vector<net::gossip::vip_claim>> answers_for; ///< for the next ack
   std::map<std::string, net::mac_address> neighbours; ///< IP -> MAC (the kernel's table)
+  /// discover_nodes: the peers the latest Node list named (gossip_nodes.cpp)
+  std::set<std::string> from_nodes;
 
   // health
   bool carrier = true;
@@ -138,6 +141,11 @@ void learn_peer(pointer self, const std::string& name, const std::string& addres
 /// "ip:port" (IPv6 in brackets) for the transport.
 std::string gossip_address(const std::string& host, std::uint16_t port);
 void carrier_changed(pointer self, bool up);
+
+// gossip_nodes.cpp
+/// A Node list (msg::gossip_peers): learns every peer it names and forgets
+/// every peer an earlier list named that this one does not.
+void nodes_listed(pointer self, const std::vector<msg::gossip_peer_info>& peers);
 
 // gossip_leases.cpp
 void write_vip_lease(pointer self, const std::string& vip, const std::string& holder,

@@ -227,8 +227,8 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--nodes", f.nodes, "Nodes in the lab (3..9)")->capture_default_str();
   cmd->add_option("--faults", f.faults,
                   "Comma list: kill, stop, linkdown, term, partition-gossip, partition-api, "
-                  "api-outage, loss, rolling (default kill,term); none: the steady-state "
-                  "measurement only");
+                  "api-outage, loss, rolling, forge, forge-peers, delete-node (default "
+                  "kill,term); none: the steady-state measurement only");
   cmd->add_option("--trials", f.trials, "Trials per fault and system")->capture_default_str();
   cmd->add_option("--kills", f.kills, "Same as kill with N trials");
   cmd->add_option("--terms", f.terms, "Same as term with N trials");
@@ -256,6 +256,10 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
       ->capture_default_str();
   cmd->add_flag("--no-restart", f.no_restart,
                 "kill/term: keep the process down until 3 s after the switch, then restart");
+  cmd->add_flag("--peers-from-nodes", f.peers_from_nodes,
+                "Create one Node object per lab node (InternalIP = its address) and start "
+                "gossip without kvip_gossip_peers, so it takes its peers from the Nodes "
+                "(needed by the delete-node fault)");
   cmd->add_option("--lease", sim_opts.cluster.lease_duration_s, "vip_leaseduration (s)")
       ->capture_default_str();
   cmd->add_option("--renew", sim_opts.cluster.renew_deadline_s, "vip_renewdeadline (s)")

@@ -63,6 +63,8 @@ net::result<std::unique_ptr<cluster>> cluster::create(const cluster_options& opt
      << "current-context: lab\n";
   kc.close();
 
+  for (int i = 0; i < opts.nodes && opts.peers_from_nodes; ++i)
+    if (auto made = c->create_node_object(i); !made) return made.err();
   c->node_procs_.resize(static_cast<std::size_t>(opts.nodes));
   for (int i = 0; i < opts.nodes && opts.start_nodes; ++i)
     if (auto started = c->start_node(i); !started) return started.err();
@@ -174,6 +176,33 @@ net::result<std::unique_ptr<prober>> cluster::probe(const std::string& vip) {
   po.src = ip->is_v4() ? lab_->client().ipv4 : lab_->client().ipv6;
   po.src_mac = lab_->client().mac;
   return prober::start(po);
+}
+
+net::result<void> cluster::create_node_object(int i) {
+  namespace json = boost::json;
+  const auto& h = lab_->nodes().at(static_cast<std::size_t>(i));
+  json::array addresses{json::object{{"type", "InternalIP"}, {"address", h.ipv4.to_string()}},
+                        json::object{{"type", "Hostname"}, {"address", h.name}}};
+  json::object node{{"apiVersion", "v1"},
+                    {"kind", "Node"},
+                    {"metadata", json::object{{"name", h.name}}},
+                    {"status", json::object{{"addresses", std::move(addresses)}}}};
+  auto r =
+      lab_->run(lab_->infra(), {"curl", "-sf", "--max-time", "5", "-X", "POST", "-H",
+                                "Content-Type: application/json", "--data", json::serialize(node),
+                                "http://" + std::string{api_addr} + ":" +
+                                    std::to_string(api_tcp_port) + "/api/v1/nodes"});
+  if (!r.ok()) return net::make_error("cannot create the Node " + h.name + ": " + r.output);
+  return net::ok();
+}
+
+net::result<void> cluster::delete_node_object(int i) {
+  const auto& h = lab_->nodes().at(static_cast<std::size_t>(i));
+  auto r = lab_->run(lab_->infra(), {"curl", "-sf", "--max-time", "5", "-X", "DELETE",
+                                     "http://" + std::string{api_addr} + ":" +
+                                         std::to_string(api_tcp_port) + "/api/v1/nodes/" + h.name});
+  if (!r.ok()) return net::make_error("cannot delete the Node " + h.name + ": " + r.output);
+  return net::ok();
 }
 
 net::result<void> cluster::api_fault(const std::string& path) {

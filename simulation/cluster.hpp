@@ -26,7 +26,11 @@ struct cluster_options {
   int renew_deadline_s = 3;
   int retry_period_s = 1;
   std::map<std::string, std::string> extra_env; ///< added to every node's environment
-  bool start_nodes = true;                      ///< false: the caller starts them with start_node()
+  /// One Node object per lab node (its name, its IPv4 address as InternalIP)
+  /// in the API server; gossip nodes take their peers from them
+  /// (kvip_gossip_peers empty). `kvip simulate --peers-from-nodes`.
+  bool peers_from_nodes = false;
+  bool start_nodes = true; ///< false: the caller starts them with start_node()
 };
 
 /// The API server's write counters (POST/PUT/PATCH/DELETE since it started).
@@ -73,6 +77,11 @@ public:
 
   /// Starts a prober for `vip` from the client namespace.
   net::result<std::unique_ptr<prober>> probe(const std::string& vip);
+
+  /// Creates node i's Node object (name, InternalIP) in the API server.
+  net::result<void> create_node_object(int i);
+  /// Deletes node i's Node object (as `kubectl delete node` does).
+  net::result<void> delete_node_object(int i);
 
   /// Asks the API server's admin port for a fault ("outage?mode=503" ...).
   net::result<void> api_fault(const std::string& path);

@@ -26,6 +26,7 @@ constexpr fault_name fault_names[] = {
     {fault_kind::rolling, "rolling"},
     {fault_kind::forge, "forge"},
     {fault_kind::forge_peers, "forge-peers"},
+    {fault_kind::delete_node, "delete-node"},
 };
 
 std::string known_faults() {

@@ -18,6 +18,11 @@
 //   forge             forged, unsigned, replayed and misaddressed gossip frames to every
 //                     node while the owner holds the VIP (simulation/forge.hpp); nothing moves
 //   forge-peers       forge, the forged frames over connections under the real peers' names
+//   delete-node       the owner's Node object deleted while its process runs on (gossip with
+//                     --peers-from-nodes): the others remove it from their membership and
+//                     take the VIP over; the Node is created again once another node answers
+//                     and no other node's /metrics lists it, and the trial waits for it to
+//                     rejoin
 //
 // "--faults none" runs no fault: the steady-state measurement only.
 //
@@ -47,7 +52,8 @@ enum class fault_kind {
   loss,
   rolling,
   forge,
-  forge_peers
+  forge_peers,
+  delete_node
 };
 
 /// The command-line name ("partition-gossip").

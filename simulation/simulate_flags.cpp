@@ -99,12 +99,29 @@ net::result<void> apply_vips(const simulate_flags& f, scenario_options& o) {
   return net::ok();
 }
 
+/// delete-node deletes a Node object: only gossip with peers from the Nodes
+/// reads them.
+net::result<void> check_node_faults(const simulate_flags& f, const scenario_options& o) {
+  bool deletes = std::any_of(o.faults.begin(), o.faults.end(),
+                             [](const fault_plan& p) { return p.kind == fault_kind::delete_node; });
+  if (!deletes) return net::ok();
+  if (!f.peers_from_nodes)
+    return net::make_error("--faults delete-node: needs --peers-from-nodes (the nodes must take "
+                           "their peers from the Node objects)");
+  for (auto s : o.systems)
+    if (s != system_id::gossip)
+      return net::make_error("--faults delete-node: only with --systems gossip (" +
+                             std::string{to_string(s)} + " does not read the Node objects)");
+  return net::ok();
+}
+
 } // namespace
 
 net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options& o) {
   if (f.nodes < 3 || f.nodes > 9)
     return net::make_error("--nodes: " + std::to_string(f.nodes) + " is not from 3 to 9");
   o.cluster.nodes = f.nodes;
+  o.cluster.peers_from_nodes = f.peers_from_nodes;
   for (const auto& kv : f.node_env) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -124,7 +141,7 @@ net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options
       if (std::find(o.systems.begin(), o.systems.end(), s) == o.systems.end())
         o.systems.push_back(s);
   }
-  return net::ok();
+  return check_node_faults(f, o);
 }
 
 } // namespace kvip::sim

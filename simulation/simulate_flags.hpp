@@ -13,6 +13,7 @@
 //   --partition-duration D   partition-gossip / partition-api length
 //   --loss P                 random drop on every node (loss), e.g. 10%
 //   --vips N                 N control-plane VIPs (1..1000); the first is probed
+//   --peers-from-nodes       one Node object per lab node; gossip takes its peers from them
 
 #include <optional>
 #include <string>
@@ -42,6 +43,7 @@ struct simulate_flags {
   std::string switch_budget = "30s";
   int restart_delay_ms = 1000;
   bool no_restart = false;
+  bool peers_from_nodes = false;
   std::vector<std::string> node_env; ///< "KEY=VALUE" for every node's environment
 };
 

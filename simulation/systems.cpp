@@ -136,9 +136,10 @@ net::result<void> system_runner::start(int i) {
   }
   std::map<std::string, std::string> env{{"kvip_gossip", "false"}};
   if (id_ == system_id::gossip) {
+    // With --peers-from-nodes none: the peers are the Node objects' InternalIPs.
     std::string peers;
     auto& nodes = c_.lab().nodes();
-    for (std::size_t j = 0; j < nodes.size(); ++j)
+    for (std::size_t j = 0; j < nodes.size() && !c_.options().peers_from_nodes; ++j)
       if (static_cast<int>(j) != i) peers += (peers.empty() ? "" : ",") + nodes[j].ipv4.to_string();
     env = {{"kvip_gossip", "true"},
            {"kvip_gossip_peers", peers},

@@ -2,6 +2,8 @@
 // The systems `kvip simulate` measures on one lab (issue 9, "Benchmark"):
 //
 //   gossip            kvip with kvip_gossip=true, peers = the other nodes, a key file
+//                     (with --peers-from-nodes: no peers given, so kvip takes them from
+//                     the Node objects the cluster created, and follows them by watch)
 //   lease             kvip Lease-only (kvip_gossip=false), kube-vip's 5/3/1 timings
 //   keepalived-100ms  keepalived, VRRPv3, advert_int 0.1, nopreempt, one priority per node
 //   keepalived-20ms   the same with advert_int 0.02
@@ -59,6 +61,9 @@ public:
   /// Waits until every node is ready at once (a restarted node has joined
   /// and every other node sees it). "" or why not after `budget`.
   std::string wait_all_ready(std::chrono::milliseconds budget, const volatile bool* stop);
+  /// gossip: "" when no other running node lists node i as a member on its
+  /// /metrics (kvip_gossip_member_alive), else who still does.
+  std::string listed_by_others(int i);
 
 private:
   std::string file(int i, const std::string& suffix) const;

@@ -43,6 +43,21 @@ std::string system_runner::gossip_not_ready(int i) {
   return {};
 }
 
+std::string system_runner::listed_by_others(int i) {
+  auto& nodes = c_.lab().nodes();
+  const auto& name = nodes.at(static_cast<std::size_t>(i)).name;
+  std::string out;
+  for (std::size_t j = 0; j < nodes.size(); ++j) {
+    if (static_cast<int>(j) == i || !c_.node_running(static_cast<int>(j))) continue;
+    auto text = c_.node_metrics(static_cast<int>(j));
+    bool listed = text.empty(); // unreadable: not known to have dropped it
+    for (const auto& s : prom_samples(text, "kvip_gossip_member_alive"))
+      listed |= prom_label(s.labels, "member") == name;
+    if (listed) out += (out.empty() ? "" : ", ") + nodes[j].name;
+  }
+  return out.empty() ? out : out + " still list" + (out.find(',') == out.npos ? "s " : " ") + name;
+}
+
 std::string system_runner::not_ready(int i) {
   const auto& h = c_.lab().nodes().at(static_cast<std::size_t>(i));
   if (!c_.node_running(i)) return h.name + ": its process is not running";

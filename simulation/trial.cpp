@@ -101,6 +101,8 @@ net::result<void> inject(trial_env& e, fault_kind f, int owner, std::vector<nft_
   case fault_kind::forge:
   case fault_kind::forge_peers:
     return forge(e, owner, f == fault_kind::forge_peers);
+  case fault_kind::delete_node:
+    return e.c.delete_node_object(owner);
   }
   return net::make_error("unknown fault");
 }
@@ -118,6 +120,7 @@ std::int64_t heal_after_ms(const trial_timing& t, fault_kind f, std::int64_t swi
   case fault_kind::stop:
     return t.stop_duration.count();
   case fault_kind::linkdown:
+  case fault_kind::delete_node:
     return switch_ms < 0 ? budget : switch_ms + t.settle.count();
   case fault_kind::partition_gossip:
   case fault_kind::partition_api:
@@ -133,8 +136,28 @@ std::int64_t heal_after_ms(const trial_timing& t, fault_kind f, std::int64_t swi
   return budget;
 }
 
+/// delete-node healed: every other node must have dropped the owner from
+/// its membership (its /metrics); then its Node is created again and every
+/// node must see it rejoin. "" or what went wrong.
+std::string recreate_node(trial_env& e, int owner) {
+  std::string note, why;
+  auto dropped = [&] {
+    return (e.stop && *e.stop) || (why = e.sys.listed_by_others(owner)).empty();
+  };
+  if (!net::eventually(dropped, e.t.switch_budget, 50ms))
+    note = why + " " + std::to_string(e.t.switch_budget.count() / 1000) + " s after its deletion";
+  auto add = [&](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
+  if (auto made = e.c.create_node_object(owner); !made) {
+    add(made.err().describe());
+    return note;
+  }
+  if (auto w = e.sys.wait_all_ready(e.t.switch_budget, e.stop); !w.empty())
+    add("not rejoined after its Node came back: " + w);
+  return note;
+}
+
 /// Undoes fault `f`: restarts the process (as the kubelet would), SIGCONT,
-/// link up, or removes the tables. "" or what went wrong.
+/// link up, the Node object back, or removes the tables. "" or what went wrong.
 std::string heal(trial_env& e, fault_kind f, int owner, std::vector<nft_guard>& guards) {
   std::string note;
   switch (f) {
@@ -150,6 +173,9 @@ std::string heal(trial_env& e, fault_kind f, int owner, std::vector<nft_guard>& 
     break;
   case fault_kind::stop:
     e.sys.signal(owner, SIGCONT);
+    break;
+  case fault_kind::delete_node:
+    note = recreate_node(e, owner);
     break;
   case fault_kind::linkdown:
     if (auto up = e.c.lab().set_link(e.c.lab().nodes().at(static_cast<std::size_t>(owner)), true);

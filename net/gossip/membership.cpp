@@ -152,6 +152,7 @@ bool membership::apply_self(const update& u) {
 bool membership::apply(steady_time now, const update& u, const std::string& why,
                        std::vector<effect>& out) {
   if (u.node == cfg_.self) return apply_self(u);
+  if (forgotten(u.node)) return false; // gossip from a member that has not forgotten it yet
   auto it = members_.find(u.node);
   if (it == members_.end()) {
     member_info m;
@@ -463,7 +464,7 @@ void membership::answered(steady_time now, const message& m, std::vector<effect>
 
 std::vector<effect> membership::received(steady_time now, const message& m) {
   std::vector<effect> out;
-  if (!started_ || m.from == cfg_.self || m.from.empty()) return out;
+  if (!started_ || m.from == cfg_.self || m.from.empty() || forgotten(m.from)) return out;
   update sender{m.from, member_state::alive, m.incarnation, m.health};
   // A goodbye carries the sender's new incarnation: its implicit alive must
   // not flap it to alive before the `left` below is applied.
@@ -486,6 +487,7 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
       out.push_back(make_send(message::kind::ack, m.from, m.seq, cfg_.self));
       break;
     }
+    if (forgotten(m.target)) break; // not a member here: no probe, no vouching
     std::uint64_t seq = ++seq_;
     pending_[seq] =
         pending{pending::purpose::relay, m.target, now + cfg_.probe_period, m.from, m.seq};
@@ -542,6 +544,7 @@ std::vector<effect> membership::local_health(steady_time now, health_bits bits) 
 std::vector<effect> membership::join(steady_time now, const std::string& node) {
   std::vector<effect> out;
   if (node.empty() || node == cfg_.self || members_.contains(node)) return out;
+  forgotten_.erase(node);
   add_member(node, member_info{}, out);
   if (started_ && !leaving_) finish(now, out);
   return out;

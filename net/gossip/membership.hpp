@@ -16,6 +16,9 @@
 //                                     frame from an unknown routing id)
 //   leave(now)                     -> graceful departure: incarnation bump,
 //                                     `left` for self pinged to every live member
+//   forget(now, node)              -> the member is no longer in the cluster
+//                                     (its Node was deleted): dropped, not
+//                                     dead; member_changed with `removed`
 // Every call ends with arm_timer(at) when the next deadline changed.
 // A new suspicion or death is also pinged at once to every live member
 // (`eager_news`), so every node's suspicion timer starts within a round trip.
@@ -35,10 +38,29 @@
 // `left`: a member that said goodbye (leave()). It is never probed again, is
 // not eligible, counts as gone (its process is ending) and comes back only
 // with a higher incarnation (it restarted).
+//
+// forget(): the driver says a member is no longer part of the cluster (with
+// peers from the Node objects: its Node was deleted, lost its InternalIP, or
+// is otherwise no peer any more). Unlike death, which keeps a member (a dead
+// member still counts in the ownership majority, so a partition never shrinks
+// the majority its minority side needs), forgetting removes it: the majority
+// is counted over one node fewer. That is safe because it is an operator's
+// decision, not something the network can cause: a deleted Node is trusted
+// to be gone for good. What stays safe even when the forgotten node's process
+// still runs: this machine ignores it from then on (its messages, gossip
+// about it from members that have not forgotten it yet, a ping-req to probe
+// it), so it gets no acknowledgement and no vote here; the views of nodes
+// that have and have not yet forgotten it differ by that one member, and a
+// majority of n and a majority of n - 1 members always intersect. Removing
+// several Nodes at once whose processes still run can give disjoint
+// majorities during the window the nodes disagree: remove them one at a
+// time. A forgotten node comes back only through join() (its Node
+// reappears), as a new member: alive at incarnation 0, health unknown.
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -114,6 +136,9 @@ struct effect {
   /// disconnect that the failed direct probe confirmed (not for a death from
   /// the ordinary suspicion path, nor one learnt by gossip).
   bool gone = false;
+  /// member_changed: forget() dropped the member (no longer in members());
+  /// `member` is what was known of it last.
+  bool removed = false;
   steady_time at{}; ///< arm_timer: call tick(at) then (supersedes earlier timers)
 };
 
@@ -140,12 +165,21 @@ public:
   std::vector<effect> local_health(steady_time now, health_bits bits);
   /// A member learnt after start (Node objects, a frame from an unknown
   /// routing id): alive at incarnation 0, health unknown. No-op when known
-  /// (a dead or left member comes back only with a higher incarnation).
+  /// (a dead or left member comes back only with a higher incarnation). A
+  /// forgotten node joins again (and is no longer ignored).
   std::vector<effect> join(steady_time now, const std::string& node);
   /// Graceful departure: a new incarnation, `left` for self disseminated and
   /// pinged at once to every live member. Afterwards tick() probes nobody;
   /// received() still answers, with the news attached.
   std::vector<effect> leave(steady_time now);
+  /// The member is no longer in the cluster (see the header): dropped from
+  /// members() (not marked dead), its pending probes, suspicion and queued
+  /// updates cancelled, and ignored from then on (messages from it, gossip
+  /// about it, ping-reqs for it) until join() brings it back. One
+  /// member_changed effect with `removed`. No-op for self or an unknown node.
+  std::vector<effect> forget(steady_time now, const std::string& node);
+  /// Forgotten (forget) and not joined again since.
+  bool forgotten(const std::string& node) const { return forgotten_.contains(node); }
   /// A fresh seq for a frame the driver sends on its own (acks, claims).
   std::uint64_t next_seq() { return ++seq_; }
 
@@ -204,6 +238,7 @@ private:
   std::uint64_t incarnation_ = 0;
   health_bits health_ = 0;
   std::map<std::string, member_info> members_; ///< without self
+  std::set<std::string> forgotten_;            ///< forget()ten, not joined again
   std::vector<queued_update> queue_;
   std::map<std::uint64_t, pending> pending_; ///< outstanding pings by seq
   std::uint64_t seq_ = 0;

@@ -46,7 +46,7 @@ family<Metric>::family(prometheus::Family<Metric>& impl, std::vector<std::string
     : impl_(impl), label_names_(std::move(label_names)), bounds_(std::move(bounds)) {}
 
 template <class Metric>
-Metric& family<Metric>::with(const label_values& values) {
+prometheus::Labels family<Metric>::labels_of(const label_values& values) const {
   prometheus::Labels labels;
   for (size_t i = 0; i < values.size() && i < label_names_.size(); ++i)
     labels.emplace(label_names_[i], values[i]);
@@ -55,6 +55,23 @@ Metric& family<Metric>::with(const label_values& values) {
          std::to_string(label_names_.size()) + " distinct label names, got " +
          std::to_string(values.size()));
   }
+  return labels;
+}
+
+template <class Metric>
+void family<Metric>::remove(const label_values& values) {
+  auto labels = labels_of(values);
+  if (!impl_.Has(labels)) return;
+  if constexpr (std::is_same_v<Metric, histogram>) {
+    impl_.Remove(&impl_.Add(labels, bounds_));
+  } else {
+    impl_.Remove(&impl_.Add(labels));
+  }
+}
+
+template <class Metric>
+Metric& family<Metric>::with(const label_values& values) {
+  auto labels = labels_of(values);
   if constexpr (std::is_same_v<Metric, histogram>) {
     return impl_.Add(labels, bounds_);
   } else {

@@ -46,12 +46,19 @@ public:
   /// The series for `values` (created on first use); the reference stays valid as long
   /// as the registry. Throws std::logic_error unless there is one value per label name.
   Metric& with(const label_values& values = {});
+  /// Drops the series for `values`, which then no longer shows in the
+  /// exposition (no-op when there is none). A reference with() returned for
+  /// it dangles afterwards: for series that come and go (a member removed
+  /// from the cluster), never for one a caller keeps.
+  void remove(const label_values& values);
 
   const std::vector<std::string>& label_names() const { return label_names_; }
   /// Histogram bucket upper bounds (+Inf implicit); empty for counters and gauges.
   const std::vector<double>& bounds() const { return bounds_; }
 
 private:
+  prometheus::Labels labels_of(const label_values& values) const;
+
   prometheus::Family<Metric>& impl_;
   std::vector<std::string> label_names_;
   std::vector<double> bounds_;

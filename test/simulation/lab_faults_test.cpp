@@ -12,7 +12,7 @@ using kvip::sim::fault_kind;
 TEST(SimLabFaults, ParsesEveryFaultByName) {
   auto all = kvip::sim::parse_faults(
       "kill,stop,linkdown,term,partition-gossip,partition-api,api-outage,loss,rolling,forge,"
-      "forge-peers");
+      "forge-peers,delete-node");
   ASSERT_TRUE(all);
   EXPECT_EQ(*all, kvip::sim::all_faults());
   for (auto f : kvip::sim::all_faults()) {

@@ -106,6 +106,18 @@ TEST(SimSimulateFlags, VipsCountsUpwardAvoidingLabHosts) {
   EXPECT_NE(r.err().describe().find("--vips 2"), std::string::npos);
 }
 
+TEST(SimSimulateFlags, PeersFromNodesMakeNodeObjects) {
+  kvip::sim::simulate_flags f;
+  EXPECT_FALSE(apply(f).cluster.peers_from_nodes);
+  f.peers_from_nodes = true;
+  f.systems = "gossip";
+  f.faults = "kill,delete-node";
+  auto o = apply(f);
+  EXPECT_TRUE(o.cluster.peers_from_nodes);
+  ASSERT_EQ(o.faults.size(), 2u);
+  EXPECT_EQ(o.faults[1].kind, fault_kind::delete_node);
+}
+
 TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
   struct row {
     void (*set)(kvip::sim::simulate_flags&);
@@ -134,6 +146,18 @@ TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
                  f.terms = 0;
                },
                "no trials"},
+           row{[](auto& f) {
+                 f.faults = "kill,delete-node";
+                 f.systems = "gossip";
+               },
+               "--faults delete-node: needs --peers-from-nodes"},
+           row{[](auto& f) {
+                 f.faults = "delete-node";
+                 f.peers_from_nodes = true;
+                 f.systems = "gossip";
+                 f.compare = "lease";
+               },
+               "--faults delete-node: only with --systems gossip (lease"},
        }) {
     kvip::sim::simulate_flags f;
     set(f);

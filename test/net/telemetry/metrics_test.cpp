@@ -157,6 +157,25 @@ TEST(Metrics, LabelLessFamiliesShowAtZeroLabelledOnesOnlyWithSeries) {
   EXPECT_EQ(out.find("kvip_vip_active"), std::string::npos) << out;
 }
 
+// A removed series leaves the exposition (the family too when it was the
+// last one), its siblings stay, and it may come back from zero.
+TEST(Metrics, RemovedSeriesLeaveTheExposition) {
+  registry reg;
+  auto& f = reg.gauge_family("kvip_gossip_member_alive", "Alive.", {"node", "member"});
+  f.with({"n1", "n2"}).Set(1);
+  f.with({"n1", "n3"}).Set(1);
+  f.remove({"n1", "n3"});
+  f.remove({"n1", "n9"}); // none: a no-op
+  auto out = reg.expose();
+  EXPECT_EQ(find(out, "kvip_gossip_member_alive", {{"node", "n1"}, {"member", "n2"}}), 1);
+  EXPECT_EQ(find(out, "kvip_gossip_member_alive", {{"node", "n1"}, {"member", "n3"}}), std::nullopt)
+      << out;
+  f.remove({"n1", "n2"});
+  EXPECT_EQ(reg.expose().find("kvip_gossip_member_alive"), std::string::npos);
+  EXPECT_EQ(f.with({"n1", "n3"}).Value(), 0);
+  EXPECT_THROW(f.remove({"n1"}), std::logic_error);
+}
+
 TEST(Metrics, CountersNeverDecrease) {
   registry reg;
   auto& c = reg.counter_family("kvip_arp_conflicts_total", "Conflicts.", {"node", "vip"})
