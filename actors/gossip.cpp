@@ -175,9 +175,12 @@ void run_membership(pointer self, std::vector<gs::effect> effects) {
       break;
     }
     case gs::effect::kind::member_changed:
-      spdlog::info("gossip: member {} is {} (incarnation {}){}", e.member.node,
-                   gs::to_string(e.member.state), e.member.incarnation,
-                   e.eligible ? ", eligible" : "");
+      if (e.removed)
+        spdlog::info("gossip: member {} removed (its Node is no peer any more)", e.member.node);
+      else
+        spdlog::info("gossip: member {} is {} (incarnation {}){}", e.member.node,
+                     gs::to_string(e.member.state), e.member.incarnation,
+                     e.eligible ? ", eligible" : "");
       changed = true;
       break;
     case gs::effect::kind::arm_timer:

@@ -206,6 +206,10 @@ void start_io(pointer self) {
   spdlog::info("gossip: listening on {}:{}", cfg.bind_address, st.tx->bound_port());
 }
 
+state::~state() {
+  stop_io(*this);
+}
+
 void stop_io(state& st) {
   if (st.io_stop) st.io_stop->store(true);
   if (st.tx) st.tx->wake();

@@ -116,6 +116,14 @@ struct state {
   std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
 
   static inline const char* name = "gossip";
+
+  state() = default;
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+  /// An actor that ends without a shutdown_request (an exception, an exit
+  /// message) still stops its I/O thread: a joinable std::thread destroyed
+  /// here would terminate the whole daemon.
+  ~state();
 };
 
 using pointer = impl::stateful_pointer<state>;

@@ -194,4 +194,19 @@ CAF_TEST(a removed node that still runs is ignored until its node returns) {
   CAF_CHECK(eventually([&] { return alive(owner, rest[0]) == 1 && alive(owner, rest[1]) == 1; }));
 }
 
+// An actor that ends without the orderly shutdown (an exit message, as when
+// it fails) stops its I/O thread itself: the process goes on (a joinable
+// thread destroyed with the state would have called std::terminate).
+CAF_TEST(a gossip actor killed without a shutdown request stops its io thread) {
+  CAF_REQUIRE(port != 0);
+  start("n1");
+  list("n1", {"n1", "n2"});
+  CAF_CHECK(eventually([&] { return alive("n1", "n2") == 0; })); // running, I/O thread up
+  auto a = nodes.at("n1");
+  nodes.erase("n1");
+  self->send_exit(a, caf::exit_reason::kill);
+  self->wait_for(a);
+  CAF_CHECK(true); // still here
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
