@@ -123,6 +123,12 @@ int run_node(kvip::node_plan plan, kvip::net::telemetry::registry& reg, sigset_t
   int exit_code = 0;
   {
     caf::actor_system_config sys_cfg;
+    // An idle CAF worker spins, then polls every 50 us for 500 rounds before
+    // it waits on its condition variable (which an enqueue notifies). With
+    // gossip frames every few ms the workers never got past the 50 us
+    // polling: 15% of a core per idle node. Waiting right after the spin
+    // costs one wake-up (tens of microseconds) per message.
+    sys_cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
     caf::actor_system sys{sys_cfg};
     auto children = std::move(plan.children);
     auto node = kvip::spawn_node(sys, std::move(children), kvip::supervisor_limits{}, reg);
