@@ -215,11 +215,18 @@ void refresh_hold(pointer self) {
     return;
   }
   auto gap = std::chrono::duration_cast<time_point::duration>(st.opts.membership.probe_period);
-  if (n - st.refreshed < gap) {
-    st.refresh_at = st.refreshed + gap;
+  // The last round brought no extension (a pinged member died or was cut
+  // off just then): a third of a period later, ping every alive member, or
+  // the hold lapses while this node waits for echoes that will not come.
+  bool stalled = st.refresh_hold_seen == soonest && st.refresh_escalated != soonest;
+  auto wait = stalled ? gap / 3 : gap;
+  if (n - st.refreshed < wait) {
+    st.refresh_at = st.refreshed + wait;
     return;
   }
   st.refreshed = n;
+  st.refresh_hold_seen = soonest;
+  if (stalled) st.refresh_escalated = soonest;
   // Members that answer: alive ones; suspects only when there are too few
   // (a suspect is often the node that just died, and a ping to it echoes
   // nothing). Among them, those whose echoes match what this node owns come
@@ -240,6 +247,7 @@ void refresh_hold(pointer self) {
   if (alive.size() < majority_less_self) alive.insert(alive.end(), suspect.begin(), suspect.end());
   if (alive.empty()) return;
   auto want = std::min(alive.size(), std::max<std::size_t>(1, majority_less_self));
+  if (stalled) want = alive.size();
   // Round-robin within the helpers while they are enough, else over all.
   auto pool = helpers >= want ? helpers : alive.size();
   for (std::size_t i = 0; i < want; ++i) {

@@ -90,9 +90,11 @@ struct state {
   time_point membership_at{};
   time_point ownership_at{};
   time_point hello_at{};
-  time_point refresh_at{};      ///< when the hold is to be checked again
-  time_point refreshed{};       ///< the last hold refresh
-  std::size_t refresh_next = 0; ///< round-robin position among the members
+  time_point refresh_at{};        ///< when the hold is to be checked again
+  time_point refreshed{};         ///< the last hold refresh
+  std::size_t refresh_next = 0;   ///< round-robin position among the members
+  time_point refresh_hold_seen{}; ///< the earliest hold deadline at the last refresh round
+  time_point refresh_escalated{}; ///< the deadline for which every member was pinged
   time_point armed{};
   time_point expected{}; ///< when the armed timer should fire (max of armed and arming time)
   std::uint64_t timer_generation = 0;

@@ -307,6 +307,13 @@ void membership::start_probe(steady_time now, std::vector<effect>& out) {
     if (!dead.empty())
       probe_target_ = dead[std::uniform_int_distribution<std::size_t>{0, dead.size() - 1}(rng_)];
   }
+  // A target heard from within the last period proved itself alive: the
+  // probe would only repeat that (owners refreshing their holds talk to
+  // their members far more often than once a round). A silent one is probed.
+  if (auto t = members_.find(probe_target_); t != members_.end() &&
+                                             t->second.state == member_state::alive &&
+                                             t->second.heard + cfg_.probe_period > now)
+    probe_target_.clear();
   probe_acked_ = probe_target_.empty();
   probe_escalated_ = false;
   probe_started_ = now;
@@ -473,6 +480,7 @@ std::vector<effect> membership::received(steady_time now, const message& m) {
   });
   if (!says_goodbye && apply(now, sender, "heard from it", out)) enqueue(sender);
   auto known = members_.find(m.from);
+  if (known != members_.end()) known->second.heard = now;
   if (known != members_.end() && known->second.state == member_state::dead)
     // A dead member still talking: tell it, so it refutes with a new incarnation.
     enqueue(update{m.from, member_state::dead, known->second.incarnation, known->second.health});

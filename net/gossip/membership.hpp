@@ -151,6 +151,7 @@ struct member_info {
   steady_time next_suspicion_ping{};
   bool local_suspicion = false; ///< suspect only from a disconnect, not disseminated
   bool gone = false;            ///< left, or dead after a confirmed disconnect
+  steady_time heard{};          ///< the latest frame from it (any kind)
 };
 
 class membership {
