@@ -9,6 +9,7 @@
 # $SILENCE_BOUND_MS, an API outage or partition never leaves it unanswered
 # longer than 200 ms, and the lab is gone afterwards.
 source "$(dirname "$0")/lib/common.bash"
+LIB="$(dirname "$0")/lib" # report.py
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 for tool in nft ip python3 curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps installs it)"
@@ -40,48 +41,36 @@ run_sim outage 1 --faults api-outage --outage 60s
 echo "both runs took $(( $(date +%s) - start )) s"
 
 check "the JSON reports hold every trial, measured as issue 9 requires" \
-  python3 - "$TMP/faults.json" "$TMP/outage.json" "$SILENCE_BOUND_MS" <<'PY'
-import json, sys
-ok = True
-def bad(msg):
-    global ok
-    ok = False
-    print("  " + msg)
+  env PYTHONPATH="$LIB" python3 - "$TMP/faults.json" "$TMP/outage.json" "$SILENCE_BOUND_MS" <<'PY'
+import sys
+from report import Checks
+c = Checks()
 bound = float(sys.argv[3])
 plans = {sys.argv[1]: (("kill", "stop", "linkdown", "term", "partition-gossip",
                         "partition-api", "loss", "rolling"), 2),
          sys.argv[2]: (("api-outage",), 1)}
 for path, (faults, n) in plans.items():
-    r = json.load(open(path))
-    if r["error"]:
-        bad(f"{path}: error: {r['error']}")
-    trials = {(t["fault"], t["trial"]): t for t in r["trials"] if t["system"] == "gossip"}
+    r = c.load(path)
+    trials = c.by_trial(r)
     for fault in faults:
         for i in range(1, n + 1):
-            t = trials.get((fault, i))
+            t = c.trial(trials, (fault, i), f"{fault} {i}")
             if t is None:
-                bad(f"missing trial {fault} {i}")
                 continue
             what = f"{fault} {i}: switch {t['switch_ms']} ms, silence {t['longest_silence_ms']} ms"
             print("  " + what + f", unanswered {t['unanswered_probes']}, dual-MAC {t['dual_mac_probes']}")
-            if t["note"]:
-                bad(f"{fault} {i}: {t['note']}")
-            if t["probes"] <= 0:
-                bad(f"{fault} {i}: no probes")
-            if t["dual_mac_probes"] != 0:
-                bad(f"{what}: {t['dual_mac_probes']} probes answered by two MACs")
-            if fault in ("kill", "stop", "linkdown", "partition-gossip"):
-                if not (0 <= t["switch_ms"] <= 1000 and t["to"] and t["to"] != t["from"]):
-                    bad(f"{what}: the VIP did not move within 1000 ms")
+            c.common(what, t)
+            if fault in ("kill", "stop", "linkdown", "partition-gossip") and not c.moved_within(t, 1000):
+                c.bad(f"{what}: the VIP did not move within 1000 ms")
             if fault in ("term", "rolling") and not (0 <= t["longest_silence_ms"] <= bound):
-                bad(f"{what}: unanswered longer than {bound} ms")
+                c.bad(f"{what}: unanswered longer than {bound} ms")
             if fault in ("api-outage", "partition-api") and t["longest_silence_ms"] > 200:
-                bad(f"{what}: unanswered longer than 200 ms")
+                c.bad(f"{what}: unanswered longer than 200 ms")
     for s in r["systems"]:
         if len(s["steady_tx"]) != 3:
-            bad(f"{path}: steady-state traffic of 3 nodes expected")
+            c.bad(f"{path}: steady-state traffic of 3 nodes expected")
         if s["api_writes_per_s"] < 0:
-            bad(f"{path}: API writes/s not measured")
-sys.exit(0 if ok else 1)
+            c.bad(f"{path}: API writes/s not measured")
+c.finish()
 PY
 finish

@@ -13,6 +13,7 @@
 # nodes' kvip_gossip_frames_total{direction="in"} counted bad_mac, truncated,
 # replayed, too_old and wrong_sender refusals; and the lab is gone afterwards.
 source "$(dirname "$0")/lib/common.bash"
+LIB="$(dirname "$0")/lib" # report.py
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 for tool in nft ip python3 curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps installs it)"
@@ -27,43 +28,31 @@ wait "$SIM"
 rc=$?
 cat "$TMP/out"
 check "kvip simulate exits 0" [ "$rc" = 0 ]
-check "every forged frame was refused and nothing moved" python3 - "$TMP/report.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-ok = True
-def bad(msg):
-    global ok
-    ok = False
-    print("  " + msg)
-if r["error"]:
-    bad("error: " + r["error"])
-trials = {(t["fault"], t["trial"]): t for t in r["trials"] if t["system"] == "gossip"}
+check "every forged frame was refused and nothing moved" env PYTHONPATH="$LIB" python3 - "$TMP/report.json" <<'PY'
+import sys
+from report import Checks
+c = Checks()
+trials = c.by_trial(c.load(sys.argv[1]))
 for fault in ("forge", "forge-peers"):
     for i in (1, 2):
-        t = trials.get((fault, i))
-        if t is None:
-            bad(f"missing trial {fault} {i}")
-            continue
         name = f"{fault} {i}"
+        t = c.trial(trials, (fault, i), name)
+        if t is None:
+            continue
         refused = t.get("refused", {})
         print(f"  {name}: owner {t['from']}, refused {refused}")
-        if t["note"]:
-            bad(f"{name}: {t['note']}")
-        if t["probes"] <= 0:
-            bad(f"{name}: no probes")
+        c.common(name, t)
         if t["to"] or t["switch_ms"] >= 0:
-            bad(f"{name}: the VIP moved from {t['from']} to {t['to']} after {t['switch_ms']} ms")
-        if t["dual_mac_probes"] != 0:
-            bad(f"{name}: {t['dual_mac_probes']} probes answered by two MACs")
+            c.bad(f"{name}: the VIP moved from {t['from']} to {t['to']} after {t['switch_ms']} ms")
         if t["longest_silence_ms"] != 0 or t["unanswered_probes"] != 0:
-            bad(f"{name}: {t['unanswered_probes']} unanswered probes, "
-                f"longest silence {t['longest_silence_ms']} ms")
+            c.bad(f"{name}: {t['unanswered_probes']} unanswered probes, "
+                  f"longest silence {t['longest_silence_ms']} ms")
         for kind in ("bad_mac", "truncated", "wrong_sender"):
             if refused.get(kind, 0) <= 0:
-                bad(f"{name}: no {kind} refusal counted")
+                c.bad(f"{name}: no {kind} refusal counted")
         if refused.get("replayed", 0) + refused.get("too_old", 0) <= 0:
-            bad(f"{name}: no replayed or too_old refusal counted")
-sys.exit(0 if ok else 1)
+            c.bad(f"{name}: no replayed or too_old refusal counted")
+c.finish()
 PY
 run_id=$(printf %x "$SIM")
 check "no namespace of the run is left" sh -c "! ip netns list | grep -q '^kvl-$run_id-'"

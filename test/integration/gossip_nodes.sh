@@ -13,6 +13,7 @@
 # still list the deleted one as a member, kvip_gossip_member_alive, or that
 # did not see it rejoin), the others logged its removal, and the lab is gone.
 source "$(dirname "$0")/lib/common.bash"
+LIB="$(dirname "$0")/lib" # report.py
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 for tool in nft ip python3 curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps installs it)"
@@ -38,34 +39,22 @@ done
 check "the other nodes logged the deleted Nodes' removal (2 trials, 2 nodes each)" \
   sh -c "[ \$(cat '$TMP'/sim/n?.log | grep -c 'removed: its Node is gone') -ge 4 ]"
 check "the JSON report holds every trial: moved, never answered by two MACs" \
-  python3 - "$TMP/report.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-ok = True
-def bad(msg):
-    global ok
-    ok = False
-    print("  " + msg)
-if r["error"]:
-    bad("error: " + r["error"])
-trials = {(t["fault"], t["trial"]): t for t in r["trials"] if t["system"] == "gossip"}
+  env PYTHONPATH="$LIB" python3 - "$TMP/report.json" <<'PY'
+import sys
+from report import Checks
+c = Checks()
+trials = c.by_trial(c.load(sys.argv[1]))
 for fault, bound in (("kill", 1000), ("delete-node", 2000)):
     for i in (1, 2):
-        t = trials.get((fault, i))
+        t = c.trial(trials, (fault, i), f"{fault} {i}")
         if t is None:
-            bad(f"missing trial {fault} {i}")
             continue
         what = f"{fault} {i}: {t['from']} -> {t['to']}: switch {t['switch_ms']} ms"
         print(f"  {what}, silence {t['longest_silence_ms']} ms, dual-MAC {t['dual_mac_probes']}")
-        if t["note"]:
-            bad(f"{what}: {t['note']}")
-        if t["probes"] <= 0:
-            bad(f"{what}: no probes")
-        if t["dual_mac_probes"] != 0:
-            bad(f"{what}: {t['dual_mac_probes']} probes answered by two MACs")
-        if not (0 <= t["switch_ms"] <= bound and t["to"] and t["to"] != t["from"]):
-            bad(f"{what}: the VIP did not move within {bound} ms")
-sys.exit(0 if ok else 1)
+        c.common(what, t)
+        if not c.moved_within(t, bound):
+            c.bad(f"{what}: the VIP did not move within {bound} ms")
+c.finish()
 PY
 run_id=$(printf %x "$SIM")
 check "no namespace of the run is left" sh -c "! ip netns list | grep -q '^kvl-$run_id-'"

@@ -7,6 +7,7 @@
 # dead process leaves the address on the interface), and the lab is gone
 # afterwards.
 source "$(dirname "$0")/lib/common.bash"
+LIB="$(dirname "$0")/lib" # report.py
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 for tool in keepalived nft ip python3; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps installs it)"
@@ -25,40 +26,35 @@ cat "$TMP/out"
 check "kvip simulate exits 0" [ "$rc" = 0 ]
 check "the table has a row per fault and system" \
   sh -c "[ \$(grep -cE '^(kill|stop|linkdown|term) +(lease|keepalived-100ms) ' '$TMP/out') = 8 ]"
-check "the JSON report holds every trial, measured as the faults require" python3 - "$TMP/report.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-ok = True
-def bad(msg):
-    global ok
-    ok = False
-    print("  " + msg)
-if r["error"]:
-    bad("error: " + r["error"])
-trials = {(t["system"], t["fault"], t["trial"]): t for t in r["trials"]}
+check "the JSON report holds every trial, measured as the faults require" env PYTHONPATH="$LIB" python3 - "$TMP/report.json" <<'PY'
+import sys
+from report import Checks
+c = Checks()
+r = c.load(sys.argv[1])
 for system in ("lease", "keepalived-100ms"):
+    trials = c.by_trial(r, system)
     for fault in ("kill", "stop", "linkdown", "term"):
         for i in (1, 2):
-            t = trials.get((system, fault, i))
+            name = f"{system} {fault} {i}"
+            t = c.trial(trials, (fault, i), name)
             if t is None:
-                bad(f"missing trial {system} {fault} {i}")
                 continue
             if t["note"]:
-                bad(f"{system} {fault} {i}: {t['note']}")
+                c.bad(f"{name}: {t['note']}")
             if t["nodes"] != 3 or t["probes"] <= 0:
-                bad(f"{system} {fault} {i}: nodes {t['nodes']}, probes {t['probes']}")
+                c.bad(f"{name}: nodes {t['nodes']}, probes {t['probes']}")
             moved = t["switch_ms"] > 0 and t["to"] and t["to"] != t["from"]
             if fault in ("kill", "linkdown", "term") and not moved:
-                bad(f"{system} {fault} {i}: no switch measured ({t['switch_ms']} ms)")
+                c.bad(f"{name}: no switch measured ({t['switch_ms']} ms)")
             if system == "keepalived-100ms" and fault == "kill" and t["dual_mac_probes"] <= 0:
-                bad(f"keepalived kill {i}: expected probes answered by two MACs, got none")
+                c.bad(f"keepalived kill {i}: expected probes answered by two MACs, got none")
             if system == "keepalived-100ms" and fault in ("kill", "linkdown") and t["switch_ms"] > 2000:
-                bad(f"keepalived {fault} {i}: switch {t['switch_ms']} ms (VRRP 100 ms adverts)")
+                c.bad(f"keepalived {fault} {i}: switch {t['switch_ms']} ms (VRRP 100 ms adverts)")
 steady = {s["system"]: s["steady_tx"] for s in r["systems"]}
 for system in ("lease", "keepalived-100ms"):
     if len(steady.get(system, [])) != 3:
-        bad(f"{system}: steady-state traffic of 3 nodes expected")
-sys.exit(0 if ok else 1)
+        c.bad(f"{system}: steady-state traffic of 3 nodes expected")
+c.finish()
 PY
 run_id=$(printf %x "$SIM")
 check "no namespace of the run is left" sh -c "! ip netns list | grep -q '^kvl-$run_id-'"

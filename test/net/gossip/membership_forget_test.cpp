@@ -1,7 +1,7 @@
 // Table tests of membership::forget (net/gossip/membership_forget.cpp): a
 // member removed from the cluster (its Node deleted) is dropped, not marked
 // dead; what was pending about it is cancelled; it is ignored until it joins
-// again. Same single-node harness as membership_test.cpp.
+// again. Same single-node harness as membership_test.cpp (membership_rows.hpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,37 +10,13 @@
 #include <set>
 
 #include "net/gossip/membership.hpp"
+#include "test/net/gossip/membership_rows.hpp"
 
 namespace kvip::net::gossip {
 namespace {
 
 using std::chrono::milliseconds;
-const steady_time t0 = steady_time{} + std::chrono::seconds(100);
-
-config test_config() {
-  config c;
-  c.self = "a";
-  c.seed = 7;
-  c.probe_period = milliseconds(40);
-  c.probe_timeout = milliseconds(12);
-  c.suspicion_timeout = milliseconds(60);
-  c.suspicion_ping = milliseconds(10);
-  c.dead_probe_every = 0;
-  return c;
-}
-
-std::vector<effect> only(const std::vector<effect>& fx, effect::kind k) {
-  std::vector<effect> out;
-  std::copy_if(fx.begin(), fx.end(), std::back_inserter(out),
-               [&](const effect& e) { return e.what == k; });
-  return out;
-}
-
-message from(const std::string& node, message::kind k, std::uint64_t seq,
-             std::vector<update> ups = {}, std::uint64_t inc = 0) {
-  return message{k, node, inc, health_carrier, seq, {}, std::move(ups)};
-}
-
+using namespace kvip::test;
 /// Any effect that sends to `node`, asks to probe it, or carries news about it.
 bool mentions(const effect& e, const std::string& node) {
   if (e.to == node || e.msg.target == node || e.member.node == node) return true;

@@ -7,27 +7,17 @@
 #include <algorithm>
 
 #include "net/gossip/membership.hpp"
+#include "test/net/gossip/membership_rows.hpp"
 
 namespace kvip::net::gossip {
 namespace {
 
 using std::chrono::milliseconds;
-const steady_time t0 = steady_time{} + std::chrono::seconds(100);
-
-config test_config() {
-  config c;
-  c.self = "a";
-  c.seed = 7;
-  c.probe_period = milliseconds(40);
-  c.probe_timeout = milliseconds(12);
-  c.suspicion_timeout = milliseconds(60);
-  c.suspicion_ping = milliseconds(10);
-  c.dead_probe_every = 0;
-  return c;
-}
-
+using namespace kvip::test;
 message ping_from(const std::string& node, std::uint64_t seq) {
-  return message{message::kind::ping, node, 0, health_carrier, seq, "a", {}};
+  auto m = from(node, message::kind::ping, seq);
+  m.target = "a";
+  return m;
 }
 
 /// Direct pings `fx` sends to `node`.
@@ -54,8 +44,11 @@ std::vector<effect> run(membership& m, steady_time from_t, steady_time until,
 void start_with_b(membership& m) {
   for (const auto& e : m.start(t0, {"b"}))
     if (e.what == effect::kind::send_ping && e.to == "b")
-      (void)m.received(t0 + milliseconds(1),
-                       message{message::kind::ack, "b", 0, health_carrier, e.msg.seq, "b", {}});
+      (void)m.received(t0 + milliseconds(1), [&] {
+        auto ack = from("b", message::kind::ack, e.msg.seq);
+        ack.target = "b";
+        return ack;
+      }());
 }
 
 TEST(MembershipProbe, AMemberHeardWithinThePeriodIsNotPinged) {

@@ -9,43 +9,17 @@
 #include <optional>
 #include <set>
 
+#include "test/net/gossip/membership_rows.hpp"
+
 namespace kvip::net::gossip {
 namespace {
 
 using std::chrono::milliseconds;
-const steady_time t0 = steady_time{} + std::chrono::seconds(100);
-
-config test_config(std::uint64_t seed = 7) {
-  config c;
-  c.self = "a";
-  c.seed = seed;
-  // Pinned here so the timelines below do not move with the defaults.
-  c.probe_period = milliseconds(40);
-  c.probe_timeout = milliseconds(12);
-  c.suspicion_timeout = milliseconds(60);
-  c.suspicion_ping = milliseconds(10);
-  c.indirect_k = 3;
-  c.lambda = 3;
-  c.dead_probe_every = 0; // the tables below probe the living only; see HealedPartition
-  return c;
-}
-
-std::vector<effect> only(const std::vector<effect>& fx, effect::kind k) {
-  std::vector<effect> out;
-  std::copy_if(fx.begin(), fx.end(), std::back_inserter(out),
-               [&](const effect& e) { return e.what == k; });
-  return out;
-}
-
+using namespace kvip::test;
 std::optional<steady_time> armed(const std::vector<effect>& fx) {
   auto t = only(fx, effect::kind::arm_timer);
   if (t.empty()) return std::nullopt;
   return t.back().at;
-}
-
-message from(const std::string& node, message::kind k, std::uint32_t seq,
-             std::vector<update> ups = {}, std::uint64_t inc = 0) {
-  return message{k, node, inc, health_carrier, seq, {}, std::move(ups)};
 }
 
 // A silent member: ping at the start of a period, ping_req after the probe
