@@ -1,5 +1,7 @@
 #include "net/gossip/transport.hpp"
 
+#include "net/gossip/tcp_tuning.hpp"
+
 #include <sys/random.h>
 
 #include <zmq.hpp>
@@ -22,6 +24,15 @@ std::uint16_t monitor_event_id(const zmq::message_t& first) {
   std::uint16_t id = 0;
   if (first.size() >= sizeof id) std::memcpy(&id, first.data(), sizeof id);
   return id;
+}
+
+// The event's value: for ZMQ_EVENT_CONNECTED and ZMQ_EVENT_ACCEPTED, the
+// connection's file descriptor (-1 if the frame is too short).
+int monitor_event_value(const zmq::message_t& first) {
+  std::uint32_t value = 0;
+  if (first.size() < sizeof(std::uint16_t) + sizeof value) return -1;
+  std::memcpy(&value, static_cast<const char*>(first.data()) + sizeof(std::uint16_t), sizeof value);
+  return static_cast<int>(value);
 }
 
 constexpr int monitored_events =
@@ -86,6 +97,7 @@ struct transport::impl {
   std::string tag = random_tag(); // this process's part of its routing ids
   zmq::context_t ctx{1};
   zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t router_monitor{ctx, zmq::socket_type::pair}; // ZMQ_EVENT_ACCEPTED
   zmq::socket_t wake_rx{ctx, zmq::socket_type::pair};
   zmq::socket_t wake_tx{ctx, zmq::socket_type::pair}; // guarded by mu
   std::map<std::string, dealer> dealers;              // by address, poller thread only
@@ -99,7 +111,8 @@ struct transport::impl {
   bool wake_pending = false; // guarded by mu
 
   std::atomic<std::uint64_t> frames_sent{0}, bytes_sent{0}, frames_received{0}, bytes_received{0},
-      dropped_unconnected{0}, dropped_bad_address{0};
+      dropped_unconnected{0}, dropped_bad_address{0}, tcp_tuned{0}, tcp_tuning_refused{0};
+  bool tuning_warned = false; // poller thread only
 
   explicit impl(transport_config c) : cfg(std::move(c)) {}
 
@@ -112,6 +125,8 @@ struct transport::impl {
   void send_now(const std::string& address, const std::vector<std::uint8_t>& bytes);
   void receive(std::vector<transport_event>& out);
   void monitor_events(const std::string& address, dealer& d, std::vector<transport_event>& out);
+  void accepted_events();
+  void tune(int fd, const std::string& side);
 };
 
 result<void> transport::impl::bind() {
@@ -130,6 +145,10 @@ result<void> transport::impl::bind() {
     // node's name (it has no key) cannot take over, and so cut, the node's
     // real connection (the lab's forge-peers fault found this).
     router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(cfg.max_message_bytes));
+    const std::string mon = "inproc://kvip-gossip-router-monitor";
+    if (zmq_socket_monitor(router.handle(), mon.c_str(), ZMQ_EVENT_ACCEPTED) != 0)
+      throw zmq::error_t();
+    router_monitor.connect(mon);
     router.bind(endpoint);
     const std::string last = router.get(zmq::sockopt::last_endpoint);
     port = static_cast<std::uint16_t>(std::stoul(last.substr(last.rfind(':') + 1)));
@@ -198,6 +217,7 @@ transport::impl::dealer* transport::impl::dealer_for(const std::string& address)
     d.socket.set(zmq::sockopt::reconnect_ivl, static_cast<int>(cfg.reconnect_interval.count()));
     d.socket.set(zmq::sockopt::reconnect_ivl_max,
                  static_cast<int>(cfg.reconnect_interval_max.count()));
+    d.socket.set(zmq::sockopt::connect_timeout, static_cast<int>(cfg.connect_timeout.count()));
     d.socket.set(zmq::sockopt::ipv6, parsed->ipv6 ? 1 : 0);
     const std::string mon = "inproc://kvip-gossip-monitor-" + std::to_string(next_monitor++);
     // Monitor first, so the first connection's events are not missed.
@@ -271,7 +291,10 @@ void transport::impl::monitor_events(const std::string& address, dealer& d,
     // reported. `disconnected` for any closed connection, handshaken or not
     // (a peer killed in between must not go unnoticed).
     bool up = d.connected;
-    if (id == ZMQ_EVENT_CONNECTED) d.tcp_up = true;
+    if (id == ZMQ_EVENT_CONNECTED) {
+      d.tcp_up = true;
+      tune(monitor_event_value(first), "to " + address);
+    }
     if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) up = true;
     if (id == ZMQ_EVENT_DISCONNECTED) {
       const bool was = d.connected || d.tcp_up;
@@ -287,6 +310,37 @@ void transport::impl::monitor_events(const std::string& address, dealer& d,
     e.address = address;
     out.push_back(std::move(e));
   }
+}
+
+void transport::impl::accepted_events() {
+  for (;;) {
+    zmq::message_t first, second;
+    if (!router_monitor.recv(first, zmq::recv_flags::dontwait)) return;
+    if (first.more()) (void)router_monitor.recv(second, zmq::recv_flags::dontwait);
+    if (monitor_event_id(first) == ZMQ_EVENT_ACCEPTED) tune(monitor_event_value(first), "accepted");
+  }
+}
+
+// Tunes a connection the monitor reported: the sender's side carries the
+// frames, the receiver's its acknowledgements (whose delay Linux also bounds
+// by the RTO floor). A kernel that refuses an option is named once.
+void transport::impl::tune(int fd, const std::string& side) {
+  auto done = apply_tcp_tuning(fd, cfg.tuning);
+  if (!done) return; // closed again before we got to it: nothing to tune
+  if (done->refused.empty()) {
+    ++tcp_tuned;
+    return;
+  }
+  ++tcp_tuning_refused;
+  if (tuning_warned) return;
+  tuning_warned = true;
+  std::string refused;
+  for (auto& r : done->refused)
+    refused += (refused.empty() ? "" : "; ") + r;
+  spdlog::warn("gossip transport: the kernel refused TCP options on a connection {} ({}); such "
+               "connections keep the kernel's retransmission timers (200 ms floor, backing off) "
+               "and stall longer under packet loss",
+               side, refused);
 }
 
 result<std::unique_ptr<transport>> transport::open(const transport_config& cfg) {
@@ -325,6 +379,7 @@ std::vector<transport_event> transport::poll(std::chrono::milliseconds timeout) 
   std::vector<std::pair<const std::string*, impl::dealer*>> monitored;
   items.push_back({s.wake_rx.handle(), 0, ZMQ_POLLIN, 0});
   items.push_back({s.router.handle(), 0, ZMQ_POLLIN, 0});
+  items.push_back({s.router_monitor.handle(), 0, ZMQ_POLLIN, 0});
   for (auto& [address, d] : s.dealers) {
     items.push_back({d.monitor.handle(), 0, ZMQ_POLLIN, 0});
     monitored.emplace_back(&address, &d);
@@ -336,9 +391,10 @@ std::vector<transport_event> transport::poll(std::chrono::milliseconds timeout) 
     return out;
   }
   if (items[0].revents & ZMQ_POLLIN) s.woken();
+  if (items[2].revents & ZMQ_POLLIN) s.accepted_events();
   // Connection changes first: a disconnect must not wait behind frames.
   for (std::size_t i = 0; i < monitored.size(); ++i)
-    if (items[i + 2].revents & ZMQ_POLLIN)
+    if (items[i + 3].revents & ZMQ_POLLIN)
       s.monitor_events(*monitored[i].first, *monitored[i].second, out);
   if (items[1].revents & ZMQ_POLLIN) s.receive(out);
   s.drain();
@@ -357,6 +413,8 @@ transport::counters transport::stats() const {
   c.bytes_received = impl_->bytes_received;
   c.dropped_unconnected = impl_->dropped_unconnected;
   c.dropped_bad_address = impl_->dropped_bad_address;
+  c.tcp_tuned = impl_->tcp_tuned;
+  c.tcp_tuning_refused = impl_->tcp_tuning_refused;
   return c;
 }
 

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "net/gossip/tcp_tuning.hpp"
 #include "net/result.hpp"
 
 namespace kvip::net::gossip {
@@ -44,6 +45,13 @@ struct transport_config {
   std::chrono::milliseconds reconnect_interval{20};
   std::chrono::milliseconds reconnect_interval_max{1000};
   int send_high_water_mark = 64; ///< frames queued per DEALER at most
+  /// A connection attempt not answered within this is abandoned and made
+  /// again (ZMQ_CONNECT_TIMEOUT): a lost SYN is otherwise resent after 1 s,
+  /// 3 s, 7 s.
+  std::chrono::milliseconds connect_timeout{200};
+  /// Applied to every connection, both the DEALERs' and the accepted ones
+  /// (tcp_tuning.hpp: bounded retransmission timers for a thin stream).
+  tcp_tuning tuning;
   /// Larger messages make the ROUTER drop the connection that sent them
   /// (ZMQ_MAXMSGSIZE): a gossip frame is at most 1400 bytes (wire.hpp).
   std::size_t max_message_bytes = 4096;
@@ -98,6 +106,8 @@ public:
     std::uint64_t frames_sent = 0, bytes_sent = 0, frames_received = 0, bytes_received = 0;
     std::uint64_t dropped_unconnected = 0; ///< not connected, or at the high-water mark
     std::uint64_t dropped_bad_address = 0; ///< send() to an address parse_address refuses
+    std::uint64_t tcp_tuned = 0;           ///< connections that took every TCP option
+    std::uint64_t tcp_tuning_refused = 0;  ///< connections where the kernel refused one
   };
   counters stats() const;
 

@@ -115,6 +115,18 @@ TEST(GossipTransport, FramesBothWaysWithRoutingIdAndAddress) {
       EXPECT_EQ(e.bytes, back);
     }
   EXPECT_TRUE(has(at_a, kind::connected, at(*b)));
+  // Both ends of both connections were tuned (tcp_tuning.hpp): the DEALERs'
+  // sides when they connected, the ROUTERs' sides when they accepted. This
+  // kernel (Linux 6.15 or later) takes every option.
+  EXPECT_TRUE(eventually(
+      [&] {
+        pump(*a, at_a);
+        pump(*b, at_b);
+        return a->stats().tcp_tuned >= 2 && b->stats().tcp_tuned >= 2;
+      },
+      2s, 1ms))
+      << "tuned: a " << a->stats().tcp_tuned << ", b " << b->stats().tcp_tuned;
+  EXPECT_EQ(a->stats().tcp_tuning_refused + b->stats().tcp_tuning_refused, 0U);
   EXPECT_GE(a->stats().frames_sent, 1U);
   EXPECT_GE(b->stats().frames_received, 1U);
   EXPECT_GE(b->stats().bytes_received, hello.size());
