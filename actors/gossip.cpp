@@ -195,70 +195,32 @@ void run_membership(pointer self, std::vector<gs::effect> effects) {
   rearm(self);
 }
 
-/// An owner keeps its hold fresh: when the earliest deadline of what it
-/// answers for is less than a third of a fence timeout away, it pings enough
-/// members (a majority less itself, round robin; at most once per probe
-/// period) that their acks echo a fresh send time. The probes alone echo
-/// this node only every few periods per member (every 2-4 periods in a
-/// 5-node cluster), which lets a fence lapse now and then.
+/// An owner keeps its holds fresh: hold_refresh decides whom to ping and
+/// when (a majority less this node per probe period once the earliest
+/// deadline is near; everyone else when a round's echoes do not come).
 void refresh_hold(pointer self) {
   auto& st = self->state;
-  if (!st.members || !st.tx) return;
+  if (!st.members || !st.tx || !st.refresher) return;
   auto n = now(self);
-  st.refresh_at = time_point{};
-  auto held = st.owners->earliest_hold(n);
-  if (!held) return;
-  auto soonest = *held;
-  auto margin = st.opts.fence.fence_timeout / 3;
-  if (soonest - n > margin) {
-    st.refresh_at = soonest - margin;
-    return;
+  gs::refresh_view v;
+  v.earliest_hold = st.owners->earliest_hold(n);
+  if (v.earliest_hold) {
+    auto echoing = st.owners->echoing_members();
+    for (const auto& [name, m] : st.members->members()) {
+      gs::refresh_member r{name, m.state, std::nullopt};
+      if (auto it = echoing.find(name); it != echoing.end()) r.echoed = it->second;
+      v.members.push_back(std::move(r));
+    }
+    v.cluster_size = st.members->members().size() + st.unnamed.size() + 1;
   }
-  auto gap = std::chrono::duration_cast<time_point::duration>(st.opts.membership.probe_period);
-  // The last round brought no extension (a pinged member died or was cut
-  // off just then): a third of a period later, ping every alive member, or
-  // the hold lapses while this node waits for echoes that will not come.
-  bool stalled = st.refresh_hold_seen == soonest && st.refresh_escalated != soonest;
-  auto wait = stalled ? gap / 3 : gap;
-  if (n - st.refreshed < wait) {
-    st.refresh_at = st.refreshed + wait;
-    return;
-  }
-  st.refreshed = n;
-  st.refresh_hold_seen = soonest;
-  if (stalled) st.refresh_escalated = soonest;
-  // Members that answer: alive ones; suspects only when there are too few
-  // (a suspect is often the node that just died, and a ping to it echoes
-  // nothing). Among them, those whose echoes match what this node owns come
-  // first: a member that just came back knows nothing of it yet, and a
-  // refresh spent on it would let the hold lapse.
-  std::vector<std::string> alive, suspect;
-  auto echoing = st.owners->echoing_members();
-  auto helps = [&](const std::string& name) {
-    return std::find(echoing.begin(), echoing.end(), name) != echoing.end();
-  };
-  for (const auto& [name, m] : st.members->members()) {
-    if (m.state == gs::member_state::alive) alive.push_back(name);
-    if (m.state == gs::member_state::suspect) suspect.push_back(name);
-  }
-  std::stable_partition(alive.begin(), alive.end(), helps);
-  auto helpers = static_cast<std::size_t>(std::count_if(alive.begin(), alive.end(), helps));
-  auto majority_less_self = (st.members->members().size() + st.unnamed.size() + 1) / 2;
-  if (alive.size() < majority_less_self) alive.insert(alive.end(), suspect.begin(), suspect.end());
-  if (alive.empty()) return;
-  auto want = std::min(alive.size(), std::max<std::size_t>(1, majority_less_self));
-  if (stalled) want = alive.size();
-  // Round-robin within the helpers while they are enough, else over all.
-  auto pool = helpers >= want ? helpers : alive.size();
-  for (std::size_t i = 0; i < want; ++i) {
-    const auto& to = alive[(st.refresh_next + i) % pool];
+  auto d = st.refresher->decide(n, v);
+  for (auto& to : d.ping) {
     gs::message m;
     m.what = gs::message::kind::ping;
     m.target = to;
     send_frame(self, to, std::move(m), {});
   }
-  st.refresh_next += want;
-  st.refresh_at = n + gap;
+  st.refresh_at = d.next_check;
 }
 
 void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
@@ -495,6 +457,9 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
   ocfg.self = st.opts.node_name;
   ocfg.fence = st.opts.fence;
   st.owners = std::make_unique<gs::ownership>(ocfg, st.started);
+  st.refresher = std::make_unique<gs::hold_refresh>(gs::hold_refresh_config{
+      st.opts.node_name, st.opts.fence.fence_timeout,
+      std::chrono::duration_cast<gs::duration>(st.opts.membership.probe_period)});
   hold_vips(self);
   ask_key(self);
   tell_after(self, caf::actor_cast<impl>(self), st.opts.retry_period, msg::lease_tick{});

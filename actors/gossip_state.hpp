@@ -21,6 +21,7 @@
 #include "messages/gossip.hpp"
 #include "messages/gossip_peers.hpp"
 #include "net/gossip/codec.hpp"
+#include "net/gossip/hold_refresh.hpp"
 #include "net/gossip/membership.hpp"
 #include "net/gossip/ownership.hpp"
 #include "net/gossip/transport.hpp"
@@ -60,6 +61,7 @@ struct state {
   // cores
   std::unique_ptr<net::gossip::membership> members;
   std::unique_ptr<net::gossip::ownership> owners;
+  std::unique_ptr<net::gossip::hold_refresh> refresher; ///< whom an owner pings to keep its holds
 
   // transport and its thread
   std::shared_ptr<net::gossip::transport> tx;
@@ -90,11 +92,7 @@ struct state {
   time_point membership_at{};
   time_point ownership_at{};
   time_point hello_at{};
-  time_point refresh_at{};        ///< when the hold is to be checked again
-  time_point refreshed{};         ///< the last hold refresh
-  std::size_t refresh_next = 0;   ///< round-robin position among the members
-  time_point refresh_hold_seen{}; ///< the earliest hold deadline at the last refresh round
-  time_point refresh_escalated{}; ///< the deadline for which every member was pinged
+  time_point refresh_at{}; ///< when the hold refresh decides again
   time_point armed{};
   time_point expected{}; ///< when the armed timer should fire (max of armed and arming time)
   std::uint64_t timer_generation = 0;

@@ -98,10 +98,12 @@ void ownership::seal_own_version() {
   if (own_history_.size() > own_history_size) own_history_.pop_front();
 }
 
-std::vector<std::string> ownership::echoing_members() const {
-  std::vector<std::string> out;
+std::map<std::string, time_point> ownership::echoing_members() const {
+  std::map<std::string, time_point> out;
+  const auto current = own_digest();
+  if (current == 0) return out;
   for (const auto& [node, ec] : echoes_)
-    if (members_.count(node) != 0 && matched_version(ec.digest) != 0) out.push_back(node);
+    if (members_.count(node) != 0 && ec.digest == current) out.emplace(node, ec.sent_at);
   return out;
 }
 

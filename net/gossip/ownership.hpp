@@ -202,10 +202,13 @@ public:
   /// Claims to attach to the next frame to `node` (its last echoed digest
   /// differs from own_digest), at most `max`; empty when it agrees.
   std::vector<vip_claim> claims_for(const std::string& node, std::size_t max) const;
-  /// The members whose latest echo matches a kept version of this node's own
-  /// set (their echoes can extend its hold): whom the owner's hold refresh
-  /// pings first.
-  std::vector<std::string> echoing_members() const;
+  /// The members whose latest echo matches what this node holds now (their
+  /// echoes extend every hold, the newest VIPs' too), each with the send time
+  /// that echo acknowledged: whom the owner's hold refresh pings first, and
+  /// how it tells that a round was echoed (hold_refresh.hpp). An echo of an
+  /// older version, e.g. from a member that just resumed from a freeze,
+  /// extends only older holds and does not count here.
+  std::map<std::string, time_point> echoing_members() const;
   /// The answer table: per answering VIP, until when (fence::may_answer).
   bool may_answer(const std::string& vip, time_point now) const;
   /// The earliest deadline, after `now`, of the VIPs this node answers for

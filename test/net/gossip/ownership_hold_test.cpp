@@ -1,6 +1,7 @@
 // The owner's hold across changes of its own set (ownership.hpp "hold"): an
 // echo matching an older version of what this node owns still holds every
 // VIP it owned then; a VIP claimed since waits for an echo that includes it.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,28 @@ TEST(OwnershipHold, EchoOfTheNewSetHoldsBoth) {
   EXPECT_TRUE(w.o.may_answer(V1, at(379)));
   EXPECT_TRUE(w.o.may_answer(V2, at(379)));
   EXPECT_FALSE(w.o.may_answer(V2, at(380)));
+}
+
+// The hold refresh's helpers (hold_refresh.hpp): members whose latest echo
+// matches what the owner holds now; an echo of an older set (a member that
+// has not heard of the newest VIP yet) extends only older holds and does not
+// count, so a refresh round it answers is escalated.
+TEST(OwnershipHold, EchoingMembersAreThoseEchoingTheCurrentSet) {
+  owner_of_v1 w;
+  EXPECT_TRUE(w.o.echoing_members().empty());
+  auto before = w.o.own_digest();
+  w.o.echo(at(260), "b", at(250), before);
+  w.o.echo(at(261), "c", at(251), 42); // matches nothing
+  using echoes = std::map<std::string, time_point>;
+  EXPECT_EQ(w.o.echoing_members(), (echoes{{"b", at(250)}}));
+  w.add_v2(270);
+  w.o.answers_received(at(272), "b", {{V2, "a", 1, false}}, at(270));
+  ASSERT_NE(w.o.own_digest(), before);
+  EXPECT_TRUE(w.o.echoing_members().empty()) << "b echoed the older set";
+  w.o.echo(at(280), "c", at(275), w.o.own_digest());
+  EXPECT_EQ(w.o.echoing_members(), (echoes{{"c", at(275)}}));
+  w.o.echo(at(290), "b", at(285), before); // b again names the older set
+  EXPECT_EQ(w.o.echoing_members(), (echoes{{"c", at(275)}}));
 }
 
 TEST(OwnershipHold, AMemberCountsAVipInItsDigestOnlyOnceItsOwnerSaysItAnswers) {
