@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 9's lab faults against kvip with gossip on a 3-node lab: 2 trials of
-# kill, stop (1 s), linkdown, term, partition-gossip (2 s), partition-api
-# (2 s), loss (10 %) and rolling (every node restarted in turn), then one API
-# outage of 60 s (the issue's lab test). Checks the JSON reports: every trial
+# kill, stop (SIGSTOP for 5 s, then SIGCONT), linkdown, term,
+# partition-gossip (2 s), partition-api (2 s), loss (10 %, with a kill) and
+# rolling (every node restarted in turn), then one API outage of 60 s (the
+# issue's lab tests). Checks the JSON reports: every trial
 # is there, no probe was ever answered by two MACs, the VIP moved within
 # 1000 ms after kill, stop, linkdown and partition-gossip, a graceful stop
 # (term) and a rolling restart leave the VIP unanswered at most
@@ -36,7 +37,7 @@ run_sim() { # run_sim NAME TRIALS flags...: runs kvip simulate; the JSON goes to
 
 start=$(date +%s)
 run_sim faults 2 --faults kill,stop,linkdown,term,partition-gossip,partition-api,loss,rolling \
-  --stop-duration 1s --partition-duration 2s --loss 10%
+  --stop-duration 5s --partition-duration 2s --loss 10%
 run_sim outage 1 --faults api-outage --outage 60s
 echo "both runs took $(( $(date +%s) - start )) s"
 
