@@ -387,6 +387,7 @@ std::vector<ownership_effect> ownership::tick(time_point now) {
   for (auto& [vip, e] : vips_) {
     apply(vip, e, e.own->tick(now), out);
     if (e.claiming && now >= e.next_resend) send_claim(now, vip, e);
+    query_owner(now, vip, e);
   }
   decide(now, out);
   finish(now, out);

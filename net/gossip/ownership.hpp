@@ -235,6 +235,12 @@ private:
     /// The view's owner (another node) told this node it answers for the VIP
     /// in the view's term: only such VIPs count in digest_for(owner).
     bool owner_answers = false;
+    /// A view naming another node that has not said it answers: since when
+    /// (epoch: not pending), and when this node next asks that node
+    /// (ownership_claims.cpp, "owner query").
+    time_point unanswered_since{};
+    time_point next_query{};
+    duration query_backoff{};
   };
   struct echo_state {
     time_point sent_at{};
@@ -263,6 +269,7 @@ private:
                   const std::vector<std::string>& eligible, effects& out);
   void start_claim(time_point now, const std::string& vip, vip_entry& e, effects& out);
   void send_claim(time_point now, const std::string& vip, vip_entry& e);
+  void query_owner(time_point now, const std::string& vip, vip_entry& e);
   void try_confirm(time_point now, const std::string& vip, vip_entry& e, effects& out);
   void abandon(time_point now, const std::string& vip, vip_entry& e, const std::string& owner,
                std::uint64_t term, const char* why, effects& out);

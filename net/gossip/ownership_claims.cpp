@@ -21,6 +21,16 @@
 //    that missed the crash of the sender's previous process). This relies
 //    on frames between two nodes arriving in order (ZeroMQ over one TCP
 //    connection): no notice can overtake a later claim of its sender.
+//  - owner query: a view naming another node that has not said it answers
+//    (a claim this node agreed to) normally turns into an answering owner
+//    within milliseconds. When it has not within a takeover wait, this node
+//    sends its view to that node (backing off to a second); the node's
+//    answer carries its own view. An answer from the view's owner naming
+//    someone else is an implicit release notice: it no longer claims or
+//    holds the VIP in any term up to its view's (its later claims arrive
+//    after the answer, in order). Without it two claimers whose frames
+//    crossed under packet loss each adopted the other as owner and nobody
+//    claimed again while both lived (the lab's loss fault: 60 s unanswered).
 //  - a claim from a member that membership shows gone comes from a new
 //    process of that node whose membership update lags: it is ignored until
 //    the membership shows the node back (answering it would make a vote that
@@ -88,6 +98,26 @@ void ownership::try_confirm(time_point now, const std::string& vip, vip_entry& e
       outbox_[name].push_back(vip_claim{vip, cfg_.self, e.term, true});
   if (!e.prev_owner.empty() && members_.count(e.prev_owner) == 0)
     outbox_[e.prev_owner].push_back(vip_claim{vip, cfg_.self, e.term, true});
+}
+
+void ownership::query_owner(time_point now, const std::string& vip, vip_entry& e) {
+  if (e.owner.empty() || e.owner == cfg_.self || e.owner_answers) {
+    e.unanswered_since = {};
+    return;
+  }
+  if (e.unanswered_since == time_point{}) {
+    e.unanswered_since = now;
+    e.query_backoff = cfg_.fence.takeover_wait;
+    e.next_query = now + e.query_backoff;
+    return;
+  }
+  auto m = members_.find(e.owner);
+  if (now < e.next_query || m == members_.end() || !m->second.alive || m->second.gone) return;
+  spdlog::debug("gossip: {} asks {} about {} (its claim in term {} never turned into answering)",
+                cfg_.self, e.owner, vip, e.term);
+  outbox_[e.owner].push_back(view_of(vip, e));
+  e.query_backoff = std::min(e.query_backoff * 2, duration{1000});
+  e.next_query = now + e.query_backoff;
 }
 
 // The agreement rule for a claim by another node, this node not holding the
@@ -190,6 +220,10 @@ void ownership::on_answer(time_point now, const std::string& from, const vip_cla
   auto it = vips_.find(a.vip);
   if (it == vips_.end()) return;
   auto& e = it->second;
+  // The view's owner itself names another owner: an implicit release (see
+  // the top comment, "owner query").
+  if (from == e.owner && from != cfg_.self && a.owner != from)
+    set_view(a.vip, e, "", e.term, "its owner names another owner");
   if (e.claiming && a.owner == cfg_.self && a.term == e.term) {
     auto& when = e.agreed[from];
     when = std::max({when, sent_at, e.claim_sent});

@@ -63,4 +63,66 @@ TEST(Ownership, SameTermAnswerNamingALiveLowerRankedClaimerKeepsTheClaim) {
   EXPECT_EQ(st.term, 1U);
 }
 
+// Owner query (ownership_claims.cpp): a node whose view names a claimer
+// that never said it answers asks that claimer after a takeover wait; the
+// claimer's answer naming someone else releases the view. Found in the lab
+// under 10 % loss: two claimers' frames crossed, each adopted the other as
+// owner, and nobody claimed again for 60 s.
+struct agreed_to_b {
+  ownership o{{"a", table_timing()}, at(0)};
+  std::vector<vip_claim> answers;
+  agreed_to_b() {
+    o.members_changed(at(0), {live("b"), live("c")});
+    o.self_eligible(at(0), false); // a never claims: only its view matters
+    o.set_vips(at(0), {V});
+    o.claims_received(at(200), "b", {claim("b", 1)}, answers); // a agrees
+  }
+  /// The claims `fx` sends to `to`.
+  static std::vector<vip_claim> sent(const std::vector<ownership_effect>& fx,
+                                     const std::string& to) {
+    std::vector<vip_claim> out;
+    for (const auto& e : fx)
+      if (e.what == kind::send_claims && e.to == to)
+        out.insert(out.end(), e.claims.begin(), e.claims.end());
+    return out;
+  }
+};
+
+TEST(Ownership, AClaimThatNeverAnswersIsQueriedAfterATakeoverWaitWithBackoff) {
+  agreed_to_b w;
+  ASSERT_EQ(w.o.status().at(0).owner, "b");
+  EXPECT_TRUE(agreed_to_b::sent(w.o.tick(at(201)), "b").empty()); // the wait starts
+  EXPECT_TRUE(agreed_to_b::sent(w.o.tick(at(350)), "b").empty()); // 149 ms later
+  auto q = agreed_to_b::sent(w.o.tick(at(351)), "b");
+  ASSERT_EQ(q.size(), 1U);
+  EXPECT_EQ(q[0], claim("b", 1)); // a's view, sent to the node it names
+  EXPECT_TRUE(agreed_to_b::sent(w.o.tick(at(650)), "b").empty()); // backoff 300
+  EXPECT_EQ(agreed_to_b::sent(w.o.tick(at(651)), "b").size(), 1U);
+  EXPECT_TRUE(agreed_to_b::sent(w.o.tick(at(651)), "c").empty()) << "only the claimer is asked";
+}
+
+TEST(Ownership, AnOwnerThatAnswersIsNeverQueried) {
+  agreed_to_b w;
+  w.o.claims_received(at(210), "b", {claim("b", 1, true)}, w.answers); // b's notice
+  w.o.tick(at(211));
+  for (long t : {400, 800, 2000})
+    EXPECT_TRUE(agreed_to_b::sent(w.o.tick(at(t)), "b").empty()) << t;
+}
+
+TEST(Ownership, TheClaimersAnswerNamingAnotherOwnerReleasesTheView) {
+  agreed_to_b w;
+  w.o.answers_received(at(400), "b", {claim("a", 2)}, at(399)); // b now names a@2
+  auto st = w.o.status().at(0);
+  EXPECT_EQ(st.owner, "");
+  EXPECT_EQ(st.term, 1U);
+}
+
+TEST(Ownership, AnAnswerNamingTheClaimerItselfOrFromAnotherNodeKeepsTheView) {
+  agreed_to_b w;
+  w.o.answers_received(at(400), "b", {claim("b", 1)}, at(399)); // still claiming
+  EXPECT_EQ(w.o.status().at(0).owner, "b");
+  w.o.answers_received(at(401), "c", {claim("", 0)}, at(400)); // c is not the claimer
+  EXPECT_EQ(w.o.status().at(0).owner, "b");
+}
+
 } // namespace
