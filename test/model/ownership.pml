@@ -51,7 +51,12 @@
  *  every other vote, agree(i, i) here, and the resume reset covers a member
  *  whose counters went stale), several VIPs sharing one hold (kvip extends
  *  every held VIP with one echo whose digest covers all of them),
- *  unbounded faults.
+ *  unbounded faults. Claims are atomic here, so two claims whose frames
+ *  cross (each claimer adopting the other) cannot happen: the lab found that
+ *  liveness gap under packet loss, and kvip closes it with the owner query
+ *  (ownership_claims.cpp: an answer from the view's owner naming another
+ *  owner releases the view, as that owner's release notice would; the
+ *  model's release, view := none, covers it).
  *
  * Properties:
  *  - safety (monitor's assert): never two nodes answering, unless one of them
