@@ -181,9 +181,9 @@ net::result<allocation, alloc_error> allocator::choose_families(const scope_pool
 
 std::optional<allocation> allocator::existing(const service_id& s) const {
   auto it = entries_.find(s);
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end() || it->second.reserved.empty()) return std::nullopt;
   allocation out;
-  out.addresses = it->second.reserved.empty() ? it->second.observed : it->second.reserved;
+  out.addresses = it->second.reserved;
   for (auto& a : out.addresses)
     out.shared.push_back(holders(a).size() > 1);
   out.dhcp = out.addresses.size() == 1 && unspecified(out.addresses.front());

@@ -123,8 +123,10 @@ public:
   /// Drops the Service's reservation only (the write failed; allocate again later).
   void cancel(const service_id& s);
 
-  /// Chooses addresses for `r` and reserves them for r.service. A Service that
-  /// holds addresses or a reservation gets those again.
+  /// Chooses addresses for `r` and reserves them for r.service. A Service with a
+  /// reservation gets it again. What the Service already shows (a status IP, say)
+  /// stays in use but is not taken as its allocation, as kube-vip-cloud-provider
+  /// allocates for every Service without the annotation or spec.loadBalancerIP.
   net::result<allocation, alloc_error> allocate(const request& r);
 
   /// True when a Service holds or has reserved `a`.

@@ -131,5 +131,14 @@ TEST(IpamAllocation, AnAllocatorRebuiltFromServiceObjectsKeepsTheirAddresses) {
   EXPECT_EQ(text(got), "10.0.0.5");
 }
 
+TEST(IpamAllocation, AStatusOnlyServiceGetsANewAddressAndKeepsTheOldInUse) {
+  allocator a{parse_pool_config(data_t{{"cidr-global", "10.0.0.0/29"}})};
+  auto r = read_service(svc("status-only", {}, {}, {"10.0.0.1"}));
+  a.observe(r.held);
+  EXPECT_EQ(text(a.allocate(r.want)), "10.0.0.2");
+  EXPECT_TRUE(a.in_use(ip("10.0.0.1")));
+  EXPECT_EQ(text(a.allocate(read_service(svc("other", {})).want)), "10.0.0.3");
+}
+
 } // namespace
 } // namespace kvip::k8s::ipam
