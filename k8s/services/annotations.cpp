@@ -284,11 +284,13 @@ annotation_issue unknown_key(const std::string& key) {
 /// Findings of a `later` annotation become warnings saying it is not acted on yet.
 void mark_later(std::vector<annotation_issue>& found, const key_info& row, const std::string& key) {
   std::string note = "not acted on yet (" + std::string(row.later_issue) + " issue)";
-  if (found.empty()) found.push_back({key, severity::warning, key + ": parsed but " + note});
-  for (auto& i : found) {
-    if (i.level == severity::error) i.message += "; " + note;
-    i.level = severity::warning;
-  }
+  if (found.empty())
+    found.push_back({key, severity::warning, key + ": parsed but " + note});
+  else
+    for (auto& i : found) {
+      i.message += "; " + note;
+      i.level = severity::warning;
+    }
 }
 
 } // namespace
