@@ -107,6 +107,13 @@ TEST(Annotations, ActedOnValues) {
        err},
       {K + "requestedIP", "x", [](const SA& a) { return a.requested_ips.empty(); },
        R"(kube-vip.io/requestedIP: "x" has "x", not an IP address)", err},
+  };
+  run(rows);
+}
+
+TEST(Annotations, ActedOnValuesEndpointsAndDhcp) {
+  const std::string K = "kube-vip.io/";
+  std::vector<row> rows = {
       {K + "allow-reconcile-without-endpoints", "TRUE",
        [](const SA& a) { return a.allow_reconcile_without_endpoints; }},
       {K + "active-endpoint", "10.244.1.5",

@@ -159,22 +159,25 @@ std::vector<std::string> texts(const std::vector<net::ip_address>& ips) {
   return out;
 }
 
-TEST(SelectAddresses, ReferenceOrderDhcpDnsAndFamilies) {
-  struct row {
-    std::string name;
-    std::string patch;
-    source from;
-    std::vector<std::string> addresses;
-    std::vector<std::string> hostnames = {};
-    bool dhcp_v4 = false;
-    bool dhcp_v6 = false;
-    std::size_t excluded = 0;
-    std::size_t notes = 0;
-  };
-  const std::string a = R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":)";
-  const std::string st = R"("status":{"loadBalancer":{"ingress":)";
-  const std::string dual = R"("ipFamilies":["IPv4","IPv6"],"ipFamilyPolicy":"PreferDualStack")";
-  std::vector<row> rows = {
+struct address_row {
+  std::string name;
+  std::string patch;
+  source from;
+  std::vector<std::string> addresses;
+  std::vector<std::string> hostnames = {};
+  bool dhcp_v4 = false;
+  bool dhcp_v6 = false;
+  std::size_t excluded = 0;
+  std::size_t notes = 0;
+};
+
+const std::string a = R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":)";
+const std::string st = R"("status":{"loadBalancer":{"ingress":)";
+const std::string dual = R"("ipFamilies":["IPv4","IPv6"],"ipFamilyPolicy":"PreferDualStack")";
+
+// Reference §3.2 order: annotation, status, spec.
+std::vector<address_row> priority_rows() {
+  return {
       {"annotation, dual stack",
        a + R"(" 10.0.0.1 , fd00::1"}}})",
        source::annotation,
@@ -204,6 +207,12 @@ TEST(SelectAddresses, ReferenceOrderDhcpDnsAndFamilies) {
        {"fd00::2"}},
       {"spec only", R"({"spec":{"loadBalancerIP":"10.0.0.3"}})", source::spec, {"10.0.0.3"}},
       {"nothing", "{}", source::none, {}},
+  };
+}
+
+// DHCP requests, DNS names, families, duplicates.
+std::vector<address_row> kind_rows() {
+  return {
       {"annotation 0.0.0.0 is DHCP", a + R"("0.0.0.0"}}})", source::annotation, {}, {}, true},
       {"annotation 0.0.0.0 and ::",
        a + R"("0.0.0.0,::"}},"spec":{)" + dual + "}}",
@@ -266,6 +275,12 @@ TEST(SelectAddresses, ReferenceOrderDhcpDnsAndFamilies) {
        source::spec,
        {"10.0.0.3"}},
   };
+}
+
+TEST(SelectAddresses, ReferenceOrderDhcpDnsAndFamilies) {
+  auto rows = priority_rows();
+  for (const auto& r : kind_rows())
+    rows.push_back(r);
   for (const auto& r : rows) {
     SCOPED_TRACE(r.name);
     auto s = parsed(r.patch);
