@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <iterator>
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -63,11 +66,17 @@ bool ownership::member_eligible(const std::string& node) const {
   return it != members_.end() && it->second.eligible && it->second.alive && !it->second.gone;
 }
 
+bool ownership::eligible_for(const vip_entry& e, const std::string& node) const {
+  bool eligible = node == cfg_.self ? self_eligible_ && !stopping_ : member_eligible(node);
+  return eligible && (!e.allowed || std::binary_search(e.allowed->begin(), e.allowed->end(), node));
+}
+
 std::vector<std::string> ownership::eligible_nodes() const {
   std::vector<std::string> out;
   for (const auto& [name, m] : members_)
     if (m.eligible && m.alive && !m.gone) out.push_back(name);
-  if (self_eligible_ && !stopping_) out.push_back(cfg_.self);
+  if (self_eligible_ && !stopping_)
+    out.insert(std::lower_bound(out.begin(), out.end(), cfg_.self), cfg_.self); // stays sorted
   return out;
 }
 
@@ -200,10 +209,18 @@ void ownership::decide(time_point now, effects& out) {
 
 void ownership::decide_one(time_point now, const std::string& vip, vip_entry& e,
                            const std::vector<std::string>& eligible, effects& out) {
+  std::vector<std::string> allowed_here;
+  const auto* candidates = &eligible;
+  if (e.allowed) { // per-VIP owners (a Service with externalTrafficPolicy Local)
+    std::set_intersection(eligible.begin(), eligible.end(), e.allowed->begin(), e.allowed->end(),
+                          std::back_inserter(allowed_here));
+    candidates = &allowed_here;
+  }
   std::optional<std::string> current;
-  if (!e.owner.empty() && std::find(eligible.begin(), eligible.end(), e.owner) != eligible.end())
+  if (!e.owner.empty() &&
+      std::find(candidates->begin(), candidates->end(), e.owner) != candidates->end())
     current = e.owner;
-  auto chosen = choose_owner(vip, eligible, current);
+  auto chosen = choose_owner(vip, *candidates, current);
   if (chosen && *chosen == cfg_.self) {
     auto st = e.own->current();
     if (!e.claiming && (st == fence::state::idle || st == fence::state::fenced) &&
@@ -217,8 +234,24 @@ void ownership::decide_one(time_point now, const std::string& vip, vip_entry& e,
 
 std::vector<ownership_effect> ownership::set_vips(time_point now,
                                                   const std::vector<std::string>& vips) {
+  std::vector<vip_spec> specs;
+  specs.reserve(vips.size());
+  for (const auto& v : vips)
+    specs.push_back({v, std::nullopt});
+  return set_vip_specs(now, specs);
+}
+
+std::vector<ownership_effect> ownership::set_vip_specs(time_point now,
+                                                       const std::vector<vip_spec>& vips) {
   effects out;
-  std::set<std::string> wanted(vips.begin(), vips.end());
+  std::map<std::string, std::optional<std::vector<std::string>>> wanted;
+  for (const auto& v : vips) {
+    auto& allowed = wanted[v.vip] = v.nodes;
+    if (allowed) {
+      std::sort(allowed->begin(), allowed->end());
+      allowed->erase(std::unique(allowed->begin(), allowed->end()), allowed->end());
+    }
+  }
   for (auto it = vips_.begin(); it != vips_.end();) {
     if (wanted.count(it->first) != 0) {
       ++it;
@@ -231,9 +264,10 @@ std::vector<ownership_effect> ownership::set_vips(time_point now,
     digests_.clear();
     it = vips_.erase(it);
   }
-  for (const auto& vip : wanted) {
-    if (vips_.count(vip) != 0) continue;
+  for (const auto& [vip, allowed] : wanted) {
     auto& e = vips_[vip];
+    e.allowed = allowed;
+    if (e.own) continue;
     e.own.emplace(cfg_.self, vip, cfg_.fence);
     if (stopping_) e.own->stop_requested(now);
   }

@@ -9,7 +9,8 @@
 //    Views change only through claims with a higher term (or an equal term
 //    naming the same owner).
 //  - decision: for each VIP, choose_owner(vip, eligible, view owner when it is
-//    eligible and not gone). When it names this node and this node does not
+//    eligible and not gone), among the nodes allowed to own it when the VIP
+//    says (set_vip_specs: a Service with externalTrafficPolicy Local). When it names this node and this node does not
 //    hold or claim the VIP, it claims with term = view term + 1: its view
 //    becomes (self, term), the fence goes claiming, and the claim is sent to
 //    every live member (send_claims) and resent every check_interval until
@@ -102,6 +103,17 @@ struct vip_claim {
   bool operator==(const vip_claim&) const = default;
 };
 
+/// A VIP the cluster serves, and which nodes may own it: every eligible node
+/// (nullopt: the control-plane VIP, a Service with externalTrafficPolicy
+/// Cluster), or only these (Local: the nodes with a ready local endpoint;
+/// empty: nobody, the VIP is not announced). Every node is given the same
+/// list (each computes it from the same API objects).
+struct vip_spec {
+  std::string vip;
+  std::optional<std::vector<std::string>> nodes;
+  bool operator==(const vip_spec&) const = default;
+};
+
 /// A member as ownership needs it (from membership, every change).
 struct member_view {
   std::string node;
@@ -153,8 +165,13 @@ public:
   /// `started`: when this process started (the restart rule counts from it).
   ownership(ownership_config cfg, time_point started);
 
-  /// The VIPs the cluster serves (every node is given the same list).
+  /// The VIPs the cluster serves (every node is given the same list), any
+  /// eligible node may own each.
   std::vector<ownership_effect> set_vips(time_point now, const std::vector<std::string>& vips);
+  /// The same with per-VIP owners: a VIP whose owner is no longer among its
+  /// `nodes` is given up by that owner (a release notice: the successor
+  /// claims at once) and claimed by the best-ranked allowed node.
+  std::vector<ownership_effect> set_vip_specs(time_point now, const std::vector<vip_spec>& vips);
   /// The full membership as this node sees it (self excluded), after every change.
   std::vector<ownership_effect> members_changed(time_point now,
                                                 const std::vector<member_view>& members);
@@ -235,6 +252,8 @@ private:
     /// The view's owner (another node) told this node it answers for the VIP
     /// in the view's term: only such VIPs count in digest_for(owner).
     bool owner_answers = false;
+    /// The nodes allowed to own it, sorted (nullopt: every eligible node).
+    std::optional<std::vector<std::string>> allowed;
     /// A view naming another node that has not said it answers: since when
     /// (epoch: not pending), and when this node next asks that node
     /// (ownership_claims.cpp, "owner query").
@@ -251,6 +270,8 @@ private:
   std::size_t majority() const;
   /// `node` is a member this node sees alive, not gone, and healthy.
   bool member_eligible(const std::string& node) const;
+  /// `node` is eligible (self: self_eligible) and allowed to own `e`.
+  bool eligible_for(const vip_entry& e, const std::string& node) const;
   bool holds(const vip_entry& e) const;
   bool is_gone(const std::string& node) const;
   static vip_claim release_notice(const std::string& vip);

@@ -251,7 +251,7 @@ void ownership::on_answer(time_point now, const std::string& from, const vip_cla
   // second owner in the same term); abandoning adopts its view, and the
   // decision that follows claims again in a higher term.
   if (a.term == e.term && !a.answering &&
-      (a.owner.empty() || (outranks(a.vip, cfg_.self, a.owner) && member_eligible(a.owner))))
+      (a.owner.empty() || (outranks(a.vip, cfg_.self, a.owner) && eligible_for(e, a.owner))))
     return;
   abandon(now, a.vip, e, a.owner, a.term, "claim superseded", out);
   note_answering(e, from, a);
