@@ -319,6 +319,11 @@ void health_changed(pointer self) {
 }
 
 /// The cluster key is known: join the cluster.
+/// Every VIP this node serves: the control-plane VIPs, then the Service IPs.
+std::vector<msg::vip_spec> all_vips(const state& st);
+/// Gives ownership the current VIPs with their allowed owners.
+void apply_vips(pointer self);
+
 void start_cluster(pointer self) {
   auto& st = self->state;
   auto n = now(self);
@@ -342,12 +347,35 @@ void start_cluster(pointer self) {
   run_membership(self, st.members->start(n, {}));
   run_membership(self, st.members->local_health(n, health_of(st)));
   run_ownership(self, st.owners->self_eligible(n, self_eligible(st)));
-  std::vector<std::string> vips;
-  for (const auto& v : st.opts.vips)
-    vips.push_back(v.address);
-  run_ownership(self, st.owners->set_vips(n, vips));
+  apply_vips(self);
   run_ownership(self, st.owners->members_changed(n, member_views(st)));
   send_hellos(self);
+}
+
+std::vector<msg::vip_spec> all_vips(const state& st) {
+  auto out = st.opts.vips;
+  const std::string fallback = out.empty() ? std::string("lo") : out.front().interface;
+  for (const auto& ip : st.service_ips) {
+    if (std::any_of(out.begin(), out.end(), [&](const auto& v) { return v.address == ip.address; }))
+      continue; // a Service on the control-plane VIP shares its owner
+    out.push_back(msg::vip_spec{ip.address, 0, ip.interface.empty() ? fallback : ip.interface});
+  }
+  return out;
+}
+
+void apply_vips(pointer self) {
+  auto& st = self->state;
+  if (!st.owners) return;
+  std::vector<gs::vip_spec> specs;
+  for (const auto& v : st.opts.vips)
+    specs.push_back({v.address, std::nullopt});
+  for (const auto& ip : st.service_ips) {
+    if (std::any_of(specs.begin(), specs.end(), [&](const auto& v) { return v.vip == ip.address; }))
+      continue; // the control-plane VIP: any eligible node
+    specs.push_back({ip.address, ip.any_node ? std::nullopt
+                                             : std::optional<std::vector<std::string>>{ip.nodes}});
+  }
+  run_ownership(self, st.owners->set_vip_specs(now(self), specs));
 }
 
 /// Every VIP on lo and listened for (idempotent; sent again every lease
@@ -355,12 +383,14 @@ void start_cluster(pointer self) {
 void hold_vips(pointer self) {
   auto& st = self->state;
   auto r = st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{};
-  // Once per responder incarnation (the hold puts every VIP on lo: a
-  // thousand netlink requests for a thousand VIPs).
-  if (!r || r.address() == st.held_by) return;
+  // Once per responder incarnation and set of VIPs (the hold puts every VIP
+  // on lo: a thousand netlink requests for a thousand VIPs).
+  auto vips = all_vips(st);
+  if (!r || (r.address() == st.held_by && vips == st.held)) return;
   st.held_by = r.address();
+  st.held = vips;
   msg::responder_hold h;
-  h.vips = st.opts.vips;
+  h.vips = std::move(vips);
   ask(self, r, st.opts.request_timeout, h)
       .then(on(self,
                [self](const msg::responder_held& held) {
@@ -407,7 +437,7 @@ void redirect_to_successors(pointer self) {
   std::vector<std::string> eligible;
   for (const auto& [name, m] : st.members->members())
     if (st.members->eligible(name)) eligible.push_back(name);
-  for (const auto& v : st.opts.vips) {
+  for (const auto& v : all_vips(st)) {
     auto ip = net::ip_address::parse(v.address);
     if (!ip) continue;
     st.opts.answers->releasing(*ip);
@@ -498,6 +528,15 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
              spdlog::info("gossip: {} peers from the Nodes", p.peers.size());
              health_changed(self);
            }
+         }),
+      on(self,
+         [self](const msg::service_ips& ips) {
+           auto& st = self->state;
+           if (ips.ips == st.service_ips) return;
+           spdlog::info("gossip: {} Service IPs", ips.ips.size());
+           st.service_ips = ips.ips;
+           hold_vips(self);  // on lo before this node may answer for them
+           apply_vips(self); // no-op until the cluster key arrived
          }),
       on(self,
          [self](const msg::health_status& h) {

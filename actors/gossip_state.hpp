@@ -20,6 +20,7 @@
 #include "messages/election.hpp"
 #include "messages/gossip.hpp"
 #include "messages/gossip_peers.hpp"
+#include "messages/services.hpp"
 #include "net/gossip/codec.hpp"
 #include "net/gossip/hold_refresh.hpp"
 #include "net/gossip/membership.hpp"
@@ -33,11 +34,10 @@ using time_point = std::chrono::steady_clock::time_point;
 
 /// The gossip actor's interface to itself: the elector role plus its I/O
 /// batches, timers and peer lists.
-using impl =
-    msg::elector_actor::extend<caf::reacts_to<msg::gossip_io_batch>,
-                               caf::reacts_to<msg::gossip_tick>, caf::reacts_to<msg::lease_tick>,
-                               caf::reacts_to<msg::gossip_peers>,
-                               caf::reacts_to<msg::gossip_key_reply>>;
+using impl = msg::elector_actor::extend<
+    caf::reacts_to<msg::gossip_io_batch>, caf::reacts_to<msg::gossip_tick>,
+    caf::reacts_to<msg::lease_tick>, caf::reacts_to<msg::gossip_peers>,
+    caf::reacts_to<msg::gossip_key_reply>, caf::reacts_to<msg::service_ips>>;
 
 /// One VIP Lease write in progress or wanted.
 struct lease_job {
@@ -61,6 +61,10 @@ struct state {
   // cores
   std::unique_ptr<net::gossip::membership> members;
   std::unique_ptr<net::gossip::ownership> owners;
+  /// Service IPs from the service watcher (issue 10), besides opts.vips.
+  std::vector<msg::service_ip> service_ips;
+  /// What the responder was last asked to hold (sent again when it changes).
+  std::vector<msg::vip_spec> held;
   std::unique_ptr<net::gossip::hold_refresh> refresher; ///< whom an owner pings to keep its holds
 
   // transport and its thread
