@@ -246,6 +246,7 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
     case gs::ownership_effect::kind::announce: {
       spdlog::info("gossip: answering for {} (this node owns it)", e.vip);
       record_answering(st, e.vip, true);
+      report_service_owner(self, e.vip);
       msg::responder_announce a;
       a.address = e.vip;
       tell(self, st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{}, a);
@@ -319,11 +320,6 @@ void health_changed(pointer self) {
 }
 
 /// The cluster key is known: join the cluster.
-/// Every VIP this node serves: the control-plane VIPs, then the Service IPs.
-std::vector<msg::vip_spec> all_vips(const state& st);
-/// Gives ownership the current VIPs with their allowed owners.
-void apply_vips(pointer self);
-
 void start_cluster(pointer self) {
   auto& st = self->state;
   auto n = now(self);
@@ -350,55 +346,6 @@ void start_cluster(pointer self) {
   apply_vips(self);
   run_ownership(self, st.owners->members_changed(n, member_views(st)));
   send_hellos(self);
-}
-
-std::vector<msg::vip_spec> all_vips(const state& st) {
-  auto out = st.opts.vips;
-  const std::string fallback = out.empty() ? std::string("lo") : out.front().interface;
-  for (const auto& ip : st.service_ips) {
-    if (std::any_of(out.begin(), out.end(), [&](const auto& v) { return v.address == ip.address; }))
-      continue; // a Service on the control-plane VIP shares its owner
-    out.push_back(msg::vip_spec{ip.address, 0, ip.interface.empty() ? fallback : ip.interface});
-  }
-  return out;
-}
-
-void apply_vips(pointer self) {
-  auto& st = self->state;
-  if (!st.owners) return;
-  std::vector<gs::vip_spec> specs;
-  for (const auto& v : st.opts.vips)
-    specs.push_back({v.address, std::nullopt});
-  for (const auto& ip : st.service_ips) {
-    if (std::any_of(specs.begin(), specs.end(), [&](const auto& v) { return v.vip == ip.address; }))
-      continue; // the control-plane VIP: any eligible node
-    specs.push_back({ip.address, ip.any_node ? std::nullopt
-                                             : std::optional<std::vector<std::string>>{ip.nodes}});
-  }
-  run_ownership(self, st.owners->set_vip_specs(now(self), specs));
-}
-
-/// Every VIP on lo and listened for (idempotent; sent again every lease
-/// tick so a restarted responder holds them again).
-void hold_vips(pointer self) {
-  auto& st = self->state;
-  auto r = st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{};
-  // Once per responder incarnation and set of VIPs (the hold puts every VIP
-  // on lo: a thousand netlink requests for a thousand VIPs).
-  auto vips = all_vips(st);
-  if (!r || (r.address() == st.held_by && vips == st.held)) return;
-  st.held_by = r.address();
-  st.held = vips;
-  msg::responder_hold h;
-  h.vips = std::move(vips);
-  ask(self, r, st.opts.request_timeout, h)
-      .then(on(self,
-               [self](const msg::responder_held& held) {
-                 if (held.error.empty()) return;
-                 spdlog::warn("gossip: responder: {}", held.error);
-                 self->state.held_by = caf::actor_addr{}; // ask again at the next lease tick
-               }),
-            [self](caf::error&) { self->state.held_by = caf::actor_addr{}; }); // ask again
 }
 
 void ask_key(pointer self) {
@@ -529,15 +476,7 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
              health_changed(self);
            }
          }),
-      on(self,
-         [self](const msg::service_ips& ips) {
-           auto& st = self->state;
-           if (ips.ips == st.service_ips) return;
-           spdlog::info("gossip: {} Service IPs", ips.ips.size());
-           st.service_ips = ips.ips;
-           hold_vips(self);  // on lo before this node may answer for them
-           apply_vips(self); // no-op until the cluster key arrived
-         }),
+      on(self, [self](const msg::service_ips& ips) { on_service_ips(self, ips); }),
       on(self,
          [self](const msg::health_status& h) {
            if (self->state.cp_healthy == h.healthy) return;

@@ -139,6 +139,20 @@ time_point from_micros(std::uint64_t us);
 // gossip.cpp
 void run_membership(pointer self, std::vector<net::gossip::effect> effects);
 void run_ownership(pointer self, std::vector<net::gossip::ownership_effect> effects);
+
+// gossip_services.cpp (issue 10)
+/// Every VIP this node serves: the control-plane VIPs, then the Service IPs.
+std::vector<msg::vip_spec> all_vips(const state& st);
+/// Gives ownership the current VIPs with their allowed owners.
+void apply_vips(pointer self);
+/// Every VIP on lo and listened for, asked of the responder once per
+/// incarnation and set of VIPs.
+void hold_vips(pointer self);
+/// This node now answers for `vip`: the status writer hears it for every
+/// Service on it.
+void report_service_owner(pointer self, const std::string& vip);
+/// The service watcher's desired set of Service IPs.
+void on_service_ips(pointer self, const msg::service_ips& ips);
 void rearm(pointer self);
 void publish_members(state& st);
 

@@ -43,11 +43,14 @@ struct service_ref {
   std::string name;
   std::string uid;
   std::vector<service_port> ports;
+  /// Every address of the Service (a dual-stack one has two, each its own
+  /// service_ip, perhaps owned by different nodes): what its status lists.
+  std::vector<std::string> addresses;
   bool operator==(const service_ref&) const = default;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_ref& x) {
-  return f(caf::meta::type_name("service_ref"), x.ns, x.name, x.uid, x.ports);
+  return f(caf::meta::type_name("service_ref"), x.ns, x.name, x.uid, x.ports, x.addresses);
 }
 
 /// One address to announce, and which nodes may announce it.

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 
+#include "actors/directory.hpp"
 #include "actors/gossip.hpp"
 #include "messages/gossip_peers.hpp"
 #include "messages/supervision.hpp"
@@ -50,6 +51,8 @@ inline std::string address_of(const std::string& node) {
 }
 
 struct fixture {
+  /// Siblings every started node sees (none by default).
+  std::shared_ptr<kvip::directory> siblings;
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
@@ -78,6 +81,7 @@ struct fixture {
     o.bind_address = address_of(name);
     o.port = port;
     o.discover_nodes = true;
+    o.siblings = siblings;
     o.retry_period = 500ms;
     o.request_timeout = 200ms;
     auto& reg = *(regs[name] = std::make_unique<kvip::net::telemetry::registry>());

@@ -82,4 +82,36 @@ CAF_TEST(a local service ip follows its endpoint and never has two owners) {
   CAF_CHECK(owners(vip) == std::vector<std::string>{cp_owner});
 }
 
+// The owner of a Service IP asks the status writer (here: the test, in the
+// status_writer role) to record it in the Service's status.
+CAF_TEST(the owner of a service ip reports it for the service status) {
+  CAF_REQUIRE(port != 0);
+  siblings = std::make_shared<kvip::directory>();
+  siblings->publish(kvip::sibling_role::status_writer, self->address());
+  for (const auto& n : all)
+    start(n);
+  for (const auto& n : all)
+    list(n, all);
+  send_all(one_service(std::vector<std::string>{"n2"}));
+  auto expect_status_from = [&](const std::string& owner) {
+    bool seen = false;
+    kvip::net::eventually(
+        [&] {
+          self->receive(
+              [&](msg::service_status& s) {
+                seen = s.vip_host == owner && s.ns == "default" && s.service == "web" &&
+                       s.uid == "uid-1" && s.ingress_ips == std::vector<std::string>{svc_ip} &&
+                       s.ports == std::vector<msg::service_port>{{"TCP", 80}};
+              },
+              caf::after(std::chrono::milliseconds(50)) >> [] {});
+          return seen;
+        },
+        10s);
+    return seen;
+  };
+  CAF_CHECK(expect_status_from("n2"));
+  send_all(one_service(std::vector<std::string>{"n3"}));
+  CAF_CHECK(expect_status_from("n3"));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,107 @@
+// Service IPs in gossip mode (issue 10): the service watcher's desired set
+// joins the control-plane VIPs in ownership, each IP with its allowed owners
+// (externalTrafficPolicy Local), held on lo by the responder with them; the
+// owner of a Service IP reports it to the status writer.
+#include <algorithm>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/directory.hpp"
+#include "actors/gossip_state.hpp"
+#include "actors/tracing.hpp"
+
+namespace kvip::gossip_actor {
+
+namespace gs = net::gossip;
+
+std::vector<msg::vip_spec> all_vips(const state& st) {
+  auto out = st.opts.vips;
+  const std::string fallback = out.empty() ? std::string("lo") : out.front().interface;
+  for (const auto& ip : st.service_ips) {
+    if (std::any_of(out.begin(), out.end(), [&](const auto& v) { return v.address == ip.address; }))
+      continue; // a Service on the control-plane VIP shares its owner
+    out.push_back(msg::vip_spec{ip.address, 0, ip.interface.empty() ? fallback : ip.interface});
+  }
+  return out;
+}
+
+void apply_vips(pointer self) {
+  auto& st = self->state;
+  if (!st.owners) return;
+  std::vector<gs::vip_spec> specs;
+  for (const auto& v : st.opts.vips)
+    specs.push_back({v.address, std::nullopt});
+  for (const auto& ip : st.service_ips) {
+    if (std::any_of(specs.begin(), specs.end(), [&](const auto& v) { return v.vip == ip.address; }))
+      continue; // the control-plane VIP: any eligible node
+    specs.push_back({ip.address, ip.any_node ? std::nullopt
+                                             : std::optional<std::vector<std::string>>{ip.nodes}});
+  }
+  run_ownership(self, st.owners->set_vip_specs(now(self), specs));
+}
+
+/// This node now answers for `vip`: the status of every Service on it says
+/// so (status.loadBalancer.ingress and kube-vip.io/vipHost; the status writer
+/// writes only what changed).
+void report_service_owner(pointer self, const std::string& vip) {
+  auto& st = self->state;
+  auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
+  if (!w) return;
+  for (const auto& ip : st.service_ips) {
+    if (ip.address != vip) continue;
+    for (const auto& ref : ip.services) {
+      msg::service_status s;
+      s.ns = ref.ns;
+      s.service = ref.name;
+      s.uid = ref.uid;
+      s.ingress_ips = ref.addresses.empty() ? std::vector<std::string>{vip} : ref.addresses;
+      s.ports = ref.ports;
+      s.vip_host = st.opts.node_name;
+      tell(self, w, s);
+    }
+  }
+}
+
+/// Every VIP on lo and listened for (idempotent; sent again every lease
+/// tick so a restarted responder holds them again).
+void hold_vips(pointer self) {
+  auto& st = self->state;
+  auto r = st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{};
+  // Once per responder incarnation and set of VIPs (the hold puts every VIP
+  // on lo: a thousand netlink requests for a thousand VIPs).
+  auto vips = all_vips(st);
+  if (!r || (r.address() == st.held_by && vips == st.held)) return;
+  st.held_by = r.address();
+  st.held = vips;
+  msg::responder_hold h;
+  h.vips = std::move(vips);
+  ask(self, r, st.opts.request_timeout, h)
+      .then(on(self,
+               [self](const msg::responder_held& held) {
+                 if (held.error.empty()) return;
+                 spdlog::warn("gossip: responder: {}", held.error);
+                 self->state.held_by = caf::actor_addr{}; // ask again at the next lease tick
+               }),
+            [self](caf::error&) { self->state.held_by = caf::actor_addr{}; }); // ask again
+}
+
+void on_service_ips(pointer self, const msg::service_ips& ips) {
+  auto& st = self->state;
+  if (ips.ips == st.service_ips) return;
+  spdlog::info("gossip: {} Service IPs", ips.ips.size());
+  auto before = std::move(st.service_ips);
+  st.service_ips = ips.ips;
+  hold_vips(self);  // on lo before this node may answer for them
+  apply_vips(self); // no-op until the cluster key arrived
+  // Services added to (or changed on) an IP this node already owns.
+  for (const auto& ip : st.service_ips) {
+    auto old = std::find_if(before.begin(), before.end(),
+                            [&](const auto& b) { return b.address == ip.address; });
+    bool changed = old == before.end() || old->services != ip.services;
+    if (changed && st.owners && st.owners->may_answer(ip.address, now(self)))
+      report_service_owner(self, ip.address);
+  }
+}
+
+} // namespace kvip::gossip_actor
