@@ -1,4 +1,5 @@
 #include "k8s/ipam/allocation.hpp"
+#include "net/file.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,13 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
+using net::trim; // net/file.hpp
 
 void add_unique(std::vector<net::ip_address>& out, const net::ip_address& a) {
   if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);

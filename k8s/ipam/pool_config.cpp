@@ -1,4 +1,5 @@
 #include "k8s/ipam/pool_config.hpp"
+#include "net/file.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -18,13 +19,7 @@ struct key_form {
   std::string scope;
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
+using net::trim; // net/file.hpp
 
 std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";

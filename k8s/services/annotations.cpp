@@ -1,5 +1,6 @@
 // Parsing and validation of every Service annotation (annotations.hpp).
 #include "k8s/services/annotations.hpp"
+#include "net/file.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,13 +14,7 @@ namespace cfg = net::config::detail;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
+using net::trim; // net/file.hpp
 
 std::string lower(std::string_view s) {
   std::string out(s);
