@@ -10,8 +10,8 @@
 //    naming the same owner).
 //  - decision: for each VIP, choose_owner(vip, eligible, view owner when it is
 //    eligible and not gone), among the nodes allowed to own it when the VIP
-//    says (set_vip_specs: a Service with externalTrafficPolicy Local). When it names this node and this node does not
-//    hold or claim the VIP, it claims with term = view term + 1: its view
+//    says (set_vip_specs: a Service with externalTrafficPolicy Local). When it names this node and
+//    this node does not hold or claim the VIP, it claims with term = view term + 1: its view
 //    becomes (self, term), the fence goes claiming, and the claim is sent to
 //    every live member (send_claims) and resent every check_interval until
 //    it is confirmed or superseded.
