@@ -203,7 +203,8 @@ void report_changes(const std::map<std::string, service_report>& before,
   }
   for (const auto& [key, r] : before)
     if (!now.count(key) && !r.reason.empty())
-      spdlog::info("service_watcher: Service {} no longer left out ({}), or gone", key, r.reason);
+      spdlog::log(r.reason == "no_endpoints" ? spdlog::level::debug : spdlog::level::info,
+                  "service_watcher: Service {} no longer left out ({}), or gone", key, r.reason);
   std::lock_guard g{core.m};
   core.events_sent += sent;
 }
@@ -362,7 +363,10 @@ msg::service_watcher_actor::behavior_type service_watcher_fn(watcher_pointer sel
   st.core = std::make_shared<watch_core>(st.opts.filter);
   auto mx = make_metrics(st.opts.metrics);
   st.services = std::jthread{watch_feed, st.opts, st.core, mx, feed::services};
-  st.endpoints = std::jthread{watch_feed, st.opts, st.core, mx, feed::endpoints};
+  // A client serves one watch stream at a time: the endpoints watch gets its own.
+  auto eo = st.opts;
+  eo.client = std::make_shared<k8s::client>(st.opts.client->config(), st.opts.client->options());
+  st.endpoints = std::jthread{watch_feed, std::move(eo), st.core, mx, feed::endpoints};
   st.publisher = std::jthread{publish, st.opts, st.core, mx, self->address()};
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   return {

@@ -61,6 +61,8 @@ class directory;
 
 /// What the service watcher needs.
 struct service_watcher_options {
+  /// The Service watch's client; the endpoints watch gets a client of its own with
+  /// the same configuration (a client serves one watch stream at a time).
   std::shared_ptr<k8s::client> client;
   /// svc_namespace (also the watches' namespace), the load-balancer class rules,
   /// svc_election / per_service_election_on_demand.
