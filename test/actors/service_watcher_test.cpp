@@ -14,6 +14,7 @@
 
 #include <optional>
 
+#include "actors/directory.hpp"
 #include "actors/k8s_io.hpp"
 #include "actors/service_watcher.hpp"
 #include "k8s/client.hpp"
@@ -49,26 +50,49 @@ json::array slice_endpoints(const std::vector<ep>& eps) {
   return a;
 }
 
+/// `patch` merged into `base` (objects recursively; anything else replaces).
+void merge_into(json::object& base, const json::object& patch) {
+  for (const auto& [k, v] : patch) {
+    auto it = base.find(k);
+    if (it != base.end() && it->value().is_object() && v.is_object())
+      merge_into(it->value().as_object(), v.as_object());
+    else
+      base[k] = v;
+  }
+}
+
+/// `a` and `b` merged.
+json::object operator+(json::object a, const json::object& b) {
+  merge_into(a, b);
+  return a;
+}
+
+/// A Service with these annotations / this spec (to merge into service()).
+json::object annotated(std::initializer_list<std::pair<const char*, const char*>> kv) {
+  json::object a;
+  for (auto& [k, v] : kv)
+    a[k] = v;
+  return json::object{{"metadata", {{"annotations", std::move(a)}}}};
+}
+json::object with_spec(json::object spec) {
+  return json::object{{"spec", std::move(spec)}};
+}
+
+/// Announced without endpoints (Cluster policy): Services whose endpoints do not matter.
+const json::object no_endpoints_needed =
+    annotated({{"kube-vip.io/allow-reconcile-without-endpoints", "true"}});
+
 /// A LoadBalancer Service `name` in default: `ip` through kube-vip.io/loadbalancerIPs ("" =
-/// none), TCP ports, and `extra` merged into the object (metadata/spec maps merged).
+/// none), TCP ports, and `extra` merged in.
 json::object service(const std::string& name, const std::string& ip, std::vector<int> ports,
-                     json::object extra = {}) {
+                     const json::object& extra = {}) {
   json::array ps;
   for (auto p : ports)
     ps.push_back(json::object{{"name", "p" + std::to_string(p)}, {"port", p}, {"protocol", "TCP"}});
-  json::object annotations;
-  if (!ip.empty()) annotations["kube-vip.io/loadbalancerIPs"] = ip;
   json::object o{{"metadata", {{"name", name}, {"namespace", "default"}}},
                  {"spec", {{"type", "LoadBalancer"}, {"ports", std::move(ps)}}}};
-  if (!annotations.empty()) o["metadata"].as_object()["annotations"] = std::move(annotations);
-  for (auto& [k, v] : extra) {
-    auto& into = o[k];
-    if (into.is_object() && v.is_object())
-      for (auto& [k2, v2] : v.as_object())
-        into.as_object()[k2] = v2;
-    else
-      into = v;
-  }
+  if (!ip.empty()) merge_into(o, annotated({{"kube-vip.io/loadbalancerIPs", ip.c_str()}}));
+  merge_into(o, extra);
   return o;
 }
 
@@ -206,6 +230,17 @@ struct fixture {
   /// True when no set arrives within `d`.
   bool quiet_for(caf::timespan d) { return !next_ips(d).has_value(); }
 
+  /// The reasons of the Events recorded on Service `name`.
+  std::vector<std::string> event_reasons(const std::string& name) {
+    std::vector<std::string> out;
+    auto l = client->list(k8s::resources::events, "default");
+    if (!l) return out;
+    for (const auto& e : l->items)
+      if (e.at("involvedObject").at("name") == name.c_str())
+        out.push_back(json::value_to<std::string>(e.at("reason")));
+    return out;
+  }
+
   std::string dump() {
     std::string text;
     self->request(watcher, 10s, msg::dump_request{})
@@ -222,8 +257,7 @@ CAF_TEST_FIXTURE_SCOPE(service_watcher_tests, fixture)
 CAF_TEST(services are created modified and deleted and a no - op update sends nothing) {
   add_service("web", "10.0.0.10", {80, 443});
   add_slice("web-1", "web", {{"10.244.0.5", "n1"}});
-  add_service("plain", "", {80},
-              json::object{{"spec", {{"type", "ClusterIP"}}}}); // never a candidate
+  add_service("plain", "", {80}, with_spec({{"type", "ClusterIP"}})); // never a candidate
   start("10.0.0.10 default/web *");
 
   auto db = add_service("db", "10.0.0.20", {5432});
@@ -291,7 +325,7 @@ CAF_TEST(etp local follows ready endpoints across nodes and slices) {
 }
 
 CAF_TEST(two local services on one ip take the nodes that serve both or else the most) {
-  json::object local{{"spec", {{"externalTrafficPolicy", "Local"}}}};
+  auto local = with_spec({{"externalTrafficPolicy", "Local"}});
   add_service("a", "10.0.2.1", {80}, local);
   add_service("b", "10.0.2.1", {81}, local);
   add_slice("a-1", "a", {{"10.244.1.1", "n1"}, {"10.244.1.2", "n2"}});
@@ -302,6 +336,199 @@ CAF_TEST(two local services on one ip take the nodes that serve both or else the
   auto d = dump();
   CAF_CHECK(contains(d, "left out default/a (local_endpoints_elsewhere)"));
   CAF_CHECK(contains(d, "left out default/b (local_endpoints_elsewhere)"));
+}
+
+CAF_TEST(services share an ip with disjoint ports and a conflicting later one is left out) {
+  auto o = options();
+  o.report_events = true;
+  events = kvip::spawn_k8s_io(self.ptr(), client, "n1");
+  o.events = events;
+  start("", o);
+  add_service("a", "10.0.3.1", {80}, no_endpoints_needed);
+  CAF_CHECK_EQUAL(next_shown(), "10.0.3.1 default/a *");
+  add_service("b", "10.0.3.1", {443}, no_endpoints_needed);
+  auto ips = next_ips();
+  CAF_REQUIRE(ips.has_value());
+  CAF_CHECK_EQUAL(show(*ips), "10.0.3.1 default/a+default/b *");
+  CAF_CHECK(ips->at(0).services.at(1).ports == std::vector<msg::service_port>{{"TCP", 443}});
+  CAF_CHECK_EQUAL(ips->at(0).lease_name, "kubevip-a"); // the oldest Service's Lease
+
+  add_service("c", "10.0.3.1", {8080, 80}, no_endpoints_needed); // TCP/80 is a's
+  CAF_CHECK(quiet_for(300ms));
+  auto d = dump();
+  CAF_CHECK(contains(d, "left out default/c (ip_conflict): 10.0.3.1 TCP/80 is already "
+                        "announced for default/a"));
+  CAF_CHECK(contains(d, "counted since start: ip_conflict=1"));
+  CAF_CHECK(kvip::net::eventually(
+      [&] {
+        auto r = event_reasons("c");
+        return r == std::vector<std::string>{"AddressConflict"};
+      },
+      5000ms));
+  CAF_CHECK(event_reasons("a").empty());
+
+  remove(k8s::resources::services, "a"); // c may join b now
+  CAF_CHECK_EQUAL(next_shown(), "10.0.3.1 default/b+default/c *");
+  CAF_CHECK(contains(dump(), "left out now:\n"));
+}
+
+CAF_TEST(services without an address ignored of another class or broken are left out) {
+  start();
+  add_service("noaddr", "", {80}, no_endpoints_needed);
+  add_service("ignored", "10.0.4.2", {80},
+              no_endpoints_needed + annotated({{"kube-vip.io/ignore", "true"}}));
+  add_service("other", "10.0.4.3", {80},
+              no_endpoints_needed + with_spec({{"loadBalancerClass", "example.com/other"}}));
+  add_service("broken", "10.0.4.5,not an address!", {80}, no_endpoints_needed);
+  add_service("classy", "10.0.4.4,fd00::4", {80},
+              no_endpoints_needed + with_spec({{"loadBalancerClass", "kube-vip.io/kube-vip-class"},
+                                               {"ipFamilyPolicy", "PreferDualStack"},
+                                               {"ipFamilies", json::array{"IPv4", "IPv6"}}}));
+  // Only classy (dual-stack: one entry per address); the others sent nothing.
+  CAF_CHECK_EQUAL(next_shown(), "10.0.4.4 default/classy * | fd00::4 default/classy *");
+  auto d = dump();
+  CAF_CHECK(contains(d, "left out default/noaddr (no_address)"));
+  CAF_CHECK(contains(d, "left out default/ignored (ignored)"));
+  CAF_CHECK(contains(d, "left out default/other (load_balancer_class)"));
+  CAF_CHECK(contains(d, "left out default/broken (invalid_service): "));
+  CAF_CHECK(contains(d, "not an address!"));
+  CAF_CHECK(contains(d, "ignored=1 invalid_service=1 load_balancer_class=1 no_address=1"));
+
+  // The address arrives in the status (an allocator wrote it); the ignore annotation goes.
+  CAF_REQUIRE(
+      client
+          ->patch_status(
+              k8s::resources::services, "default", "noaddr",
+              json::object{{"status",
+                            {{"loadBalancer",
+                              {{"ingress", json::array{json::object{{"ip", "10.0.4.1"}}}}}}}}})
+          .ok());
+  CAF_CHECK_EQUAL(next_shown(), "10.0.4.1 default/noaddr * | 10.0.4.4 default/classy * | "
+                                "fd00::4 default/classy *");
+  patch_service("ignored",
+                json::object{{"metadata", {{"annotations", {{"kube-vip.io/ignore", nullptr}}}}}});
+  CAF_CHECK_EQUAL(next_shown(), "10.0.4.1 default/noaddr * | 10.0.4.2 default/ignored * | "
+                                "10.0.4.4 default/classy * | fd00::4 default/classy *");
+}
+
+CAF_TEST(a burst of 200 services gives a few sets and the complete one) {
+  start();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i)
+    add_service("burst-" + std::to_string(i), "10.1.0." + std::to_string(i + 1), {80},
+                no_endpoints_needed);
+  int sets = 0;
+  std::optional<ip_list> last;
+  while (!last || last->size() < 200) {
+    last = next_ips();
+    if (!last) break;
+    ++sets;
+  }
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  CAF_REQUIRE(last.has_value());
+  CAF_CHECK_EQUAL(last->size(), 200u);
+  CAF_MESSAGE(sets << " sets in " << elapsed / 1ms << " ms");
+  // At most one set per coalescing window (10 ms), plus the leading one.
+  CAF_CHECK_LESS_OR_EQUAL(sets, elapsed / 10ms + 2);
+  CAF_CHECK_LESS(sets, 100);
+  CAF_CHECK(quiet_for(200ms));
+}
+
+CAF_TEST(the first change after a quiet spell goes at once and the next waits for the window) {
+  auto o = options();
+  o.coalesce = 400ms;
+  start("", o);
+  CAF_CHECK(quiet_for(450ms)); // the window of the first set has passed
+  auto t0 = std::chrono::steady_clock::now();
+  add_service("first", "10.0.8.1", {80}, no_endpoints_needed);
+  CAF_CHECK_EQUAL(next_shown(), "10.0.8.1 default/first *");
+  auto t1 = std::chrono::steady_clock::now();
+  add_service("second", "10.0.8.2", {80}, no_endpoints_needed);
+  CAF_CHECK_EQUAL(next_shown(), "10.0.8.1 default/first * | 10.0.8.2 default/second *");
+  auto t2 = std::chrono::steady_clock::now();
+  CAF_MESSAGE("first after " << (t1 - t0) / 1ms << " ms, second " << (t2 - t1) / 1ms
+                             << " ms later");
+  CAF_CHECK_LESS(t1 - t0, 300ms);
+  CAF_CHECK_GREATER_OR_EQUAL(t2 - t1, 300ms);
+}
+
+CAF_TEST(a service deleted while the watch was down and compacted away leaves after the relist) {
+  add_service("a", "10.0.5.1", {80}, no_endpoints_needed);
+  add_service("b", "10.0.5.2", {80}, no_endpoints_needed);
+  start("10.0.5.1 default/a * | 10.0.5.2 default/b *");
+
+  CAF_REQUIRE(api->set_outage(kvip::sim::outage_mode::refuse).ok());
+  auto* services = kvip::sim::find_resource("", "v1", "services");
+  CAF_REQUIRE(services != nullptr);
+  auto removed = api->objects().remove(*services, "default", "b");
+  CAF_REQUIRE(!removed.error.has_value());
+  api->objects().compact();
+  CAF_REQUIRE(api->set_outage(kvip::sim::outage_mode::none).ok());
+
+  CAF_CHECK_EQUAL(next_shown(), "10.0.5.1 default/a *");
+  CAF_CHECK(contains(dump(), "Services: 2 lists (1 after 410)"));
+}
+
+CAF_TEST(with enable_endpoints the core v1 endpoints decide and slices are ignored) {
+  add_service("legacy", "10.0.6.1", {80}, with_spec({{"externalTrafficPolicy", "Local"}}));
+  add_slice("legacy-x", "legacy", {{"10.244.9.1", "n9"}});
+  auto subsets = [](const char* ready_node, const char* unready_node) {
+    return json::array{json::object{
+        {"addresses", json::array{json::object{{"ip", "10.244.1.1"}, {"nodeName", ready_node}}}},
+        {"notReadyAddresses",
+         json::array{json::object{{"ip", "10.244.2.1"}, {"nodeName", unready_node}}}},
+        {"ports", json::array{json::object{{"port", 80}}}}}};
+  };
+  create(k8s::resources::endpoints,
+         json::object{{"metadata", {{"name", "legacy"}, {"namespace", "default"}}},
+                      {"subsets", subsets("n1", "n2")}});
+  auto o = options();
+  o.use_endpoints = true;
+  start("10.0.6.1 default/legacy [n1]", o);
+  CAF_REQUIRE(client
+                  ->merge_patch(k8s::resources::endpoints, "default", "legacy",
+                                json::object{{"subsets", subsets("n2", "n1")}})
+                  .ok());
+  CAF_CHECK_EQUAL(next_shown(), "10.0.6.1 default/legacy [n2]");
+  remove(k8s::resources::endpoints, "legacy");
+  CAF_CHECK_EQUAL(next_shown(), "");
+  CAF_CHECK(contains(dump(), "Endpoints: 1 lists"));
+}
+
+CAF_TEST(sets go to the elector role and again to its next incarnation) {
+  auto dir = std::make_shared<kvip::directory>();
+  auto elector = [&](int id) {
+    caf::actor sink = caf::actor_cast<caf::actor>(self);
+    return sys.spawn([sink, id](caf::event_based_actor* a) -> caf::behavior {
+      return {[a, sink, id](msg::service_ips& m) { a->send(sink, id, std::move(m)); }};
+    });
+  };
+  auto next_from = [&]() {
+    std::pair<int, std::string> out{0, "(nothing within 10 s)"};
+    self->receive(
+        [&](int id, msg::service_ips& m) {
+          out = {id, show(m.ips)};
+        },
+        caf::after(10s) >> [] {});
+    return out;
+  };
+  add_service("a", "10.0.9.1", {80}, no_endpoints_needed);
+  auto e1 = elector(1);
+  dir->publish(kvip::sibling_role::elector, e1.address());
+  auto o = options();
+  o.subscriber = caf::actor{};
+  o.siblings = dir;
+  spawn(o);
+  CAF_CHECK_EQUAL(next_from(), std::make_pair(1, std::string("10.0.9.1 default/a *")));
+
+  dir->withdraw(kvip::sibling_role::elector, e1.address()); // as the supervisor does
+  self->send_exit(e1, caf::exit_reason::kill);
+  self->wait_for(e1);
+  auto e2 = elector(2);
+  dir->publish(kvip::sibling_role::elector, e2.address());
+  CAF_CHECK_EQUAL(next_from(), std::make_pair(2, std::string("10.0.9.1 default/a *")));
+  self->send_exit(e2, caf::exit_reason::user_shutdown);
+  self->wait_for(e2);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
