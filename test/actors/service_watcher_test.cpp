@@ -22,6 +22,8 @@
 #include "messages/election.hpp"
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
+#include "net/config/config.hpp"
+#include "net/telemetry/metrics.hpp"
 #include "net/wait.hpp"
 #include "simulation/apiserver.hpp"
 #include "simulation/resources.hpp"
@@ -339,7 +341,9 @@ CAF_TEST(two local services on one ip take the nodes that serve both or else the
 }
 
 CAF_TEST(services share an ip with disjoint ports and a conflicting later one is left out) {
+  kvip::net::telemetry::registry reg;
   auto o = options();
+  o.metrics = &reg;
   o.report_events = true;
   events = kvip::spawn_k8s_io(self.ptr(), client, "n1");
   o.events = events;
@@ -366,6 +370,9 @@ CAF_TEST(services share an ip with disjoint ports and a conflicting later one is
       },
       5000ms));
   CAF_CHECK(event_reasons("a").empty());
+  auto text = reg.expose();
+  CAF_CHECK(contains(text, "kvip_service_watch_skipped_total{reason=\"ip_conflict\"} 1"));
+  CAF_CHECK(contains(text, "kvip_service_watch_ips 1"));
 
   remove(k8s::resources::services, "a"); // c may join b now
   CAF_CHECK_EQUAL(next_shown(), "10.0.3.1 default/b+default/c *");
@@ -482,8 +489,15 @@ CAF_TEST(with enable_endpoints the core v1 endpoints decide and slices are ignor
   create(k8s::resources::endpoints,
          json::object{{"metadata", {{"name", "legacy"}, {"namespace", "default"}}},
                       {"subsets", subsets("n1", "n2")}});
-  auto o = options();
-  o.use_endpoints = true;
+  kvip::net::config::settings cfg;
+  cfg.enable_endpoints = true;
+  cfg.svc_namespace = "default";
+  auto o = kvip::service_watcher_settings(cfg, watch_client);
+  CAF_CHECK(o.use_endpoints);
+  CAF_CHECK_EQUAL(o.filter.svc_namespace, "default");
+  CAF_CHECK_EQUAL(o.filter.lb_class_name, "kube-vip.io/kube-vip-class");
+  o.subscriber = caf::actor_cast<caf::actor>(self);
+  o.watch = options().watch;
   start("10.0.6.1 default/legacy [n1]", o);
   CAF_REQUIRE(client
                   ->merge_patch(k8s::resources::endpoints, "default", "legacy",
