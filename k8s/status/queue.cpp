@@ -94,6 +94,13 @@ unsigned queue::failures(const std::string& key) const {
   return it == slots_.end() ? 0 : it->second.failures;
 }
 
+std::vector<std::pair<std::string, unsigned>> queue::failing(std::size_t limit) const {
+  std::vector<std::pair<std::string, unsigned>> out;
+  for (auto it = slots_.begin(); it != slots_.end() && out.size() < limit; ++it)
+    if (it->second.failures > 0) out.emplace_back(it->first, it->second.failures);
+  return out;
+}
+
 std::optional<wanted> queue::pending(const std::string& key) const {
   auto it = slots_.find(key);
   if (it == slots_.end()) return std::nullopt;

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "k8s/backoff.hpp"
@@ -64,6 +65,9 @@ public:
   std::size_t window() const { return window_; }
   /// Failures in a row of `key`'s writes (0 when none or no slot).
   unsigned failures(const std::string& key) const;
+  /// Services whose last write failed, with their failures in a row, by key
+  /// (at most `limit`).
+  std::vector<std::pair<std::string, unsigned>> failing(std::size_t limit) const;
   /// The request waiting or in flight for `key`, if any.
   std::optional<wanted> pending(const std::string& key) const;
 

@@ -93,6 +93,7 @@ TEST(StatusQueue, FailuresBackOffPerServiceWithoutDelayingOthers) {
   ASSERT_EQ(names(q.take(t0)), (std::vector<std::string>{"a:n1"}));
   EXPECT_EQ(q.finish("ns/a", outcome::failed, t0), 100ms);
   EXPECT_EQ(q.failures("ns/a"), 1u);
+  EXPECT_EQ(q.failing(10), (std::vector<std::pair<std::string, unsigned>>{{"ns/a", 1}}));
   EXPECT_EQ(names(q.take(t0)), (std::vector<std::string>{"b:n1"})); // b is not held up
   q.finish("ns/b", outcome::written, t0);
   EXPECT_EQ(q.next_due(), t0 + 100ms);
@@ -108,6 +109,7 @@ TEST(StatusQueue, FailuresBackOffPerServiceWithoutDelayingOthers) {
   ASSERT_EQ(q.take(t0 + 1500ms).size(), 1u);
   EXPECT_EQ(q.finish("ns/a", outcome::failed, t0 + 1500ms), 1000ms); // capped
   EXPECT_EQ(q.failures("ns/a"), 5u);
+  EXPECT_TRUE(q.failing(0).empty());
   ASSERT_EQ(q.take(t0 + 2500ms).size(), 1u);
   q.finish("ns/a", outcome::written, t0 + 2500ms);
   EXPECT_EQ(q.size(), 0u);
