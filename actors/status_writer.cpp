@@ -120,11 +120,7 @@ std::size_t idle_worker(writer_pointer self) {
   while (i < s.workers.size() && s.workers[i].handle && s.workers[i].busy)
     ++i;
   if (i < s.workers.size() && s.workers[i].handle) return i;
-  // The first worker uses the given client; every other opens its own connection.
-  bool first = s.workers.empty();
-  auto client =
-      first ? s.opts.client
-            : std::make_shared<k8s::client>(s.opts.client->config(), s.opts.client->options());
+  auto client = std::make_shared<k8s::client>(s.opts.connection, s.opts.client);
   auto w = self->spawn<caf::linked + caf::detached>(worker_fn, std::move(client), s.opts.max_reads);
   if (i == s.workers.size()) s.workers.emplace_back();
   s.workers[i] = {w, false};
@@ -185,8 +181,7 @@ void finished(writer_pointer self, std::size_t worker, const msg::status_write_d
 /// How long a write may take: every call is bounded by the client's request
 /// timeout, and a write makes at most three per read.
 caf::timespan write_bound(const status_writer_options& o) {
-  return o.client->options().request_timeout * (3 * std::max(1, o.max_reads)) +
-         std::chrono::seconds{5};
+  return o.client.request_timeout * (3 * std::max(1, o.max_reads)) + std::chrono::seconds{5};
 }
 
 void dispatch(writer_pointer self, const st::wanted& w) {
@@ -252,6 +247,9 @@ writer_fn(writer_pointer self, status_writer_options opts, net::telemetry::regis
   log_crashes(self, "status_writer");
   auto& s = self->state;
   s.opts = std::move(opts);
+  if (!s.opts.client.limiter) // one for every worker's connection
+    s.opts.client.limiter = std::make_shared<k8s::rate_limiter>(
+        s.opts.client.qps, s.opts.client.burst, s.opts.client.clock);
   s.queue = std::make_unique<st::queue>(s.opts.max_in_flight, s.opts.retry);
   s.reg = reg;
   s.pending_gauge =

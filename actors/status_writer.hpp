@@ -31,10 +31,8 @@
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 #include "k8s/backoff.hpp"
+#include "k8s/client.hpp"
 
-namespace kvip::k8s {
-class client;
-}
 namespace kvip::net::telemetry {
 class registry;
 }
@@ -42,10 +40,12 @@ class registry;
 namespace kvip {
 
 struct status_writer_options {
-  /// The first worker's connection; every further worker opens its own with
-  /// the same configuration and options (give the writer a client of its own:
-  /// its calls would otherwise queue behind the elector's).
-  std::shared_ptr<k8s::client> client;
+  /// Where the API server is. Each worker opens its own connection with
+  /// `client`'s options; all of them take tokens from one rate limiter
+  /// (`client.limiter`, or one made from its qps and burst), so the writer as
+  /// a whole stays within them.
+  k8s::connection_config connection;
+  k8s::client_options client;
   std::string node_name;         ///< the metrics' node label
   std::size_t max_in_flight = 8; ///< writes (and workers) at most at once
   int max_reads = 4;             ///< GETs per write (1 + conflicts tolerated)

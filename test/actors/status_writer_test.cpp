@@ -36,7 +36,9 @@ struct fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   std::unique_ptr<kvip::sim::apiserver> api;
-  std::shared_ptr<k8s::client> client;
+  k8s::connection_config connection;
+  k8s::client_options client_opts;
+  std::shared_ptr<k8s::client> client; ///< the test's own
   caf::scoped_actor self{sys};
   kvip::net::telemetry::registry reg;
   msg::status_writer_actor writer;
@@ -47,14 +49,12 @@ struct fixture {
     o.listen = "127.0.0.1:0";
     api = std::make_unique<kvip::sim::apiserver>(o);
     CAF_REQUIRE(api->start().ok());
-    k8s::connection_config c;
-    c.server = api->url();
-    k8s::client_options opts;
-    opts.request_timeout = 2000ms;
-    opts.retry_backoff = 10ms;
-    opts.max_retries = 0;
-    opts.qps = 0;
-    client = std::make_shared<k8s::client>(c, opts);
+    connection.server = api->url();
+    client_opts.request_timeout = 2000ms;
+    client_opts.retry_backoff = 10ms;
+    client_opts.max_retries = 0;
+    client_opts.qps = 0;
+    client = std::make_shared<k8s::client>(connection, client_opts);
   }
 
   ~fixture() {
@@ -63,9 +63,12 @@ struct fixture {
     self->wait_for(writer);
   }
 
-  void spawn(std::size_t window = 8, int max_reads = 4) {
+  void spawn(std::size_t window = 8, int max_reads = 4, double qps = 0) {
     kvip::status_writer_options o;
-    o.client = client;
+    o.connection = connection;
+    o.client = client_opts;
+    o.client.qps = qps;
+    o.client.burst = 1;
     o.node_name = "n1";
     o.max_in_flight = window;
     o.max_reads = max_reads;
@@ -208,6 +211,12 @@ CAF_TEST(conflicts are read again and beyond max reads retried after a backoff) 
   CAF_CHECK(eventually([&] { return landed(n2); }, 10000ms));
   CAF_CHECK(dump_says("2 written, 0 unchanged, 0 gone, 0 recreated, 2 failed, 8 conflicts"));
   CAF_CHECK(dump_says("last failure: default/web: conflicts after each of 3 reads"));
+  auto text = reg.expose();
+  for (auto line : {R"(kvip_service_status_writes_total{node="n1",outcome="written"} 2)",
+                    R"(kvip_service_status_writes_total{node="n1",outcome="failed"} 2)",
+                    R"(kvip_service_status_conflicts_total{node="n1"} 8)",
+                    R"(kvip_service_status_pending{node="n1"} 0)"})
+    if (text.find(line) == std::string::npos) CAF_FAIL(line << " not in\n" << text);
 }
 
 CAF_TEST(a service the api keeps refusing delays no other and an outage is waited out) {
@@ -276,6 +285,26 @@ CAF_TEST(a hundred services all land) {
   CAF_CHECK(d.find("window 8,") != std::string::npos);
   auto workers = count_in(d, "workers");
   CAF_CHECK(workers >= 1 && workers <= 8);
+}
+
+CAF_TEST(every worker takes its tokens from one rate limiter) {
+  std::vector<msg::service_status> all;
+  for (int i = 0; i < 5; ++i) {
+    auto name = "svc-" + std::to_string(i);
+    create(name);
+    all.push_back(request(name, "n1", {"192.0.2." + std::to_string(i + 1)}));
+  }
+  spawn(8, 4, 20); // 20 requests/s, burst 1, for all workers together
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& m : all)
+    send(m);
+  CAF_CHECK(dump_says("5 written"));
+  // 5 x (GET + 2 PUTs) = 15 calls: the last no sooner than 14 / 20 s after the first
+  // (with a limiter per connection the five writes would run side by side).
+  auto took = std::chrono::steady_clock::now() - start;
+  CAF_CHECK_GREATER_OR_EQUAL(took, 700ms);
+  CAF_MESSAGE("5 writes at 20 requests/s took "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
