@@ -147,7 +147,7 @@ void log_write(const msg::status_write_done& d, st::outcome o, std::chrono::mill
                  d.conflicts);
     break;
   case st::outcome::unchanged:
-    spdlog::info("status_writer: {}: nothing to write, {}", key, d.detail);
+    spdlog::debug("status_writer: {}: nothing to write, {}", key, d.detail);
     break;
   case st::outcome::gone:
     spdlog::info("status_writer: {}: the Service is gone, request dropped ({})", key, d.detail);

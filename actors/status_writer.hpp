@@ -15,7 +15,7 @@
 //    says so); 409 reads again (k8s/status/write.hpp); a Service that is gone
 //    (404) or was recreated (another uid) drops its request; any other failure
 //    is retried after that Service's own backoff.
-// One log line per write with its outcome; metrics
+// One log line per write with its outcome (debug when nothing was written); metrics
 // kvip_service_status_writes_total{node,outcome},
 // kvip_service_status_conflicts_total{node} and
 // kvip_service_status_pending{node}.
