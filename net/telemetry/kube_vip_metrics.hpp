@@ -125,7 +125,9 @@ class kube_vip_metrics {
 public:
   /// Registers every family in `reg` (idempotent: another registration of the
   /// same names with the same labels, e.g. the Lease elector's, is the same
-  /// family). `node` is this node's name (the node labels).
+  /// family). `node` is this node's name (the node labels). Labelled families
+  /// show once a series is set; kvip_service_announce_seconds has no labels and
+  /// shows (empty) from here on.
   kube_vip_metrics(registry& reg, std::string node);
   kube_vip_metrics(const kube_vip_metrics&) = delete;
   kube_vip_metrics& operator=(const kube_vip_metrics&) = delete;
