@@ -111,8 +111,9 @@ family<Metric>& registry::add(std::string name, const std::string& help,
 }
 
 counter_family_t& registry::counter_family(std::string name, std::string help,
-                                           std::vector<std::string> label_names) {
-  if (!name.ends_with("_total")) name += "_total";
+                                           std::vector<std::string> label_names,
+                                           counter_name naming) {
+  if (naming == counter_name::append_total && !name.ends_with("_total")) name += "_total";
   return add<counter>(std::move(name), help, std::move(label_names), {});
 }
 

@@ -72,6 +72,15 @@ using counter_family_t = family<counter>;
 using gauge_family_t = family<gauge>;
 using histogram_family_t = family<histogram>;
 
+/// Whether counter_family() may append "_total" to a counter's name.
+enum class counter_name {
+  append_total, ///< the default: "_total" is appended when missing
+  /// The name is exposed exactly as given: only for a compatibility name that
+  /// lacks "_total" (kube-vip's kube_vip_manager_all_services_events), which
+  /// promtool then reports (see net/telemetry/kube_vip_metrics.hpp).
+  as_given,
+};
+
 /// A set of metric families. Thread-safe; families and series live as long as the registry.
 class registry {
 public:
@@ -80,9 +89,10 @@ public:
   registry& operator=(const registry&) = delete;
 
   /// Registers (or returns the existing) counter family. "_total" is appended to `name`
-  /// if missing (kube-vip's counters all end in it).
+  /// if missing, unless `naming` is counter_name::as_given.
   counter_family_t& counter_family(std::string name, std::string help,
-                                   std::vector<std::string> label_names = {});
+                                   std::vector<std::string> label_names = {},
+                                   counter_name naming = counter_name::append_total);
   /// Registers (or returns the existing) gauge family.
   gauge_family_t& gauge_family(std::string name, std::string help,
                                std::vector<std::string> label_names = {});

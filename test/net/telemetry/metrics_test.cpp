@@ -119,6 +119,24 @@ TEST(Metrics, CounterNamesEndInTotalExactlyOnce) {
   EXPECT_EQ(out.find("_total_total"), std::string::npos) << out;
 }
 
+// kube-vip's kube_vip_manager_all_services_events is a counter without
+// "_total"; counter_name::as_given exposes it under exactly that name.
+TEST(Metrics, CounterNameAsGivenKeepsANameWithoutTotal) {
+  registry reg;
+  auto& f = reg.counter_family("kube_vip_manager_all_services_events", "Events.", {"type"},
+                               counter_name::as_given);
+  EXPECT_EQ(&f, &reg.counter_family("kube_vip_manager_all_services_events", "Events.", {"type"},
+                                    counter_name::as_given));
+  f.with({"ADDED"}).Increment();
+  auto out = reg.expose();
+  EXPECT_EQ(find(out, "kube_vip_manager_all_services_events", {{"type", "ADDED"}}), 1);
+  EXPECT_EQ(count_lines(out, "# TYPE kube_vip_manager_all_services_events counter"), 1);
+  EXPECT_EQ(out.find("kube_vip_manager_all_services_events_total"), std::string::npos) << out;
+  // A name that already ends in "_total" is the same family either way.
+  auto& t = reg.counter_family("kvip_x_total", "X.", {}, counter_name::as_given);
+  EXPECT_EQ(&t, &reg.counter_family("kvip_x", "X.", {}));
+}
+
 TEST(Metrics, LabelValuesBindToLabelNamesByPosition) {
   registry reg;
   auto& leader = reg.gauge_family("kube_vip_is_leader", "Leadership.", {"node", "lease_name"});
