@@ -91,9 +91,22 @@ void add_error(std::string& errors, const std::string& e) {
   errors += e;
 }
 
+/// The interface of `v`: its own, or for "auto" (kube-vip.io/serviceInterface,
+/// vip_servicesinterface) the one holding a subnet that contains the address.
+net::result<std::string> vip_interface(rsp_io_state& st, const msg::vip_spec& v,
+                                       const net::ip_address& a) {
+  if (v.interface != "auto") return v.interface;
+  auto link = st.nl->link_for(a);
+  if (!link) return link.err();
+  if (!*link)
+    return net::make_error("interface auto: no interface has a subnet containing " + v.address);
+  return (*link)->name;
+}
+
 /// The interfaces to prepare, and the VIPs wanted on each (invalid ones
 /// reported).
-std::map<std::string, std::vector<net::ip_address>> wanted_by_interface(const msg::rsp_apply& m,
+std::map<std::string, std::vector<net::ip_address>> wanted_by_interface(rsp_io_state& st,
+                                                                        const msg::rsp_apply& m,
                                                                         std::string& errors) {
   std::map<std::string, std::vector<net::ip_address>> out;
   for (const auto& i : m.interfaces)
@@ -104,7 +117,12 @@ std::map<std::string, std::vector<net::ip_address>> wanted_by_interface(const ms
       add_error(errors, "vip \"" + v.address + "\" on \"" + v.interface + "\": not usable");
       continue;
     }
-    out[v.interface].push_back(*a);
+    auto ifname = vip_interface(st, v, *a);
+    if (!ifname) {
+      add_error(errors, "vip " + v.address + ": " + ifname.err().describe());
+      continue;
+    }
+    out[*ifname].push_back(*a);
   }
   return out;
 }
@@ -115,7 +133,7 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
     out.error = "arp_responder: " + r.err().describe();
     return out;
   }
-  auto wanted = wanted_by_interface(m, out.error);
+  auto wanted = wanted_by_interface(st, m, out.error);
   std::map<net::ip_address, std::string> next;
   for (const auto& [ifname, vips] : wanted) {
     // The interface is prepared first: a VIP goes on lo only where the
@@ -150,14 +168,18 @@ constexpr std::chrono::microseconds announce_settle{3000};
 
 void on_send(rsp_io_state& st, const msg::rsp_send& m) {
   auto a = net::ip_address::parse(m.address);
-  auto loop = st.loops.find(m.interface);
-  auto link = st.links.find(m.interface);
-  if (!a || loop == st.loops.end() || link == st.links.end()) return;
+  if (!a) return;
+  // The interface the VIP was prepared on ("auto" resolved at the hold).
+  auto held = st.held.find(*a);
+  const std::string& ifname = held != st.held.end() ? held->second : m.interface;
+  auto loop = st.loops.find(ifname);
+  auto link = st.links.find(ifname);
+  if (loop == st.loops.end() || link == st.links.end()) return;
   // Checked again here: the request may have waited in the mailbox.
   if (!st.table->may_announce(*a, std::chrono::steady_clock::now())) return;
   for (const auto& f : l2::announcement(link->second.mac, *a)) {
     if (auto r = loop->second->send(f); !r) {
-      spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, m.interface,
+      spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, ifname,
                    r.err().describe());
       return;
     }

@@ -43,6 +43,9 @@ struct gossip_options {
   std::string node_name;
   std::vector<msg::vip_spec> vips; ///< every VIP this cluster serves (same list on every node)
   std::string interface;           ///< the VIPs' interface (its carrier is a health bit)
+  /// Service IPs without kube-vip.io/serviceInterface: vip_servicesinterface
+  /// (a name or "auto"), else `interface`.
+  std::string service_interface;
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 7947;
   std::vector<std::string> peer_addresses; ///< "host:port" from kvip_gossip_peers

@@ -17,7 +17,8 @@ namespace gs = net::gossip;
 
 std::vector<msg::vip_spec> all_vips(const state& st) {
   auto out = st.opts.vips;
-  const std::string fallback = out.empty() ? std::string("lo") : out.front().interface;
+  const std::string& fallback =
+      st.opts.service_interface.empty() ? st.opts.interface : st.opts.service_interface;
   for (const auto& ip : st.service_ips) {
     if (std::any_of(out.begin(), out.end(), [&](const auto& v) { return v.address == ip.address; }))
       continue; // a Service on the control-plane VIP shares its owner

@@ -12,6 +12,7 @@
 #include "actors/k8s_io.hpp"
 #include "actors/lease_elector.hpp"
 #include "actors/node_watcher.hpp"
+#include "actors/plan_services.hpp"
 #include "actors/telemetry.hpp"
 #include "caf/all.hpp"
 #include "k8s/client.hpp"
@@ -236,6 +237,7 @@ gossip_options gossip_settings(const net::config::settings& cfg,
   g.node_name = cfg.node_name;
   g.vips = vips;
   g.interface = vips.empty() ? std::string{} : vips.front().interface;
+  g.service_interface = cfg.services_interface;
   g.port = cfg.gossip_port;
   g.peer_addresses = gossip_peer_addresses(cfg);
   g.discover_nodes = g.peer_addresses.empty();
@@ -260,21 +262,24 @@ gossip_options gossip_settings(const net::config::settings& cfg,
 }
 
 /// Gossip mode: the userspace responder answers for the VIPs this node owns
-/// (held on lo), the gossip actor decides ownership; no Lease election and
-/// no kernel-answered announcer.
-void add_control_plane_gossip(const net::config::settings& cfg, net::telemetry::registry& reg,
-                              node_plan& plan) {
+/// (held on lo), the gossip actor decides ownership of the control-plane VIP
+/// (cp_enable) and of Service IPs (svc_enable); no Lease election and no
+/// kernel-answered announcer.
+void add_gossip(const net::config::settings& cfg, net::telemetry::registry& reg, node_plan& plan) {
   auto opened = net::netlink::socket::open();
   if (!opened) {
     plan.problems.push_back("netlink: " + opened.err().describe());
     return;
   }
   auto iface = choose_interface(cfg, **opened, plan);
-  auto vips = control_plane_vips(cfg, iface, plan);
+  auto vips = cfg.control_plane ? control_plane_vips(cfg, iface, plan)
+                                : std::vector<msg::vip_spec>{};
   auto conn = api_connection(cfg, plan);
   auto g = gossip_settings(cfg, vips, plan);
+  g.interface = iface;
   if (!conn || !plan.problems.empty()) return;
   add_api_children(cfg, *conn, plan);
+  if (cfg.services) add_service_children(cfg, *conn, reg, plan);
   // Always: it serves the key (file or Secret), and the Nodes' addresses
   // when no peers are configured.
   node_watcher_options w;
@@ -308,8 +313,9 @@ void add_control_plane_gossip(const net::config::settings& cfg, net::telemetry::
                            },
                            restart_policy::permanent, sibling_role::responder});
   add_health_checker(cfg, plan);
-  plan.notes.push_back("control-plane VIP " + cfg.address.front() + " on " + iface +
-                       " (gossip on port " + std::to_string(cfg.gossip_port) +
+  plan.notes.push_back((cfg.control_plane ? "control-plane VIP " + cfg.address.front() + " on "
+                                           : std::string{"Service IPs on "}) +
+                       iface + " (gossip on port " + std::to_string(cfg.gossip_port) +
                        ", userspace ARP/NDP responder)");
   plan.children.push_back({"gossip",
                            [g, &reg](caf::local_actor* parent, sibling_directory dir) {
@@ -372,15 +378,14 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
                             "yet");
   if (cfg.wireguard)
     plan.problems.push_back("vip_wireguard=true: WireGuard mode is not implemented in kvip yet");
-  if (cfg.services)
-    plan.notes.push_back("svc_enable=true: LoadBalancer Services are not implemented in kvip yet; "
-                         "only the control-plane VIP runs");
-  if (cfg.arp && cfg.control_plane) {
-    if (cfg.gossip)
-      add_control_plane_gossip(cfg, reg, plan);
-    else
-      add_control_plane_arp(cfg, reg, plan);
-  }
+  if (cfg.services && !cfg.gossip)
+    plan.warnings.push_back("svc_enable=true without kvip_gossip=true: Lease-elected Services "
+                            "are not implemented in kvip yet; set kvip_gossip=true to serve "
+                            "Services");
+  if (cfg.arp && cfg.gossip && (cfg.control_plane || cfg.services))
+    add_gossip(cfg, reg, plan);
+  else if (cfg.arp && cfg.control_plane)
+    add_control_plane_arp(cfg, reg, plan);
   return plan;
 }
 

@@ -187,7 +187,7 @@ CAF_TEST(modes kvip does not have are problems and unimplemented knobs are warni
   CAF_CHECK_EQUAL(problems_starting(p, "vip_routingtable=true"), 1u);
   CAF_CHECK_EQUAL(problems_starting(p, "vip_wireguard=true"), 1u);
   CAF_CHECK_EQUAL(p.problems.size(), 2u);
-  CAF_CHECK(any_contains(p.notes, "svc_enable=true"));
+  CAF_CHECK(any_contains(p.warnings, "svc_enable=true without kvip_gossip=true"));
   CAF_CHECK(any_contains(p.warnings, "vip_loseleadership is accepted but not implemented"));
   CAF_CHECK(any_contains(p.warnings, "vip_ddns is accepted but not implemented"));
 }
@@ -209,6 +209,32 @@ CAF_TEST(
                              kvip::sibling_role::node_watcher, kvip::sibling_role::responder,
                              kvip::sibling_role::health, kvip::sibling_role::elector}));
   CAF_CHECK(any_contains(on.notes, "gossip on port 7947"));
+}
+
+CAF_TEST(services in gossip mode add the status writer and the service watcher) {
+  auto cfg = control_plane();
+  cfg.gossip = true;
+  cfg.services = true;
+  auto both = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(both.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(names(both),
+                  (std::vector<std::string>{"k8s_io", "k8s_events", "status_writer",
+                                            "service_watcher", "node_watcher", "responder",
+                                            "gossip"}));
+  CAF_CHECK(any_contains(both.notes, "control-plane VIP"));
+  CAF_CHECK(any_contains(both.notes, "Services of type LoadBalancer in every namespace"));
+  // Services only (a worker's DaemonSet): no control-plane VIP needed.
+  cfg.control_plane = false;
+  cfg.address.clear();
+  cfg.svc_namespace = "shop";
+  cfg.disable_service_updates = true;
+  auto svc = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(svc.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(names(svc), (std::vector<std::string>{"k8s_io", "k8s_events", "service_watcher",
+                                                        "node_watcher", "responder", "gossip"}));
+  CAF_CHECK(any_contains(svc.notes, "Service IPs on "));
+  CAF_CHECK(any_contains(svc.notes, "in namespace shop"));
+  CAF_CHECK(any_contains(svc.notes, "disable_service_updates=true"));
 }
 
 CAF_TEST(a gossip key file others can read stops the start naming the file and its mode) {

@@ -1,0 +1,50 @@
+#include "actors/plan_services.hpp"
+
+#include <memory>
+
+#include "actors/directory.hpp"
+#include "actors/service_watcher.hpp"
+#include "actors/status_writer.hpp"
+#include "caf/all.hpp"
+#include "k8s/client.hpp"
+
+namespace kvip {
+
+void add_service_children(const net::config::settings& cfg, const k8s::connection_config& conn,
+                          net::telemetry::registry& reg, node_plan& plan) {
+  using sibling_directory = std::shared_ptr<const directory>;
+  if (!cfg.disable_service_updates) {
+    status_writer_options s;
+    s.connection = conn;
+    s.node_name = cfg.node_name;
+    plan.children.push_back({"status_writer",
+                             [s, &reg](caf::local_actor* parent, sibling_directory) {
+                               return caf::actor_cast<msg::child_actor>(
+                                   spawn_status_writer(parent, s, reg));
+                             },
+                             restart_policy::permanent, sibling_role::status_writer});
+  } else {
+    plan.notes.push_back("disable_service_updates=true: Service status and kube-vip.io/vipHost "
+                         "are not written");
+  }
+  auto w = service_watcher_settings(cfg, std::make_shared<k8s::client>(conn, k8s::client_options{}));
+  w.metrics = &reg;
+  // Every node watches; each reports a broken Service from its own name
+  // (Events fold per node: one Event per node and reason, its count growing).
+  w.report_events = true;
+  plan.children.push_back({"service_watcher",
+                           [w](caf::local_actor* parent, sibling_directory dir) {
+                             auto o = w;
+                             o.siblings = std::move(dir); // sets to the elector role
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_service_watcher(parent, o));
+                           },
+                           restart_policy::permanent, sibling_role::none});
+  plan.notes.push_back(
+      "Services of type LoadBalancer" +
+      (cfg.svc_namespace.empty() ? std::string{" in every namespace"}
+                                 : " in namespace " + cfg.svc_namespace) +
+      (cfg.enable_endpoints ? " (endpoints from core/v1 Endpoints)" : " (EndpointSlices)"));
+}
+
+} // namespace kvip

@@ -1,0 +1,17 @@
+#pragma once
+// The Service children of a node's plan (svc_enable, issue 10): the service
+// watcher, which feeds the desired Service IPs to the elector role (the gossip
+// actor in gossip mode), and the status writer, which writes
+// status.loadBalancer and kube-vip.io/vipHost for the Services this node owns.
+
+#include "actors/plan.hpp"
+#include "k8s/connection.hpp"
+
+namespace kvip {
+
+/// Appends the service watcher and (unless disable_service_updates) the
+/// status writer to `plan`.
+void add_service_children(const net::config::settings& cfg, const k8s::connection_config& conn,
+                          net::telemetry::registry& reg, node_plan& plan);
+
+} // namespace kvip
