@@ -85,6 +85,8 @@ bool self_eligible(const state& st) {
 }
 
 void record_answering(state& st, const std::string& vip, bool on) {
+  if (on ? st.answering.insert(vip).second : st.answering.erase(vip) > 0)
+    if (st.service_addresses.count(vip)) count_owned_service_ips(st);
   st.reg
       ->gauge_family("kvip_vip_answering",
                      "1 while this node answers ARP/NDP for the VIP (gossip mode).",
@@ -247,6 +249,7 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
       spdlog::info("gossip: answering for {} (this node owns it)", e.vip);
       record_answering(st, e.vip, true);
       report_service_owner(self, e.vip);
+      observe_announcement(st, e.vip);
       msg::responder_announce a;
       a.address = e.vip;
       tell(self, st.opts.siblings ? st.opts.siblings->responder() : msg::responder_actor{}, a);

@@ -30,7 +30,8 @@
 
 namespace kvip::net::telemetry {
 class registry;
-}
+class kube_vip_metrics;
+} // namespace kvip::net::telemetry
 namespace kvip::net::l2 {
 class answer_table;
 }
@@ -46,6 +47,9 @@ struct gossip_options {
   /// Service IPs without kube-vip.io/serviceInterface: vip_servicesinterface
   /// (a name or "auto"), else `interface`.
   std::string service_interface;
+  /// kube-vip's and kvip's Service families (owned Service IPs, Service
+  /// change -> first announcement); null in tests that do not look.
+  std::shared_ptr<net::telemetry::kube_vip_metrics> kube_vip;
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 7947;
   std::vector<std::string> peer_addresses; ///< "host:port" from kvip_gossip_peers

@@ -10,6 +10,7 @@
 #include "actors/directory.hpp"
 #include "actors/gossip_state.hpp"
 #include "actors/tracing.hpp"
+#include "net/telemetry/kube_vip_metrics.hpp"
 
 namespace kvip::gossip_actor {
 
@@ -87,12 +88,57 @@ void hold_vips(pointer self) {
             [self](caf::error&) { self->state.held_by = caf::actor_addr{}; }); // ask again
 }
 
+void count_owned_service_ips(state& st) {
+  if (!st.opts.kube_vip) return;
+  std::size_t n = 0;
+  for (const auto& a : st.answering)
+    n += st.service_addresses.count(a);
+  st.opts.kube_vip->owned_service_ips(n);
+}
+
+void observe_announcement(state& st, const std::string& vip) {
+  auto it = st.announce_pending.find(vip);
+  if (it == st.announce_pending.end()) return;
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - it->second;
+  st.announce_pending.erase(it);
+  if (st.opts.kube_vip) st.opts.kube_vip->service_announced(took.count());
+}
+
+namespace {
+
+/// Remembers when IPs new or changed in `next` were changed, for
+/// observe_announcement; forgets what left or waited too long (another node
+/// announced it).
+void track_changes(state& st, const std::vector<msg::service_ip>& before,
+                   const msg::service_ips& next) {
+  using clock = std::chrono::steady_clock;
+  auto now = clock::now();
+  std::erase_if(st.announce_pending,
+                [&](const auto& p) { return now - p.second > std::chrono::seconds{60}; });
+  st.service_addresses.clear();
+  for (const auto& ip : next.ips)
+    st.service_addresses.insert(ip.address);
+  std::erase_if(st.announce_pending,
+                [&](const auto& p) { return !st.service_addresses.count(p.first); });
+  if (next.changed_at_ns == 0) return;
+  clock::time_point at{std::chrono::nanoseconds{next.changed_at_ns}};
+  for (const auto& ip : next.ips) {
+    auto old = std::find_if(before.begin(), before.end(),
+                            [&](const auto& b) { return b.address == ip.address; });
+    if (old == before.end() || !(*old == ip)) st.announce_pending.emplace(ip.address, at);
+  }
+}
+
+} // namespace
+
 void on_service_ips(pointer self, const msg::service_ips& ips) {
   auto& st = self->state;
   if (ips.ips == st.service_ips) return;
   spdlog::info("gossip: {} Service IPs", ips.ips.size());
   auto before = std::move(st.service_ips);
+  track_changes(st, before, ips);
   st.service_ips = ips.ips;
+  count_owned_service_ips(st);
   hold_vips(self);  // on lo before this node may answer for them
   apply_vips(self); // no-op until the cluster key arrived
   // Services added to (or changed on) an IP this node already owns.

@@ -63,6 +63,11 @@ struct state {
   std::unique_ptr<net::gossip::ownership> owners;
   /// Service IPs from the service watcher (issue 10), besides opts.vips.
   std::vector<msg::service_ip> service_ips;
+  std::set<std::string> service_addresses; ///< of service_ips
+  std::set<std::string> answering;         ///< VIPs this node answers for now
+  /// Service IPs new or changed in the watcher's latest sets, not announced
+  /// here yet: when the change was seen (steady clock).
+  std::map<std::string, std::chrono::steady_clock::time_point> announce_pending;
   /// What the responder was last asked to hold (sent again when it changes).
   std::vector<msg::vip_spec> held;
   std::unique_ptr<net::gossip::hold_refresh> refresher; ///< whom an owner pings to keep its holds
@@ -153,6 +158,11 @@ void hold_vips(pointer self);
 void report_service_owner(pointer self, const std::string& vip);
 /// The service watcher's desired set of Service IPs.
 void on_service_ips(pointer self, const msg::service_ips& ips);
+/// kube_vip metrics: the Service IPs this node answers for now.
+void count_owned_service_ips(state& st);
+/// This node announced `vip`: the time since the Service change that made it
+/// wanted here, when one is pending.
+void observe_announcement(state& st, const std::string& vip);
 void rearm(pointer self);
 void publish_members(state& st);
 

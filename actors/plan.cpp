@@ -22,6 +22,7 @@
 #include "net/l2/answer_table.hpp"
 #include "net/l2/host.hpp"
 #include "net/netlink/socket.hpp"
+#include "net/telemetry/kube_vip_metrics.hpp"
 
 namespace kvip {
 
@@ -272,14 +273,17 @@ void add_gossip(const net::config::settings& cfg, net::telemetry::registry& reg,
     return;
   }
   auto iface = choose_interface(cfg, **opened, plan);
-  auto vips = cfg.control_plane ? control_plane_vips(cfg, iface, plan)
-                                : std::vector<msg::vip_spec>{};
+  auto vips =
+      cfg.control_plane ? control_plane_vips(cfg, iface, plan) : std::vector<msg::vip_spec>{};
   auto conn = api_connection(cfg, plan);
   auto g = gossip_settings(cfg, vips, plan);
   g.interface = iface;
   if (!conn || !plan.problems.empty()) return;
   add_api_children(cfg, *conn, plan);
-  if (cfg.services) add_service_children(cfg, *conn, reg, plan);
+  if (cfg.services) {
+    g.kube_vip = std::make_shared<net::telemetry::kube_vip_metrics>(reg, cfg.node_name);
+    add_service_children(cfg, *conn, reg, g.kube_vip, plan);
+  }
   // Always: it serves the key (file or Secret), and the Nodes' addresses
   // when no peers are configured.
   node_watcher_options w;
@@ -314,7 +318,7 @@ void add_gossip(const net::config::settings& cfg, net::telemetry::registry& reg,
                            restart_policy::permanent, sibling_role::responder});
   add_health_checker(cfg, plan);
   plan.notes.push_back((cfg.control_plane ? "control-plane VIP " + cfg.address.front() + " on "
-                                           : std::string{"Service IPs on "}) +
+                                          : std::string{"Service IPs on "}) +
                        iface + " (gossip on port " + std::to_string(cfg.gossip_port) +
                        ", userspace ARP/NDP responder)");
   plan.children.push_back({"gossip",

@@ -11,7 +11,9 @@
 namespace kvip {
 
 void add_service_children(const net::config::settings& cfg, const k8s::connection_config& conn,
-                          net::telemetry::registry& reg, node_plan& plan) {
+                          net::telemetry::registry& reg,
+                          std::shared_ptr<net::telemetry::kube_vip_metrics> kube_vip,
+                          node_plan& plan) {
   using sibling_directory = std::shared_ptr<const directory>;
   if (!cfg.disable_service_updates) {
     status_writer_options s;
@@ -27,8 +29,10 @@ void add_service_children(const net::config::settings& cfg, const k8s::connectio
     plan.notes.push_back("disable_service_updates=true: Service status and kube-vip.io/vipHost "
                          "are not written");
   }
-  auto w = service_watcher_settings(cfg, std::make_shared<k8s::client>(conn, k8s::client_options{}));
+  auto w =
+      service_watcher_settings(cfg, std::make_shared<k8s::client>(conn, k8s::client_options{}));
   w.metrics = &reg;
+  w.kube_vip = std::move(kube_vip);
   // Every node watches; each reports a broken Service from its own name
   // (Events fold per node: one Event per node and reason, its count growing).
   w.report_events = true;

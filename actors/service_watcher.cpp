@@ -10,6 +10,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/node.hpp"
+#include "actors/service_watcher_metrics.hpp"
 #include "actors/service_watcher_model.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
@@ -45,7 +46,8 @@ struct watch_core {
   std::mutex m;
   std::condition_variable_any cv;
   service_watch_model model;
-  bool dirty = false; ///< the model changed since the last compute
+  bool dirty = false;                                  ///< the model changed since the last compute
+  std::chrono::steady_clock::time_point dirty_since{}; ///< when it last became dirty
   feed_status feeds[2];
   std::map<std::string, std::uint64_t> counted;  ///< reason -> times a Service entered it
   std::map<std::string, service_report> reports; ///< as last computed
@@ -95,13 +97,15 @@ void apply(feed f, const service_watcher_options& o, watch_core& core, const wat
   {
     std::lock_guard g{core.m};
     ++core.feeds[static_cast<int>(f)].events;
-    if (f == feed::services)
+    if (f == feed::services) {
       changed = core.model.on_service(e);
-    else if (o.use_endpoints)
+      if (o.kube_vip) o.kube_vip->service_event(k8s::to_string(e.type));
+    } else if (o.use_endpoints)
       changed = core.model.on_endpoints(e, problem);
     else
       changed = core.model.on_endpoint_slice(e, problem);
     if (!problem.empty()) count(core, mx, "invalid_endpoints");
+    if (changed && !core.dirty) core.dirty_since = std::chrono::steady_clock::now();
     core.dirty = core.dirty || changed;
   }
   if (!problem.empty())
@@ -146,7 +150,7 @@ std::string event_reason(const service_report& r) {
   if (r.reason == "invalid_service") return "InvalidService";
   if (r.reason == "invalid_config") return "InvalidConfiguration";
   if (r.reason == "ip_conflict") return "AddressConflict";
-  if (r.reason == "no_address") return "AddressNotSupported";
+  if (r.reason == "unsupported_address") return "AddressNotSupported";
   return "NotActedOn";
 }
 
@@ -193,6 +197,7 @@ void report_changes(const std::map<std::string, service_report>& before,
     log_report(key, r);
     bool entered = old == before.end() || old->second.reason != r.reason;
     if (entered && !r.reason.empty()) {
+      if (o.kube_vip) count_reconcile_error(*o.kube_vip, key, r.reason);
       std::lock_guard g{core.m};
       count(core, mx, r.reason);
     }
@@ -216,6 +221,7 @@ void publish(std::stop_token stop, service_watcher_options o, std::shared_ptr<wa
   using clock = std::chrono::steady_clock;
   std::optional<std::vector<msg::service_ip>> last;
   std::map<std::string, service_report> reported;
+  kube_vip_view view;
   auto next = clock::time_point::min();
   std::unique_lock lk{core->m};
   while (!stop.stop_requested()) {
@@ -225,6 +231,7 @@ void publish(std::stop_token stop, service_watcher_options o, std::shared_ptr<wa
       if (stop.stop_requested()) return;
     }
     core->dirty = false;
+    auto since = core->dirty_since;
     auto set = core->model.compute();
     next = clock::now() + o.coalesce;
     ++core->computes;
@@ -233,6 +240,7 @@ void publish(std::stop_token stop, service_watcher_options o, std::shared_ptr<wa
     core->ips = set.ips.size();
     lk.unlock();
     report_changes(reported, set.reports, o, *core, mx);
+    if (o.kube_vip) publish_kube_vip(*o.kube_vip, set, view);
     reported = std::move(set.reports);
     if (mx.ips != nullptr) mx.ips->Set(static_cast<double>(set.ips.size()));
     bool changed = !last || *last != set.ips;
@@ -240,6 +248,9 @@ void publish(std::stop_token stop, service_watcher_options o, std::shared_ptr<wa
       last = set.ips;
       msg::service_ips m;
       m.ips = std::move(set.ips);
+      if (since != clock::time_point{})
+        m.changed_at_ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(since.time_since_epoch()).count();
       if (auto self = caf::actor_cast<caf::actor>(me)) tell_anon(self, std::move(m));
     }
     lk.lock();

@@ -53,7 +53,8 @@ struct settings;
 }
 namespace kvip::net::telemetry {
 class registry;
-}
+class kube_vip_metrics;
+} // namespace kvip::net::telemetry
 
 namespace kvip {
 
@@ -78,7 +79,10 @@ struct service_watcher_options {
   bool report_events = false;
   caf::actor events;                           ///< Event recorder (msg::k8s_io_actor)
   net::telemetry::registry* metrics = nullptr; ///< skipped-reason counter, IP gauge
-  k8s::watch_options watch;                    ///< timeouts and backoff of both watches
+  /// kube-vip's Service families (watch events, active Services, reconcile
+  /// errors, skipped Services); series of a Service that is gone are removed.
+  std::shared_ptr<net::telemetry::kube_vip_metrics> kube_vip;
+  k8s::watch_options watch; ///< timeouts and backoff of both watches
 };
 
 /// The options as the configuration asks (svc_namespace, lb_class_*, enable_endpoints,

@@ -116,7 +116,9 @@ bool service_watch_model::accept(const std::string& key, svc::service s) {
     bool warning = false;
     auto why = no_address(sel, warning);
     warning = warning || !notes.empty();
-    reports_[key] = {"no_address", std::move(why), std::move(notes), warning};
+    bool unsupported = sel.dhcp_v4 || sel.dhcp_v6 || !sel.hostnames.empty();
+    reports_[key] = {unsupported ? "unsupported_address" : "no_address", std::move(why),
+                     std::move(notes), warning};
     return true;
   }
   if (!notes.empty()) reports_[key] = {"", "", std::move(notes), true};

@@ -46,6 +46,7 @@ namespace kvip {
 struct service_report {
   /// The counted reason (a metric label; "" = announced, `notes` only):
   /// invalid_service, invalid_config, ignored, load_balancer_class, no_address,
+  ///   unsupported_address (DHCP 0.0.0.0 / ::, DNS names only),
   /// ip_conflict, no_endpoints, local_endpoints_elsewhere.
   std::string reason;
   std::string message;            ///< the reason in words (names the field, value or Service)

@@ -78,10 +78,13 @@ typename Inspector::result_type inspect(Inspector& f, service_ip& x) {
 struct service_ips : traced {
   static constexpr const char* name = "service_ips";
   std::vector<service_ip> ips;
+  /// When the watcher saw the first change this set reflects (steady clock,
+  /// ns since its epoch; 0 = unknown): the start of kvip_service_announce_seconds.
+  std::int64_t changed_at_ns = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_ips& x) {
-  return f(caf::meta::type_name(service_ips::name), x.ips);
+  return f(caf::meta::type_name(service_ips::name), x.ips, x.changed_at_ns);
 }
 
 /// What the status of one Service should say: written by the status writer

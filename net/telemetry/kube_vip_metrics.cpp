@@ -173,14 +173,17 @@ void kvip_specs(std::vector<family_spec>& s) {
       w::service_pipeline,
       "reason: ignored, other_class, no_address, unsupported_address, ip_conflict, "
       "no_endpoints, invalid."};
-  s[idx::status_writes] = {"kvip_service_status_writes_total",
-                           k::counter,
-                           "Service status writes to the API server, by result.",
-                           {"result"},
-                           {},
-                           false,
-                           w::service_pipeline,
-                           "result: ok, conflict, error."};
+  s[idx::status_writes] = {
+      "kvip_service_status_writes_total",
+      k::counter,
+      "Writes of a Service's status.loadBalancer.ingress and kube-vip.io/vipHost "
+      "by outcome: written, unchanged (it already said so), gone, recreated "
+      "(another uid), failed (retried after a backoff).",
+      {"node", "outcome"},
+      {},
+      false,
+      w::now,
+      "Set by the status writer (actors/status_writer), one series per outcome."};
 }
 
 std::vector<family_spec> make_specs() {
@@ -284,11 +287,6 @@ std::string_view to_string(bgp_state s) {
 std::string_view to_string(skip_reason r) {
   constexpr std::array names{"ignored",     "other_class",  "no_address", "unsupported_address",
                              "ip_conflict", "no_endpoints", "invalid"};
-  return names.at(static_cast<std::size_t>(r));
-}
-
-std::string_view to_string(write_result r) {
-  constexpr std::array names{"ok", "conflict", "error"};
   return names.at(static_cast<std::size_t>(r));
 }
 
@@ -448,11 +446,6 @@ void kube_vip_metrics::owned_service_ips(std::size_t n) {
 void kube_vip_metrics::skipped_services(skip_reason reason, std::size_t n) {
   std::lock_guard guard{mutex_};
   gauge_at(idx::services_skipped).with({str(to_string(reason))}).Set(static_cast<double>(n));
-}
-
-void kube_vip_metrics::status_write(write_result result) {
-  std::lock_guard guard{mutex_};
-  counter_at(idx::status_writes).with({str(to_string(result))}).Increment();
 }
 
 } // namespace kvip::net::telemetry

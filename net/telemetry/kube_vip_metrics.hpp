@@ -111,14 +111,10 @@ enum class skip_reason {
   invalid,             ///< an annotation or field kvip cannot parse
 };
 
-/// kvip_service_status_writes_total{result}.
-enum class write_result { ok, conflict, error };
-
 std::string_view to_string(reconcile_reason r);
 std::string_view to_string(election_error_reason r);
 std::string_view to_string(bgp_state s);
 std::string_view to_string(skip_reason r);
-std::string_view to_string(write_result r);
 
 /// The typed API over every family of kube_vip_family_specs().
 class kube_vip_metrics {
@@ -171,8 +167,6 @@ public:
   void owned_service_ips(std::size_t n);
   /// LoadBalancer Services not announced now for `reason`.
   void skipped_services(skip_reason reason, std::size_t n);
-  /// One status subresource write of a Service.
-  void status_write(write_result result);
 
 private:
   using any_family = std::variant<counter_family_t*, gauge_family_t*, histogram_family_t*>;
