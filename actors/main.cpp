@@ -20,6 +20,8 @@
 #include "actors/plan.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
+#include "k8s/services/annotations.hpp"
+#include "net/telemetry/kube_vip_metrics.hpp"
 #include "messages/supervision.hpp"
 #include "net/config/config.hpp"
 #include "net/telemetry/logging.hpp"
@@ -323,6 +325,13 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
 
   auto* version_cmd = app.add_subcommand("version", "Print version and build information");
+  std::string docs_table;
+  auto* docs_cmd = app.add_subcommand(
+      "docs", "Print a reference table as Markdown (the README's copy is checked against it)");
+  docs_cmd->add_option("table", docs_table, "annotations (every kube-vip annotation and label) or "
+                                            "metrics (every metric family)")
+      ->required()
+      ->check(CLI::IsMember({"annotations", "metrics"}));
   auto* manager_cmd = app.add_subcommand(
       "manager", "Run the kvip daemon. Every flag also reads its kube-vip environment variable; "
                  "precedence is flag > environment > config file > default.");
@@ -347,6 +356,13 @@ int main(int argc, char** argv) {
   if (version_cmd->parsed()) {
     std::printf("kvip %s (build %s, CAF %d)\n", kvip::net::version_string,
                 kvip::net::build_revision, CAF_VERSION);
+    return 0;
+  }
+  if (docs_cmd->parsed()) {
+    std::fputs(docs_table == "annotations"
+                   ? kvip::k8s::services::annotation_table_markdown().c_str()
+                   : kvip::net::telemetry::metrics_table_markdown().c_str(),
+               stdout);
     return 0;
   }
   if (simulate_cmd->parsed()) {
