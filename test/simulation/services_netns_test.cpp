@@ -5,6 +5,7 @@
 // (every node runs a TCP server that names its node, so the reply says whose
 // namespace the connection reached). One cluster serves every case; each case
 // uses its own Service names and addresses and deletes its Services.
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <regex>
@@ -358,6 +359,49 @@ TEST_F(NetnsServices, ServiceDeletedDuringAWatchGapStopsAnswering) {
       },
       5s));
   ASSERT_TRUE(lab_->sys->wait_all_ready(30s, nullptr).empty());
+}
+
+TEST_F(NetnsServices, ManyServicesCreatedAtOnceEachAnswerFromOneNode) {
+  std::vector<service_spec> specs;
+  std::vector<ip_address> targets;
+  for (int i = 0; i < 40; ++i) {
+    auto a = "10.99.0." + std::to_string(130 + i);
+    specs.push_back(svc("lab-many-" + std::to_string(i), {a}));
+    targets.push_back(ip(a));
+    made_.emplace_back("default", specs.back().name);
+  }
+  sweep().add(targets);
+  auto since = sweep().mark();
+  auto made = api().create_many(specs);
+  ASSERT_EQ(made.size(), specs.size());
+  for (const auto& m : made) {
+    EXPECT_EQ(m.error, "") << m.name;
+    EXPECT_GE(m.start_us, since);
+    EXPECT_GE(m.done_us, m.start_us);
+  }
+  std::string missing;
+  EXPECT_TRUE(eventually(
+      [&] {
+        missing.clear();
+        for (const auto& t : targets) {
+          auto e = sweep().entry(t);
+          if (!e || !e->first_answer_us || e->current.size() != 1) missing += " " + t.to_string();
+        }
+        return missing.empty();
+      },
+      10s))
+      << "not answered by exactly one node:" << missing;
+  std::vector<std::int64_t> lag; // creation answered -> first ARP answer
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto e = sweep().entry(targets[i]);
+    EXPECT_TRUE(e && e->macs.size() == 1) << targets[i].to_string() << " answered by several nodes";
+    if (e && e->first_answer_us) lag.push_back(*e->first_answer_us - made[i].done_us);
+  }
+  std::sort(lag.begin(), lag.end());
+  if (!lag.empty())
+    std::printf("created -> answering: p50 %.1f ms, max %.1f ms over %zu Services\n",
+                static_cast<double>(lag[lag.size() / 2]) / 1000.0,
+                static_cast<double>(lag.back()) / 1000.0, lag.size());
 }
 
 // Last: it restarts a node.
