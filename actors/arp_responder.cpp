@@ -37,6 +37,10 @@ struct responder_state {
   /// Asked to announce before the hold put them on lo (a hold of a thousand
   /// VIPs takes longer than a claim): announced once held, if still answered.
   std::set<std::string> waiting;
+  /// Holds sent to the I/O actor and not answered yet: holds overlap (the
+  /// set of VIPs can change twice within one hold), and a VIP waiting for
+  /// a later hold is not dropped when an earlier one completes without it.
+  int holds_pending = 0;
   std::uint64_t next_generation = 1;
   std::string last_error;
   bool stopping = false;
@@ -114,17 +118,23 @@ void on_announce(responder_ptr self, const msg::responder_announce& m) {
 }
 
 /// The VIPs asked for before the hold: those held now and still answered.
+/// One not held yet stays waiting while it is answered and a later hold is
+/// still on its way (an earlier hold without it completed first).
 void announce_waiting(responder_ptr self) {
   auto& st = self->state;
   auto waiting = std::move(st.waiting);
   st.waiting.clear();
   for (const auto& address : waiting) {
+    if (!st.answers(address)) continue; // given up meanwhile: nothing to announce
     if (st.held.count(address) == 0) {
+      if (st.holds_pending > 0) {
+        st.waiting.insert(address);
+        continue;
+      }
       spdlog::warn("arp_responder: asked to announce {}, which the hold did not put on lo",
                    address);
       continue;
     }
-    if (!st.answers(address)) continue; // given up meanwhile: nothing to announce
     msg::responder_announce a;
     a.address = address;
     on_announce(self, a);
@@ -143,10 +153,12 @@ caf::result<msg::responder_held> on_hold(responder_ptr self, const msg::responde
   msg::rsp_apply a;
   a.vips = m.vips;
   a.interfaces = st.opts.interfaces;
+  ++st.holds_pending;
   ask(self, st.io, io_timeout, a)
       .then(on(self,
                [self, promise, vips = m.vips](const msg::rsp_applied& r) mutable {
                  auto& st = self->state;
+                 --st.holds_pending;
                  std::map<std::string, msg::vip_spec> want;
                  for (const auto& v : vips)
                    want[canonical(v.address)] = v;
@@ -162,7 +174,8 @@ caf::result<msg::responder_held> on_hold(responder_ptr self, const msg::responde
                  out.error = r.error;
                  promise.deliver(out);
                }),
-            [promise](caf::error& err) mutable {
+            [self, promise](caf::error& err) mutable {
+              --self->state.holds_pending;
               msg::responder_held out;
               out.error = "arp_responder: I/O actor did not answer: " + caf::to_string(err);
               promise.deliver(out);

@@ -63,10 +63,14 @@ std::string no_address(const svc::address_selection& sel, bool& warning) {
          "spec.loadBalancerIP are empty)";
 }
 
-msg::service_ref ref_of(const svc::service& s) {
-  msg::service_ref r{s.ns, s.name, s.uid, {}};
+/// The Service as its IPs' owners see it: every address it has (what its
+/// status lists; a dual-stack one's two may be owned by different nodes).
+msg::service_ref ref_of(const svc::service& s, const svc::address_selection& sel) {
+  msg::service_ref r{s.ns, s.name, s.uid, {}, {}};
   for (const auto& p : s.ports)
     r.ports.push_back({svc::to_string(p.proto), p.port});
+  for (const auto& a : sel.addresses)
+    r.addresses.push_back(a.to_string());
   return r;
 }
 
@@ -212,7 +216,7 @@ service_watch_model::build_ip(const net::ip_address& ip, const std::vector<activ
   msg::service_ip out;
   out.address = ip.to_string();
   for (const auto& a : act)
-    out.services.push_back(ref_of(a.e->svc));
+    out.services.push_back(ref_of(a.e->svc, a.e->sel));
   std::sort(out.services.begin(), out.services.end(), [](const auto& x, const auto& y) {
     return std::tie(x.ns, x.name) < std::tie(y.ns, y.name);
   });

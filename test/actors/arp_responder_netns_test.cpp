@@ -152,6 +152,23 @@ TEST_F(NetnsArpResponder, AnAnnounceAskedBeforeTheHoldIsSentOnceHeld) {
   EXPECT_TRUE(eventually([&] { return asked_and_answered(); }, 2s));
 }
 
+TEST_F(NetnsArpResponder, AnAnnounceWaitsForTheLaterOfTwoOverlappingHolds) {
+  // The set of VIPs changed twice: a hold without the VIP is still on its way
+  // when the one with it is sent and the VIP's announcement asked for. The
+  // first hold completing must not drop the announcement the second one makes
+  // possible (the VIP would be held and owned, but never answered).
+  table_->set(vip, std::chrono::steady_clock::now() + 1h, true);
+  kvip::msg::responder_hold without;
+  without.vips = {kvip::msg::vip_spec{"10.77.0.101", 0, "kva"}};
+  kvip::msg::responder_hold with;
+  with.vips = {kvip::msg::vip_spec{vip.to_string(), 0, "kva"}};
+  caf::anon_send(responder_, without); // the answers go nowhere
+  caf::anon_send(responder_, with);
+  caf::anon_send(responder_, kvip::msg::responder_announce{{}, vip.to_string()});
+  EXPECT_TRUE(garp_seen(2s));
+  EXPECT_TRUE(eventually([&] { return asked_and_answered(); }, 2s));
+}
+
 TEST_F(NetnsArpResponder, AKilledActorRestoresAtExit) {
   ASSERT_EQ(hold().error, "");
   EXPECT_EQ(read_sysctl("/proc/sys/net/ipv4/conf/kva/arp_ignore").value_or("?"), "1");

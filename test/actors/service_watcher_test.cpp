@@ -418,6 +418,21 @@ CAF_TEST(services without an address ignored of another class or broken are left
                                 "10.0.4.4 default/classy * | fd00::4 default/classy *");
 }
 
+CAF_TEST(each address of a dual stack service carries all of its addresses for the status) {
+  // Its two IPs may be owned by different nodes; each owner writes the whole
+  // status.loadBalancer.ingress, so each must know every address.
+  start();
+  add_service("dual", "10.0.5.1,fd00::5", {80},
+              no_endpoints_needed + with_spec({{"ipFamilyPolicy", "RequireDualStack"},
+                                               {"ipFamilies", json::array{"IPv4", "IPv6"}}}));
+  auto ips = next_ips();
+  CAF_REQUIRE(ips && ips->size() == 2u);
+  for (const auto& ip : *ips) {
+    CAF_REQUIRE_EQUAL(ip.services.size(), 1u);
+    CAF_CHECK_EQUAL(ip.services[0].addresses, (std::vector<std::string>{"10.0.5.1", "fd00::5"}));
+  }
+}
+
 CAF_TEST(a burst of 200 services gives a few sets and the complete one) {
   start();
   auto t0 = std::chrono::steady_clock::now();
