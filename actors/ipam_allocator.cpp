@@ -78,7 +78,8 @@ k8s::sys_micros wall(const ipam_state& st) {
 std::chrono::milliseconds write_timeout(const ipam_allocator_options& o) {
   const auto& t = o.timings;
   auto fenced = t.lease_duration - t.renew_deadline - t.retry_period;
-  return std::clamp(fenced, std::chrono::milliseconds{500}, o.client->options().request_timeout);
+  auto bound = std::min(fenced, o.client->options().request_timeout);
+  return std::max(bound, std::chrono::milliseconds{500});
 }
 
 void set_leader_gauge(ipam_state& st) {
