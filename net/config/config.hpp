@@ -282,6 +282,11 @@ struct settings {
   ms gossip_fence_timeout{60};           ///< kvip_gossip_fence_timeout
   ms gossip_takeover_wait{80};           ///< kvip_gossip_takeover_wait
 
+  // -- kvip IPAM allocator (issue 10, kube-vip-cloud-provider's pools) --
+  std::string ipam_config_map = "kubevip";               ///< kvip_ipam_configmap
+  std::string ipam_config_map_namespace = "kube-system"; ///< kvip_ipam_namespace
+  std::string ipam_lease_name = "kvip-ipam";             ///< kvip_ipam_leasename
+
   bool operator==(const settings&) const = default;
 };
 

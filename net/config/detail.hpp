@@ -67,6 +67,9 @@ struct knob_row {
 /// The rows, in table order.
 const std::vector<knob_row>& knob_rows();
 
+/// The rows of the IPAM allocator's knobs (ipam_knobs.cpp), last in the table.
+std::vector<knob_row> ipam_rows();
+
 /// The canonical name of a row: env name, or the flag name for flag-only knobs.
 const std::string& canonical_name(const knob_row&);
 

@@ -567,8 +567,8 @@ std::vector<knob_row> gossip_rows() {
 
 std::vector<knob_row> make_rows() {
   std::vector<knob_row> rows;
-  for (auto section :
-       {&mode_rows, &vip_rows, &election_rows, &service_rows, &routing_rows, &gossip_rows})
+  for (auto section : {&mode_rows, &vip_rows, &election_rows, &service_rows, &routing_rows,
+                       &gossip_rows, &ipam_rows})
     for (auto& r : section())
       rows.push_back(std::move(r));
   return rows;
