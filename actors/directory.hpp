@@ -17,6 +17,7 @@
 #include "caf/actor_cast.hpp"
 #include "messages/announce.hpp"
 #include "messages/election.hpp"
+#include "messages/events.hpp"
 #include "messages/responder.hpp"
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
@@ -34,6 +35,7 @@ enum class sibling_role {
   responder,     ///< userspace ARP/NDP responder, gossip mode (msg::responder_actor)
   node_watcher,  ///< Nodes -> gossip peers, the gossip key (dynamically typed: caf::actor)
   status_writer, ///< Service status and kube-vip.io/vipHost (msg::status_writer_actor)
+  events,        ///< Event recorder: folded, rate-limited Events (msg::event_recorder_actor)
   telemetry,     ///< HTTP endpoints, takes children_status (msg::telemetry_actor); keep last
 };
 
@@ -53,7 +55,11 @@ public:
   msg::status_writer_actor status_writer() const {
     return get<msg::status_writer_actor>(sibling_role::status_writer);
   }
+  msg::event_recorder_actor events() const {
+    return get<msg::event_recorder_actor>(sibling_role::events);
+  }
   msg::telemetry_actor telemetry() const {
+
     return get<msg::telemetry_actor>(sibling_role::telemetry);
   }
 

@@ -1,5 +1,7 @@
 #include "actors/ipam_allocator.hpp"
 
+#include "actors/directory.hpp"
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -111,7 +113,10 @@ void flush_reports(ipam_pointer self) {
     count(st, r);
   for (auto& w : st.model->take_warnings()) {
     spdlog::warn("ipam_allocator: {} {}/{}: {}: {}", w.kind, w.ns, w.name, w.reason, w.message);
-    if (!st.opts.events) continue;
+    auto dest = st.opts.events     ? caf::actor_cast<msg::event_recorder_actor>(st.opts.events)
+                : st.opts.siblings ? st.opts.siblings->events()
+                                   : msg::event_recorder_actor{};
+    if (!dest) continue;
     msg::k8s_event e;
     e.kind = w.kind;
     e.ns = w.ns;
@@ -120,7 +125,7 @@ void flush_reports(ipam_pointer self) {
     e.type = "Warning";
     e.reason = w.reason;
     e.message = w.message.size() > 1000 ? w.message.substr(0, 997) + "..." : w.message;
-    tell(self, caf::actor_cast<msg::event_recorder_actor>(st.opts.events), std::move(e));
+    tell(self, dest, std::move(e));
     ++st.events_sent;
   }
   st.reg->gauge_family("kvip_ipam_pending", "Services waiting for or in an IPAM write.")

@@ -54,6 +54,8 @@ class registry;
 
 namespace kvip {
 
+class directory;
+
 /// What the IPAM allocator needs.
 struct ipam_allocator_options {
   /// Its configuration is used for every connection: the Lease k8s_io, the two
@@ -69,7 +71,10 @@ struct ipam_allocator_options {
   k8s::backoff_policy retry{std::chrono::milliseconds{500}, std::chrono::milliseconds{30000}, 2.0,
                             0.5}; ///< waits before a Service's failed write is retried
   caf::actor events;              ///< the Event recorder (msg::event_recorder_actor)
-  k8s::watch_options watch;       ///< timeouts and backoff of the feed's watches
+  /// Without `events`: the directory's events role, looked up at each send
+  /// (so a restarted recorder is found).
+  std::shared_ptr<const directory> siblings;
+  k8s::watch_options watch;                        ///< timeouts and backoff of the feed's watches
   std::chrono::milliseconds request_timeout{5000}; ///< a Lease request's answer
   /// Wall clock for the Lease's times (null = the system clock).
   std::function<std::chrono::system_clock::time_point()> wall_clock;

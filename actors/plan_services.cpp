@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "actors/directory.hpp"
+#include "actors/event_recorder.hpp"
+#include "actors/ipam_allocator.hpp"
 #include "actors/service_watcher.hpp"
 #include "actors/status_writer.hpp"
 #include "caf/all.hpp"
@@ -28,6 +30,30 @@ void add_service_children(const net::config::settings& cfg, const k8s::connectio
   } else {
     plan.notes.push_back("disable_service_updates=true: Service status and kube-vip.io/vipHost "
                          "are not written");
+  }
+  event_recorder_options ev;
+  ev.client = std::make_shared<k8s::client>(conn, k8s::client_options{});
+  ev.node_name = cfg.node_name;
+  plan.children.push_back({"event_recorder",
+                           [ev, &reg](caf::local_actor* parent, sibling_directory) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_event_recorder(parent, ev, reg));
+                           },
+                           restart_policy::permanent, sibling_role::events});
+  if (cfg.ipam) {
+    auto a =
+        ipam_allocator_settings(cfg, std::make_shared<k8s::client>(conn, k8s::client_options{}));
+    plan.children.push_back({"ipam_allocator",
+                             [a, &reg](caf::local_actor* parent, sibling_directory dir) {
+                               auto o = a;
+                               o.siblings = std::move(dir); // Events to the recorder
+                               return caf::actor_cast<msg::child_actor>(
+                                   spawn_ipam_allocator(parent, o, reg));
+                             },
+                             restart_policy::permanent, sibling_role::none});
+    plan.notes.push_back("address pools from ConfigMap " + cfg.ipam_config_map_namespace + "/" +
+                         cfg.ipam_config_map + " (one allocator acts, elected by Lease " +
+                         cfg.ipam_lease_name + ")");
   }
   auto w =
       service_watcher_settings(cfg, std::make_shared<k8s::client>(conn, k8s::client_options{}));

@@ -34,10 +34,31 @@ knob_row with_alt(knob_row r, std::string alt) {
   return r;
 }
 
+knob_row on_off_row(std::string env, std::string flag, bool dflt, std::string help,
+                    bool settings::*m) {
+  knob_row r;
+  r.info.env = std::move(env);
+  r.info.flag = std::move(flag);
+  r.info.default_text = dflt ? "true" : "false";
+  r.info.help = std::move(help);
+  r.info.kind = knob_kind::boolean;
+  r.apply = [m](settings& s, const std::string& v, error_sink& e) {
+    if (auto b = parse_bool(v))
+      s.*m = *b;
+    else
+      e.fail("a boolean: true/false, 1/0, t/f, TRUE/FALSE, True/False");
+  };
+  return r;
+}
+
 } // namespace
 
 std::vector<knob_row> ipam_rows() {
   return {
+      on_off_row("kvip_ipam", "ipam", true,
+                 "with svc_enable and kvip_gossip: the in-process address allocator (pools of "
+                 "kube-vip-cloud-provider's ConfigMap); false when kube-vip-cloud-provider runs",
+                 &settings::ipam),
       with_alt(name_row("kvip_ipam_configmap", "ipamConfigMap", "kubevip",
                         "the IPAM pool ConfigMap (kube-vip-cloud-provider's KUBEVIP_CONFIG_MAP)",
                         &settings::ipam_config_map, is_dns_subdomain, "a DNS-1123 subdomain"),

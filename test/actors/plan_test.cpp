@@ -219,8 +219,9 @@ CAF_TEST(services in gossip mode add the status writer and the service watcher) 
   CAF_CHECK_EQUAL(both.problems, std::vector<std::string>{});
   CAF_CHECK_EQUAL(names(both),
                   (std::vector<std::string>{"k8s_io", "k8s_events", "status_writer",
-                                            "service_watcher", "node_watcher", "responder",
-                                            "gossip"}));
+                                            "event_recorder", "ipam_allocator", "service_watcher",
+                                            "node_watcher", "responder", "gossip"}));
+  CAF_CHECK(any_contains(both.notes, "address pools from ConfigMap kube-system/kubevip"));
   CAF_CHECK(any_contains(both.notes, "control-plane VIP"));
   CAF_CHECK(any_contains(both.notes, "Services of type LoadBalancer in every namespace"));
   // Services only (a worker's DaemonSet): no control-plane VIP needed.
@@ -228,10 +229,12 @@ CAF_TEST(services in gossip mode add the status writer and the service watcher) 
   cfg.address.clear();
   cfg.svc_namespace = "shop";
   cfg.disable_service_updates = true;
+  cfg.ipam = false;
   auto svc = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(svc.problems, std::vector<std::string>{});
-  CAF_CHECK_EQUAL(names(svc), (std::vector<std::string>{"k8s_io", "k8s_events", "service_watcher",
-                                                        "node_watcher", "responder", "gossip"}));
+  CAF_CHECK_EQUAL(names(svc), (std::vector<std::string>{"k8s_io", "k8s_events", "event_recorder",
+                                                        "service_watcher", "node_watcher",
+                                                        "responder", "gossip"}));
   CAF_CHECK(any_contains(svc.notes, "Service IPs on "));
   CAF_CHECK(any_contains(svc.notes, "in namespace shop"));
   CAF_CHECK(any_contains(svc.notes, "disable_service_updates=true"));
