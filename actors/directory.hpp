@@ -27,16 +27,17 @@ namespace kvip {
 /// The part a child plays for its siblings (none: nobody looks it up).
 enum class sibling_role {
   none,
-  k8s_io,        ///< Kubernetes API calls of the elector (msg::k8s_io_actor)
-  k8s_events,    ///< Kubernetes Events, on their own connection (msg::k8s_io_actor)
-  announcer,     ///< ARP/NDP announcer (msg::announcer_actor)
-  elector,       ///< lease elector (msg::elector_actor)
-  health,        ///< control-plane health checker (msg::health_actor)
-  responder,     ///< userspace ARP/NDP responder, gossip mode (msg::responder_actor)
-  node_watcher,  ///< Nodes -> gossip peers, the gossip key (dynamically typed: caf::actor)
-  status_writer, ///< Service status and kube-vip.io/vipHost (msg::status_writer_actor)
-  events,        ///< Event recorder: folded, rate-limited Events (msg::event_recorder_actor)
-  telemetry,     ///< HTTP endpoints, takes children_status (msg::telemetry_actor); keep last
+  k8s_io,          ///< Kubernetes API calls of the elector (msg::k8s_io_actor)
+  k8s_events,      ///< Kubernetes Events, on their own connection (msg::k8s_io_actor)
+  announcer,       ///< ARP/NDP announcer (msg::announcer_actor)
+  elector,         ///< lease elector (msg::elector_actor)
+  health,          ///< control-plane health checker (msg::health_actor)
+  responder,       ///< userspace ARP/NDP responder, gossip mode (msg::responder_actor)
+  node_watcher,    ///< Nodes -> gossip peers, the gossip key (dynamically typed: caf::actor)
+  status_writer,   ///< Service status and kube-vip.io/vipHost (msg::status_writer_actor)
+  events,          ///< Event recorder: folded, rate-limited Events (msg::event_recorder_actor)
+  service_elector, ///< Service IPs' Lease election, gossip off (msg::service_elector_actor)
+  telemetry,       ///< HTTP endpoints, takes children_status (msg::telemetry_actor); keep last
 };
 
 class directory {
@@ -58,8 +59,10 @@ public:
   msg::event_recorder_actor events() const {
     return get<msg::event_recorder_actor>(sibling_role::events);
   }
+  msg::service_elector_actor service_elector() const {
+    return get<msg::service_elector_actor>(sibling_role::service_elector);
+  }
   msg::telemetry_actor telemetry() const {
-
     return get<msg::telemetry_actor>(sibling_role::telemetry);
   }
 

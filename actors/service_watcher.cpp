@@ -292,7 +292,9 @@ void forward(watcher_pointer self) {
   if (!st.current) return;
   caf::actor dest = st.opts.subscriber;
   if (st.opts.siblings) {
-    dest = caf::actor_cast<caf::actor>(st.opts.siblings->elector());
+    dest = st.opts.to_service_elector
+               ? caf::actor_cast<caf::actor>(st.opts.siblings->service_elector())
+               : caf::actor_cast<caf::actor>(st.opts.siblings->elector());
     if (!dest) {
       resend_later(self, 200ms); // between two incarnations
       return;
@@ -423,6 +425,7 @@ service_watcher_options service_watcher_settings(const net::config::settings& cf
   o.filter.svc_election = cfg.services_election;
   o.filter.per_service_election_on_demand = cfg.per_service_election_on_demand;
   o.use_endpoints = cfg.enable_endpoints;
+  o.to_service_elector = !cfg.gossip; // gossip off: the Lease-based Service election
   return o;
 }
 

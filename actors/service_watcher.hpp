@@ -17,7 +17,8 @@
 //   empty), later ones only when the set differs (a Service update that changes
 //   nothing in it sends nothing).
 // The actor keeps the last set and forwards it as msg::service_ips to the
-// subscriber, or with `siblings` to the directory's elector role (whichever
+// subscriber, or with `siblings` to the directory's elector role, or its
+// service_elector role with `to_service_elector` (whichever
 // incarnation runs: when it goes down, the set is sent again to the next one).
 //
 // A Service that cannot be served as asked (parse error or bad acted-on
@@ -74,6 +75,9 @@ struct service_watcher_options {
   /// When set, sets go to the directory's elector role instead of `subscriber`,
   /// and Events (report_events) to its k8s_events role unless `events` is set.
   std::shared_ptr<const directory> siblings;
+  /// With `siblings`: send the sets to the service_elector role (gossip off:
+  /// the Lease-based Service election, actors/service_elector) instead.
+  bool to_service_elector = false;
   /// Record a Warning Event on a Service when it gets a warning reason (every node
   /// runs a watcher: turn this on where one node should speak for all).
   bool report_events = false;

@@ -235,18 +235,27 @@ std::vector<effect> policy::timer(const context& c, std::uint64_t generation) {
 }
 
 std::vector<effect> policy::health(const context& c, bool healthy, const std::string& detail) {
-  std::vector<effect> out;
-  if (state_ == phase::idle || state_ == phase::stopping || state_ == phase::stopped) return out;
-  if (!healthy && state_ != phase::paused) {
+  if (healthy) return resume(c, "control plane healthy again");
+  if (state_ == phase::leading || state_ == phase::following)
     spdlog::warn("lease_elector: control plane unhealthy ({}); {}not campaigning until it is "
                  "healthy",
                  detail, state_ == phase::leading ? "releasing the VIP and the lease, " : "");
-    set_state(phase::paused, "control plane unhealthy");
-    feed(machine_.release(c.now, c.wall), c, out);
-  } else if (healthy && state_ == phase::paused) {
-    set_state(phase::following, "control plane healthy again");
-    feed(machine_.start(c.now, c.wall), c, out);
-  }
+  return pause(c, "control plane unhealthy");
+}
+
+std::vector<effect> policy::pause(const context& c, const std::string& why) {
+  std::vector<effect> out;
+  if (state_ != phase::following && state_ != phase::leading) return out;
+  set_state(phase::paused, why);
+  feed(machine_.release(c.now, c.wall), c, out);
+  return out;
+}
+
+std::vector<effect> policy::resume(const context& c, const std::string& why) {
+  std::vector<effect> out;
+  if (state_ != phase::paused) return out;
+  set_state(phase::following, why);
+  feed(machine_.start(c.now, c.wall), c, out);
   return out;
 }
 

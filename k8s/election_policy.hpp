@@ -45,7 +45,7 @@ enum class phase {
   idle,      ///< not started
   following, ///< campaigning, someone else (or nobody) holds the Lease
   leading,   ///< we hold the Lease and the VIPs are announced
-  paused,    ///< the control plane is unhealthy: released, not campaigning
+  paused,    ///< released, not campaigning (control plane unhealthy, or pause())
   stopping,  ///< shutdown requested: withdrawing and releasing
   stopped,   ///< shutdown finished
 };
@@ -110,6 +110,14 @@ public:
   /// A timer armed with `generation` fired (stale generations are ignored).
   std::vector<effect> timer(const context& c, std::uint64_t generation);
   std::vector<effect> health(const context& c, bool healthy, const std::string& detail);
+  /// Stops campaigning for `why` (logged): a leader withdraws, then releases
+  /// the Lease; nothing happens unless following or leading. health(false)
+  /// is pause() with the control plane as the reason.
+  std::vector<effect> pause(const context& c, const std::string& why);
+  /// Campaigns again after pause() (nothing happens unless paused).
+  std::vector<effect> resume(const context& c, const std::string& why);
+  /// True while a Lease request or an announce/withdraw waits for its answer.
+  bool busy() const { return lease_busy_ || vips_ != vip_request::none; }
   std::vector<effect> shutdown(const context& c);
 
   phase state() const { return state_; }

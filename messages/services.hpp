@@ -7,7 +7,8 @@
 //                                        Service IPs, after the first list of
 //                                        Services and endpoints and on every
 //                                        change of it; the elector role: the
-//                                        gossip actor, or the Lease elector)
+//                                        gossip actor; or, gossip off, the
+//                                        service_elector role)
 //   service_watcher → service_watcher  : service_ips (its watch threads' report)
 //   an IP's owner   → status_writer    : service_status (one per Service on
 //                                        an IP whose owner changed)
@@ -109,6 +110,10 @@ typename Inspector::result_type inspect(Inspector& f, service_status& x) {
 /// The service watcher (actors/service_watcher): a child that forwards its
 /// watch threads' reports.
 using service_watcher_actor = child_actor::extend<caf::reacts_to<service_ips>>;
+
+/// The Service elector without gossip (actors/service_elector): takes the
+/// service watcher's sets.
+using service_elector_actor = child_actor::extend<caf::reacts_to<service_ips>>;
 
 /// The status writer (actors/status_writer).
 using status_writer_actor = child_actor::extend<caf::reacts_to<service_status>>;

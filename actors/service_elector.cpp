@@ -1,0 +1,346 @@
+#include "actors/service_elector.hpp"
+
+#include <fstream>
+#include <random>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/directory.hpp"
+#include "actors/k8s_io.hpp"
+#include "actors/node.hpp"
+#include "actors/tracing.hpp"
+#include "caf/all.hpp"
+#include "k8s/lease_record.hpp"
+#include "k8s/objects.hpp"
+#include "messages/election.hpp"
+#include "messages/services.hpp"
+#include "messages/supervision.hpp"
+#include "net/config/config.hpp"
+#include "net/l2/host.hpp"
+#include "net/telemetry/metrics.hpp"
+
+namespace kvip {
+
+namespace {
+
+namespace el = k8s::election;
+namespace svc = k8s::services;
+
+/// A Lease's timer (internal); the Lease's policy ignores stale generations.
+struct service_election_tick : msg::traced {
+  static constexpr const char* name = "service_election_tick";
+  std::string ns;
+  std::string lease;
+  std::uint64_t generation = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_election_tick& x) {
+  return f(caf::meta::type_name(service_election_tick::name), x.ns, x.lease, x.generation);
+}
+
+using impl = msg::service_elector_actor::extend<caf::reacts_to<service_election_tick>>;
+
+struct elector_state {
+  service_elector_options opts;
+  net::telemetry::registry* reg = nullptr;
+  std::unique_ptr<svc::lease_election> model;
+  std::mt19937_64 rng;
+  std::map<svc::lease_id, boost::json::object> last_lease; // unknown fields survive writes
+  std::vector<msg::service_ip> ips;                        // the watcher's last set
+  msg::announcer_actor announcer;
+  msg::k8s_io_actor io; // its own (with opts.client), else null
+  std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
+  static inline const char* name = "service_elector";
+};
+
+using pointer = impl::stateful_pointer<elector_state>;
+
+el::context context(pointer self) {
+  auto& st = self->state;
+  auto wall = st.opts.wall_clock ? st.opts.wall_clock() : std::chrono::system_clock::now();
+  return {self->clock().now(), std::chrono::time_point_cast<std::chrono::microseconds>(wall),
+          st.announcer ? st.announcer.id() : 0};
+}
+
+void drive(pointer self, svc::lease_election::effects effects);
+
+msg::k8s_io_actor api(elector_state& st) {
+  if (st.io) return st.io;
+  return st.opts.siblings ? st.opts.siblings->k8s_io() : msg::k8s_io_actor{};
+}
+
+el::lease_answer answer_of(elector_state& st, const svc::lease_id& l, const msg::lease_reply& rep) {
+  if (!rep.ok) return el::lease_answer::failed(rep.error, rep.error_text);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(rep.object_json, ec);
+  if (ec || !v.is_object())
+    return el::lease_answer::failed(k8s::error_kind::parse, "k8s_io answered a Lease that is not "
+                                                            "a JSON object");
+  auto& kept = st.last_lease[l] = std::move(v.as_object());
+  k8s::lease lease{kept};
+  return el::lease_answer::ok(el::to_record(lease), lease.resource_version());
+}
+
+template <class Msg>
+void ask_io(pointer self, const svc::lease_id& l, Msg m) {
+  auto& st = self->state;
+  ask(self, api(st), st.opts.request_timeout, std::move(m))
+      .then(on(self,
+               [self, l](const msg::lease_reply& rep) {
+                 auto a = answer_of(self->state, l, rep);
+                 drive(self, self->state.model->lease_answered(context(self), l, a));
+               }),
+            [self, l](caf::error& err) {
+              drive(self, self->state.model->lease_timed_out(context(self), l,
+                                                             self->system().render(err)));
+            });
+}
+
+void request_lease(pointer self, const svc::election_effect& e) {
+  auto& st = self->state;
+  if (e.what == svc::election_effect::kind::get_lease) {
+    msg::lease_get g;
+    g.ns = e.lease.ns;
+    g.lease = e.lease.name;
+    ask_io(self, e.lease, std::move(g));
+    return;
+  }
+  bool create = e.what == svc::election_effect::kind::create_lease;
+  k8s::lease l =
+      create ? k8s::lease::make(e.lease.ns, e.lease.name) : k8s::lease{st.last_lease[e.lease]};
+  if (!create) l.set_resource_version(e.rv);
+  el::write_record(l, e.rec, {}); // kube-vip puts no annotations on Service Leases
+  msg::lease_write w;
+  w.create = create;
+  w.object_json = boost::json::serialize(l.raw());
+  ask_io(self, e.lease, std::move(w));
+}
+
+void send_set(pointer self, const std::vector<svc::announced_ip>& ips) {
+  auto& st = self->state;
+  msg::announce_set set;
+  for (const auto& ip : ips)
+    set.vips.push_back(msg::vip_spec{ip.address, ip.prefix_length, ip.interface});
+  ask(self, st.announcer, st.opts.request_timeout, set)
+      .then(
+          on(self,
+             [self](const msg::announce_result& r) {
+               drive(self, self->state.model->announce_answered(context(self), r.active, r.error));
+             }),
+          [self](caf::error& err) {
+            drive(self,
+                  self->state.model->announce_timed_out(context(self), self->system().render(err)));
+          });
+}
+
+/// This node holds `address`: the status of every Service on it says so.
+void report_owner(pointer self, const std::string& address) {
+  auto& st = self->state;
+  auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
+  if (!st.opts.write_status || !w) return;
+  for (const auto& ip : st.ips) {
+    if (ip.address != address) continue;
+    for (const auto& ref : ip.services) {
+      msg::service_status s;
+      s.ns = ref.ns;
+      s.service = ref.name;
+      s.uid = ref.uid;
+      s.ingress_ips = ref.addresses.empty() ? std::vector<std::string>{address} : ref.addresses;
+      s.ports = ref.ports;
+      s.vip_host = st.opts.election.timings.identity;
+      tell(self, w, s);
+    }
+  }
+}
+
+void record_leading(elector_state& st, const svc::lease_id& l, bool leading) {
+  st.reg
+      ->gauge_family("kube_vip_is_leader", "1 while this node holds the lease.",
+                     {"node", "lease_name"})
+      .with({st.opts.election.timings.identity, l.name})
+      .Set(leading ? 1 : 0);
+  if (leading)
+    st.reg
+        ->counter_family("kube_vip_leader_election_transitions",
+                         "Times this node became leader of the lease.", {"lease_name"})
+        .with({l.name})
+        .Increment();
+}
+
+/// Performs the model's effects, in order.
+void drive(pointer self, svc::lease_election::effects effects) {
+  auto& st = self->state;
+  using kind = svc::election_effect::kind;
+  for (auto& e : effects) {
+    switch (e.what) {
+    case kind::get_lease:
+    case kind::create_lease:
+    case kind::update_lease:
+      request_lease(self, e);
+      break;
+    case kind::arm_timer: {
+      service_election_tick t;
+      t.ns = e.lease.ns;
+      t.lease = e.lease.name;
+      t.generation = e.generation;
+      tell_after(self, caf::actor_cast<impl>(self), e.delay, t);
+      break;
+    }
+    case kind::announce:
+      send_set(self, e.ips);
+      break;
+    case kind::report_owner:
+      report_owner(self, e.address);
+      break;
+    case kind::leading:
+      record_leading(st, e.lease, e.on);
+      break;
+    case kind::shutdown_done: {
+      msg::shutdown_done d;
+      d.actor = "service_elector";
+      for (auto& p : st.shutdown)
+        if (p.pending()) p.deliver(d);
+      st.shutdown.clear();
+      break;
+    }
+    }
+  }
+}
+
+std::vector<svc::election_ip> election_ips(const std::vector<msg::service_ip>& ips) {
+  std::vector<svc::election_ip> out;
+  for (const auto& ip : ips)
+    out.push_back({ip.address, ip.interface, ip.any_node, ip.nodes,
+                   svc::lease_id{ip.lease_namespace, ip.lease_name}});
+  return out;
+}
+
+void on_ips(pointer self, const msg::service_ips& m) {
+  auto& st = self->state;
+  if (m.ips == st.ips) return;
+  spdlog::info("service_elector: {} Service IPs", m.ips.size());
+  auto before = std::exchange(st.ips, m.ips);
+  drive(self, st.model->set_ips(context(self), election_ips(st.ips)));
+  // Services added to (or changed on) an IP this node already holds.
+  for (const auto& ip : st.ips) {
+    auto old = std::find_if(before.begin(), before.end(),
+                            [&](const auto& b) { return b.address == ip.address; });
+    if (old != before.end() && old->services != ip.services && st.model->held().count(ip.address))
+      report_owner(self, ip.address);
+  }
+}
+
+std::string describe(const elector_state& st) {
+  std::string text =
+      fmt::format("{} mode, identity {}, {} Service IPs, {} held",
+                  st.opts.election.per_service ? "per-Service" : "global",
+                  st.opts.election.timings.identity, st.ips.size(), st.model->held().size());
+  for (const auto& [id, c] : st.model->leases())
+    text += fmt::format("\n  lease {}: {}", id.text(), svc::to_string(c));
+  for (const auto& a : st.model->held())
+    text += "\n  holds " + a;
+  return text;
+}
+
+/// The announcer and the API actor: linked children that exit with this actor.
+void spawn_children(pointer self) {
+  auto& st = self->state;
+  if (st.opts.make_announcer) {
+    st.announcer = st.opts.make_announcer(self, *st.reg);
+  } else {
+    auto a = st.opts.announce;
+    a.siblings = st.opts.siblings; // conflicts go to k8s_events
+    st.announcer = spawn_arp_broadcaster(self, a, net::l2::make_kernel_host(), *st.reg);
+  }
+  self->link_to(st.announcer);
+  if (st.opts.client) {
+    st.io = caf::actor_cast<msg::k8s_io_actor>(
+        spawn_k8s_io(self, st.opts.client, st.opts.election.timings.identity));
+    self->link_to(st.io);
+  }
+  self->attach_functor([ann = st.announcer, io = st.io](const caf::error&) {
+    // A normal exit does not travel along links: tell them (the announcer
+    // removes every address it holds as it exits).
+    caf::anon_send_exit(ann, caf::exit_reason::user_shutdown);
+    if (io) caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
+  });
+}
+
+impl::behavior_type elector_fn(pointer self, service_elector_options opts,
+                               net::telemetry::registry* reg) {
+  log_crashes(self, "service_elector");
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.reg = reg;
+  st.rng.seed(st.opts.random_seed ? *st.opts.random_seed : std::random_device{}());
+  st.model = std::make_unique<svc::lease_election>(st.opts.election, [self] {
+    return std::uniform_real_distribution<double>{0.0, 1.0}(self->state.rng);
+  });
+  spawn_children(self);
+  drive(self, st.model->start(context(self)));
+  return {
+      on(self, [self](const msg::service_ips& m) { on_ips(self, m); }),
+      on(self,
+         [self](const service_election_tick& t) {
+           drive(self, self->state.model->timer(context(self), {t.ns, t.lease}, t.generation));
+         }),
+      on(self,
+         [self](const msg::dump_request&) {
+           msg::dump_reply r;
+           r.actor = "service_elector";
+           r.text = describe(self->state);
+           return r;
+         }),
+      on(self,
+         [self](const msg::shutdown_request&) {
+           auto p = self->make_response_promise<msg::shutdown_done>();
+           self->state.shutdown.push_back(p);
+           drive(self, self->state.model->shutdown(context(self)));
+           return p;
+         }),
+  };
+}
+
+/// kube-vip's rule for a Lease's namespace: "ns/name" > the pod's
+/// service-account namespace > cp_namespace.
+svc::lease_id lease_location(const std::string& name, const std::string& cp_namespace) {
+  if (auto slash = name.find('/'); slash != std::string::npos)
+    return {name.substr(0, slash), name.substr(slash + 1)};
+  std::ifstream sa{"/var/run/secrets/kubernetes.io/serviceaccount/namespace"};
+  std::string ns;
+  if (sa && std::getline(sa, ns) && !ns.empty()) return {ns, name};
+  return {cp_namespace, name};
+}
+
+} // namespace
+
+service_elector_options service_elector_settings(const net::config::settings& cfg,
+                                                 std::string interface,
+                                                 std::shared_ptr<k8s::client> client) {
+  service_elector_options o;
+  auto& e = o.election;
+  e.timings.identity = cfg.node_name;
+  e.timings.lease_duration = cfg.lease_duration;
+  e.timings.renew_deadline = cfg.renew_deadline;
+  e.timings.retry_period = cfg.retry_period;
+  e.per_service = cfg.services_election;
+  e.global_lease = lease_location(cfg.services_lease_name, cfg.cp_namespace);
+  bool own_interface = !cfg.services_interface.empty() && cfg.services_interface != "auto";
+  e.interface = own_interface ? cfg.services_interface : std::move(interface);
+  e.prefix_v4 = cfg.subnet_v4.automatic ? 0 : cfg.subnet_v4.bits;
+  e.prefix_v6 = cfg.subnet_v6.automatic ? 0 : cfg.subnet_v6.bits;
+  o.client = std::move(client);
+  o.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
+  o.write_status = !cfg.disable_service_updates;
+  o.announce.refresh = cfg.arp_rate;
+  o.announce.node_name = cfg.node_name;
+  return o;
+}
+
+caf::actor spawn_service_elector(caf::local_actor* parent, service_elector_options opts,
+                                 net::telemetry::registry& reg) {
+  return caf::actor_cast<caf::actor>(parent->spawn(elector_fn, std::move(opts), &reg));
+}
+
+} // namespace kvip
