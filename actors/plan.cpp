@@ -13,6 +13,7 @@
 #include "actors/lease_elector.hpp"
 #include "actors/node_watcher.hpp"
 #include "actors/plan_services.hpp"
+#include "actors/service_elector.hpp"
 #include "actors/telemetry.hpp"
 #include "caf/all.hpp"
 #include "k8s/client.hpp"
@@ -204,21 +205,46 @@ void add_health_checker(const net::config::settings& cfg, node_plan& plan) {
                            restart_policy::permanent, sibling_role::health});
 }
 
-void add_control_plane_arp(const net::config::settings& cfg, net::telemetry::registry& reg,
-                           node_plan& plan) {
+/// Lease mode (kube-vip's): the control-plane VIP (cp_enable) by the lease
+/// elector and its announcer; Service IPs (svc_enable) by the service elector
+/// (plndr-svcs-lock, or kubevip-<service> with svc_election).
+void add_arp_lease_mode(const net::config::settings& cfg, net::telemetry::registry& reg,
+                        node_plan& plan) {
   auto opened = net::netlink::socket::open();
   if (!opened) {
     plan.problems.push_back("netlink: " + opened.err().describe());
     return;
   }
   auto iface = choose_interface(cfg, **opened, plan);
-  auto vips = control_plane_vips(cfg, iface, plan);
+  auto vips =
+      cfg.control_plane ? control_plane_vips(cfg, iface, plan) : std::vector<msg::vip_spec>{};
   auto conn = api_connection(cfg, plan);
   if (!conn || !plan.problems.empty()) return;
   add_api_children(cfg, *conn, plan);
-  add_announcer(cfg, vips, reg, plan);
-  add_elector(cfg, vips, reg, plan);
-  add_health_checker(cfg, plan);
+  if (cfg.control_plane) {
+    add_announcer(cfg, vips, reg, plan);
+    add_elector(cfg, vips, reg, plan);
+    add_health_checker(cfg, plan);
+  }
+  if (!cfg.services) return;
+  k8s::client_options copts; // a Lease call never outlasts the renew deadline
+  copts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
+  // vip_servicesinterface (a name) wins inside; "auto" falls back to `iface`.
+  auto e = service_elector_settings(cfg, iface, std::make_shared<k8s::client>(*conn, copts));
+  plan.children.push_back({"service_elector",
+                           [e, &reg](caf::local_actor* parent, sibling_directory dir) {
+                             auto o = e;
+                             o.siblings = std::move(dir);
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_service_elector(parent, o, reg));
+                           },
+                           restart_policy::permanent, sibling_role::service_elector});
+  add_service_children(cfg, *conn, reg,
+                       std::make_shared<net::telemetry::kube_vip_metrics>(reg, cfg.node_name),
+                       plan);
+  plan.notes.push_back(std::string{"Service IPs on "} + iface + " elected by " +
+                       (cfg.services_election ? "a Lease per Service (kubevip-<service>)"
+                                              : "Lease " + cfg.services_lease_name));
 }
 
 /// "host:port" of every configured gossip peer.
@@ -382,14 +408,16 @@ node_plan plan_node(const net::config::settings& cfg, net::telemetry::registry& 
                             "yet");
   if (cfg.wireguard)
     plan.problems.push_back("vip_wireguard=true: WireGuard mode is not implemented in kvip yet");
-  if (cfg.services && !cfg.gossip)
-    plan.warnings.push_back("svc_enable=true without kvip_gossip=true: Lease-elected Services "
-                            "are not implemented in kvip yet; set kvip_gossip=true to serve "
-                            "Services");
-  if (cfg.arp && cfg.gossip && (cfg.control_plane || cfg.services))
-    add_gossip(cfg, reg, plan);
-  else if (cfg.arp && cfg.control_plane)
-    add_control_plane_arp(cfg, reg, plan);
+  if (cfg.services && !cfg.arp)
+    plan.warnings.push_back("svc_enable=true: Services are announced in ARP/NDP mode only "
+                            "(vip_arp=true) in kvip so far; BGP, routing-table and WireGuard "
+                            "modes are later issues");
+  if (cfg.arp && (cfg.control_plane || cfg.services)) {
+    if (cfg.gossip)
+      add_gossip(cfg, reg, plan);
+    else
+      add_arp_lease_mode(cfg, reg, plan);
+  }
   return plan;
 }
 

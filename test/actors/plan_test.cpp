@@ -187,7 +187,7 @@ CAF_TEST(modes kvip does not have are problems and unimplemented knobs are warni
   CAF_CHECK_EQUAL(problems_starting(p, "vip_routingtable=true"), 1u);
   CAF_CHECK_EQUAL(problems_starting(p, "vip_wireguard=true"), 1u);
   CAF_CHECK_EQUAL(p.problems.size(), 2u);
-  CAF_CHECK(any_contains(p.warnings, "svc_enable=true without kvip_gossip=true"));
+  CAF_CHECK(any_contains(p.warnings, "svc_enable=true: Services are announced in ARP/NDP mode"));
   CAF_CHECK(any_contains(p.warnings, "vip_loseleadership is accepted but not implemented"));
   CAF_CHECK(any_contains(p.warnings, "vip_ddns is accepted but not implemented"));
 }
@@ -238,6 +238,28 @@ CAF_TEST(services in gossip mode add the status writer and the service watcher) 
   CAF_CHECK(any_contains(svc.notes, "Service IPs on "));
   CAF_CHECK(any_contains(svc.notes, "in namespace shop"));
   CAF_CHECK(any_contains(svc.notes, "disable_service_updates=true"));
+}
+
+CAF_TEST(services in lease mode add the service elector besides the control plane) {
+  auto cfg = control_plane();
+  cfg.services = true;
+  cfg.ipam = false;
+  auto both = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(both.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(
+      names(both),
+      (std::vector<std::string>{"k8s_io", "k8s_events", "announcer", "elector", "service_elector",
+                                "status_writer", "event_recorder", "service_watcher"}));
+  CAF_CHECK(any_contains(both.notes, "elected by Lease plndr-svcs-lock"));
+  cfg.control_plane = false;
+  cfg.address.clear();
+  cfg.services_election = true;
+  auto svc = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(svc.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(names(svc),
+                  (std::vector<std::string>{"k8s_io", "k8s_events", "service_elector",
+                                            "status_writer", "event_recorder", "service_watcher"}));
+  CAF_CHECK(any_contains(svc.notes, "a Lease per Service (kubevip-<service>)"));
 }
 
 CAF_TEST(a gossip key file others can read stops the start naming the file and its mode) {
