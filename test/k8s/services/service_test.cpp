@@ -120,8 +120,8 @@ TEST(ServiceParse, MalformedInputNamesTheFieldAndValue) {
       {R"({"status":[]})", "status: expected an object, got array"},
       {R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":"10.0.0.1,10.0.0.300"}}})",
        R"(kube-vip.io/loadbalancerIPs: "10.0.0.1,10.0.0.300" has "10.0.0.300", neither an IP address nor a DNS name)"},
-      {R"({"metadata":{"annotations":{"kube-vip.io/hwaddr":"00:11:22:33:44"}}})",
-       R"(kube-vip.io/hwaddr: "00:11:22:33:44" is not a MAC address (aa:bb:cc:dd:ee:ff))"},
+      {R"({"metadata":{"annotations":{"kube-vip.io/serviceInterface":"eth0:1"}}})",
+       R"(kube-vip.io/serviceInterface: "eth0:1" is not an interface name (1-15 bytes, no '/', ':' or spaces) or "auto")"},
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.patch);
