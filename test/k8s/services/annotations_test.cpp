@@ -2,8 +2,10 @@
 // errors for acted-on annotations with bad values, warnings where kube-vip has a
 // fallback or kvip does not act yet, unknown kube-vip.io/ keys, the table (covers
 // every key the parser knows, renders the README table) and the node labels.
+#include <fstream>
 #include <functional>
 #include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -299,6 +301,15 @@ TEST(AnnotationTable, IssueTenKeysAreActedOn) {
     EXPECT_EQ(row->status, key_status::later) << k;
   }
   EXPECT_EQ(find_key("kube-vip.io/nope"), nullptr);
+}
+
+TEST(AnnotationTable, ReadmeCopyIsCurrent) {
+  std::ifstream in{std::string{KVIP_TEST_DATA_DIR} + "/../../README.md"};
+  ASSERT_TRUE(in) << "README.md not found";
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(annotation_table_markdown()), std::string::npos)
+      << "README.md's annotation table differs from the code: paste `kvip docs annotations`";
 }
 
 TEST(AnnotationTable, MarkdownHasOneRowPerKey) {

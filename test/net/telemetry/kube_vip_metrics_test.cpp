@@ -8,7 +8,9 @@
 #include "test/support/exposition.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -343,6 +345,15 @@ TEST(KubeVipMetrics, SharesFamiliesWithTheActorsExistingRegistrations) {
             1);
   kube_vip_metrics again(reg, "node-1"); // registering twice is harmless
   EXPECT_EQ(reg.expose(), out);
+}
+
+TEST(KubeVipMetrics, ReadmeCopyIsCurrent) {
+  std::ifstream in{std::string{KVIP_TEST_DATA_DIR} + "/../../README.md"};
+  ASSERT_TRUE(in) << "README.md not found";
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(metrics_table_markdown()), std::string::npos)
+      << "README.md's metrics table differs from the code: paste `kvip docs metrics`";
 }
 
 TEST(KubeVipMetrics, LabelValueSetsAreClosed) {
