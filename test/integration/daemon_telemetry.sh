@@ -88,6 +88,31 @@ kill -TERM "$DAEMON"; wait "$DAEMON"
 check "vip_loglevel=-4 enables debug logs" grep -q "debug" "$TMP/log4"
 check "default level has no debug lines" sh -c "! grep -q ' debug ' '$TMP/log'"
 
+# Services (svc_enable, Lease mode on one node): a Service created through the
+# API is announced and kube-vip's Service families appear; promtool accepts
+# /metrics except for kube-vip's counter without _total (kept on purpose).
+start_daemon "$TMP/log6" svc_enable=true kvip_ipam=false
+check "the node takes plndr-svcs-lock" poll 10 sh -c "curl -sf '$URL/metrics' | grep 'lease_name=\"plndr-svcs-lock\"' | grep -q '} 1$'"
+kubectl --kubeconfig "$TMP/kubeconfig" --cache-dir "$TMP/kcache" --request-timeout=10s apply -f - >"$TMP/apply6" 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+  annotations: {kube-vip.io/loadbalancerIPs: 10.98.0.150, kube-vip.io/allow-reconcile-without-endpoints: "true"}
+spec:
+  type: LoadBalancer
+  ports: [{port: 80, protocol: TCP}]
+YAML
+check "the Service IP goes on eth0" poll 10 sh -c "ip -o addr show dev eth0 | grep -q '10.98.0.150/32'"
+check "kube_vip_active_services counts it" poll 5 sh -c "curl -sf '$URL/metrics' | grep -q '^kube_vip_active_services{namespace=\"default\"} 1'"
+curl -sf "$URL/metrics" >"$TMP/metrics6"
+promtool check metrics <"$TMP/metrics6" >"$TMP/promtool6" 2>&1
+pcode=$?
+check "promtool's only complaint is kube_vip_manager_all_services_events (status $pcode)" sh -c "[ $pcode = 3 ] && grep -c . '$TMP/promtool6' | grep -qx 1 && grep -q 'kube_vip_manager_all_services_events counter metrics should have \"_total\" suffix' '$TMP/promtool6'"
+kill -TERM "$DAEMON"; wait "$DAEMON"
+check "SIGTERM removes the Service IP" sh -c "! ip -o addr show dev eth0 | grep -q '10.98.0.150/32'"
+
 # Port already in use: the telemetry child fails, is restarted with backoff,
 # and the intensity limit stops the daemon with exit status 1.
 python3 -c "import socket,time,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)" >"$TMP/port" &
