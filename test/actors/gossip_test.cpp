@@ -112,6 +112,26 @@ CAF_TEST(the owner of a service ip reports it for the service status) {
   CAF_CHECK(expect_status_from("n2"));
   send_all(one_service(std::vector<std::string>{"n3"}));
   CAF_CHECK(expect_status_from("n3"));
+  // The Service leaves the set (no ready endpoint anywhere): its owner clears
+  // the status and vipHost (kube-vip leaves them, W14), once.
+  send_all(one_service(std::vector<std::string>{}));
+  int clears = 0;
+  kvip::net::eventually(
+      [&] {
+        self->receive(
+            [&](msg::service_status& s) {
+              if (s.service == "web" && s.uid == "uid-1" && s.ingress_ips.empty() &&
+                  s.vip_host.empty())
+                ++clears;
+            },
+            caf::after(std::chrono::milliseconds(50)) >> [] {});
+        return clears > 0;
+      },
+      10s);
+  CAF_CHECK_EQUAL(clears, 1);
+  self->receive([&](msg::service_status&) { ++clears; },
+                caf::after(std::chrono::milliseconds(300)) >> [] {});
+  CAF_CHECK_EQUAL(clears, 1); // only the owner (n3) withdraws
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
