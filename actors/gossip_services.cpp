@@ -10,6 +10,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/gossip_state.hpp"
+#include "actors/service_statuses.hpp"
 #include "actors/tracing.hpp"
 #include "net/telemetry/kube_vip_metrics.hpp"
 
@@ -51,56 +52,9 @@ void report_service_owner(pointer self, const std::string& vip) {
   auto& st = self->state;
   auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
   if (!w) return;
-  for (const auto& ip : st.service_ips) {
-    if (ip.address != vip) continue;
-    for (const auto& ref : ip.services) {
-      msg::service_status s;
-      s.ns = ref.ns;
-      s.service = ref.name;
-      s.uid = ref.uid;
-      s.ingress_ips = ref.addresses.empty() ? std::vector<std::string>{vip} : ref.addresses;
-      s.ports = ref.ports;
-      s.vip_host = st.opts.node_name;
-      tell(self, w, s);
-    }
-  }
+  for (auto& s : owner_statuses(st.service_ips, vip, st.opts.node_name))
+    tell(self, w, std::move(s));
 }
-
-namespace {
-
-/// Services that this node answered for and that are in no address of the
-/// new set that a node may announce (deleted, ignored, no endpoints left, of
-/// another class): their
-/// status and kube-vip.io/vipHost are cleared (kube-vip leaves them, W14). A
-/// Service that moved to another address keeps its status: that address's
-/// owner writes it.
-void withdraw_service_status(pointer self, const std::vector<msg::service_ip>& before,
-                             const std::vector<msg::service_ip>& next) {
-  auto& st = self->state;
-  auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
-  if (!w) return;
-  std::set<std::string> still;
-  for (const auto& ip : next) {
-    if (!ip.any_node && ip.nodes.empty()) continue; // nobody may announce it
-    for (const auto& ref : ip.services)
-      still.insert(ref.ns + "/" + ref.name + "/" + ref.uid);
-  }
-  std::set<std::string> sent;
-  for (const auto& ip : before) {
-    if (!st.answering.count(ip.address)) continue;
-    for (const auto& ref : ip.services) {
-      auto key = ref.ns + "/" + ref.name + "/" + ref.uid;
-      if (still.count(key) || !sent.insert(key).second) continue;
-      msg::service_status s;
-      s.ns = ref.ns;
-      s.service = ref.name;
-      s.uid = ref.uid;
-      tell(self, w, s); // no ingress, no vipHost: cleared
-    }
-  }
-}
-
-} // namespace
 
 /// Every VIP on lo and listened for (idempotent; sent again every lease
 /// tick so a restarted responder holds them again).
@@ -173,7 +127,11 @@ void on_service_ips(pointer self, const msg::service_ips& ips) {
   if (ips.ips == st.service_ips) return;
   spdlog::info("gossip: {} Service IPs", ips.ips.size());
   auto before = std::move(st.service_ips);
-  withdraw_service_status(self, before, ips.ips); // while `answering` is as before
+  // While `answering` is as before: Services that left clear their status.
+  if (auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{})
+    for (auto& s : withdrawn_statuses(before, ips.ips,
+                                      [&](const std::string& a) { return st.answering.count(a); }))
+      tell(self, w, std::move(s));
   track_changes(st, before, ips);
   st.service_ips = ips.ips;
   count_owned_service_ips(st);

@@ -1,5 +1,7 @@
 #include "actors/service_elector.hpp"
 
+#include "actors/service_statuses.hpp"
+
 #include <fstream>
 #include <random>
 
@@ -9,6 +11,7 @@
 #include "actors/directory.hpp"
 #include "actors/k8s_io.hpp"
 #include "actors/node.hpp"
+#include "actors/service_statuses.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "k8s/lease_record.hpp"
@@ -139,19 +142,8 @@ void report_owner(pointer self, const std::string& address) {
   auto& st = self->state;
   auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
   if (!st.opts.write_status || !w) return;
-  for (const auto& ip : st.ips) {
-    if (ip.address != address) continue;
-    for (const auto& ref : ip.services) {
-      msg::service_status s;
-      s.ns = ref.ns;
-      s.service = ref.name;
-      s.uid = ref.uid;
-      s.ingress_ips = ref.addresses.empty() ? std::vector<std::string>{address} : ref.addresses;
-      s.ports = ref.ports;
-      s.vip_host = st.opts.election.timings.identity;
-      tell(self, w, s);
-    }
-  }
+  for (auto& s : owner_statuses(st.ips, address, st.opts.election.timings.identity))
+    tell(self, w, std::move(s));
 }
 
 void record_leading(elector_state& st, const svc::lease_id& l, bool leading) {
@@ -221,6 +213,12 @@ void on_ips(pointer self, const msg::service_ips& m) {
   if (m.ips == st.ips) return;
   spdlog::info("service_elector: {} Service IPs", m.ips.size());
   auto before = std::exchange(st.ips, m.ips);
+  // Before the model drops what left: Services that left clear their status.
+  auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
+  if (st.opts.write_status && w)
+    for (auto& s : withdrawn_statuses(
+             before, st.ips, [&](const std::string& a) { return st.model->held().count(a) > 0; }))
+      tell(self, w, std::move(s));
   drive(self, st.model->set_ips(context(self), election_ips(st.ips)));
   // Services added to (or changed on) an IP this node already holds.
   for (const auto& ip : st.ips) {
