@@ -18,6 +18,7 @@
 #include "k8s/object_view.hpp"
 #include "k8s/resource.hpp"
 #include "messages/election.hpp"
+#include "messages/events.hpp"
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
 #include "net/config/config.hpp"
@@ -157,21 +158,21 @@ std::string event_reason(const service_report& r) {
 /// A Warning Event on the Service, through the Event recorder (a send, never a wait).
 void record_event(const service_watcher_options& o, const std::string& key,
                   const service_report& r) {
-  caf::actor dest = o.events;
-  if (!dest && o.siblings) dest = caf::actor_cast<caf::actor>(o.siblings->k8s_events());
+  auto dest = o.events     ? caf::actor_cast<msg::event_recorder_actor>(o.events)
+              : o.siblings ? o.siblings->events()
+                           : msg::event_recorder_actor{};
   if (!dest) return;
-  msg::event_report e;
+  msg::k8s_event e;
+  e.type = "Warning";
   e.reason = event_reason(r);
   e.message = r.message;
   for (const auto& n : r.notes)
     e.message += (e.message.empty() ? "" : "; ") + n;
-  if (e.message.size() > 1000) e.message = e.message.substr(0, 997) + "...";
-  e.api_version = "v1";
   e.kind = "Service";
   auto slash = key.find('/');
   e.ns = key.substr(0, slash);
   e.object = key.substr(slash + 1);
-  tell_anon(caf::actor_cast<msg::k8s_io_actor>(dest), std::move(e));
+  tell_anon(dest, std::move(e)); // the recorder folds, rate-limits and caps the message
 }
 
 void log_report(const std::string& key, const service_report& r) {

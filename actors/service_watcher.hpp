@@ -26,7 +26,7 @@
 // is left out with one log line naming it and the reason, when the reason
 // appears or changes; the reason is counted (dump; metric
 // kvip_service_watch_skipped_total{reason}), and with `report_events` a
-// Warning Event is recorded on the Service through the k8s_events actor (a
+// Warning Event is recorded on the Service through the Event recorder (a
 // send; the HTTP call happens there). Nothing about one Service ever holds up
 // another: the watch threads only parse and record, the set is computed from
 // memory.
@@ -73,7 +73,7 @@ struct service_watcher_options {
   std::chrono::milliseconds coalesce{10}; ///< at most one recompute per this while busy
   caf::actor subscriber;                  ///< gets msg::service_ips
   /// When set, sets go to the directory's elector role instead of `subscriber`,
-  /// and Events (report_events) to its k8s_events role unless `events` is set.
+  /// and Events (report_events) to its events role unless `events` is set.
   std::shared_ptr<const directory> siblings;
   /// With `siblings`: send the sets to the service_elector role (gossip off:
   /// the Lease-based Service election, actors/service_elector) instead.
@@ -81,7 +81,7 @@ struct service_watcher_options {
   /// Record a Warning Event on a Service when it gets a warning reason (every node
   /// runs a watcher: turn this on where one node should speak for all).
   bool report_events = false;
-  caf::actor events;                           ///< Event recorder (msg::k8s_io_actor)
+  caf::actor events;                           ///< Event recorder (msg::event_recorder_actor)
   net::telemetry::registry* metrics = nullptr; ///< skipped-reason counter, IP gauge
   /// kube-vip's Service families (watch events, active Services, reconcile
   /// errors, skipped Services); series of a Service that is gone are removed.

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "actors/directory.hpp"
+#include "actors/event_recorder.hpp"
 #include "actors/k8s_io.hpp"
 #include "actors/service_watcher.hpp"
 #include "k8s/client.hpp"
@@ -128,7 +129,7 @@ struct fixture {
   std::shared_ptr<k8s::client> watch_client; ///< the watcher's
   caf::scoped_actor self{sys};
   msg::service_watcher_actor watcher;
-  caf::actor events; ///< k8s_io recording the watcher's Events, when asked for
+  caf::actor events; ///< the Event recorder of the watcher's Events, when asked for
 
   fixture() {
     kvip::sim::apiserver_options o;
@@ -345,7 +346,12 @@ CAF_TEST(services share an ip with disjoint ports and a conflicting later one is
   auto o = options();
   o.metrics = &reg;
   o.report_events = true;
-  events = kvip::spawn_k8s_io(self.ptr(), client, "n1");
+  kvip::event_recorder_options eo;
+  eo.client = client;
+  eo.node_name = "n1";
+  // The recorder may outlive this test body (the fixture stops it): its own registry.
+  static kvip::net::telemetry::registry recorder_reg;
+  events = kvip::spawn_event_recorder(self.ptr(), eo, recorder_reg);
   o.events = events;
   start("", o);
   add_service("a", "10.0.3.1", {80}, no_endpoints_needed);
