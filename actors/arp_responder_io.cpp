@@ -105,9 +105,8 @@ net::result<std::string> vip_interface(rsp_io_state& st, const msg::vip_spec& v,
 
 /// The interfaces to prepare, and the VIPs wanted on each (invalid ones
 /// reported).
-std::map<std::string, std::vector<net::ip_address>> wanted_by_interface(rsp_io_state& st,
-                                                                        const msg::rsp_apply& m,
-                                                                        std::string& errors) {
+std::map<std::string, std::vector<net::ip_address>>
+wanted_by_interface(rsp_io_state& st, const msg::rsp_apply& m, std::string& errors) {
   std::map<std::string, std::vector<net::ip_address>> out;
   for (const auto& i : m.interfaces)
     out[i];
@@ -179,8 +178,7 @@ void on_send(rsp_io_state& st, const msg::rsp_send& m) {
   if (!st.table->may_announce(*a, std::chrono::steady_clock::now())) return;
   for (const auto& f : l2::announcement(link->second.mac, *a)) {
     if (auto r = loop->second->send(f); !r) {
-      spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, ifname,
-                   r.err().describe());
+      spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, ifname, r.err().describe());
       return;
     }
   }

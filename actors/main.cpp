@@ -21,9 +21,9 @@
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "k8s/services/annotations.hpp"
-#include "net/telemetry/kube_vip_metrics.hpp"
 #include "messages/supervision.hpp"
 #include "net/config/config.hpp"
+#include "net/telemetry/kube_vip_metrics.hpp"
 #include "net/telemetry/logging.hpp"
 #include "net/telemetry/metrics.hpp"
 #include "net/version.hpp"
@@ -328,8 +328,10 @@ int main(int argc, char** argv) {
   std::string docs_table;
   auto* docs_cmd = app.add_subcommand(
       "docs", "Print a reference table as Markdown (the README's copy is checked against it)");
-  docs_cmd->add_option("table", docs_table, "annotations (every kube-vip annotation and label) or "
-                                            "metrics (every metric family)")
+  docs_cmd
+      ->add_option("table", docs_table,
+                   "annotations (every kube-vip annotation and label) or "
+                   "metrics (every metric family)")
       ->required()
       ->check(CLI::IsMember({"annotations", "metrics"}));
   auto* manager_cmd = app.add_subcommand(

@@ -286,7 +286,7 @@ struct settings {
   std::string ipam_config_map = "kubevip";               ///< kvip_ipam_configmap
   std::string ipam_config_map_namespace = "kube-system"; ///< kvip_ipam_namespace
   std::string ipam_lease_name = "kvip-ipam";             ///< kvip_ipam_leasename
-  bool ipam = true;                                       ///< kvip_ipam
+  bool ipam = true;                                      ///< kvip_ipam
 
   bool operator==(const settings&) const = default;
 };
