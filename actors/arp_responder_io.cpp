@@ -105,9 +105,8 @@ net::result<std::string> vip_interface(rsp_io_state& st, const msg::vip_spec& v,
 
 /// The interfaces to prepare, and the VIPs wanted on each (invalid ones
 /// reported).
-std::map<std::string, std::vector<net::ip_address>> wanted_by_interface(rsp_io_state& st,
-                                                                        const msg::rsp_apply& m,
-                                                                        std::string& errors) {
+std::map<std::string, std::vector<net::ip_address>>
+wanted_by_interface(rsp_io_state& st, const msg::rsp_apply& m, std::string& errors) {
   std::map<std::string, std::vector<net::ip_address>> out;
   for (const auto& i : m.interfaces)
     out[i];
@@ -149,6 +148,7 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
     it = wanted.count(it->first) ? std::next(it) : st.loops.erase(it);
   for (const auto& [a, ifname] : st.held) {
     if (next.count(a)) continue;
+    st.table->place(a, 0);
     if (auto r = st.host->remove(a); !r) add_error(out.error, r.err().describe());
   }
   st.held.clear();
@@ -158,6 +158,10 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
       continue;
     }
     st.held[a] = ifname;
+    // Answered on its interface alone (another interface on the same segment,
+    // a macvlan of it say, also hears the request).
+    if (auto link = st.links.find(ifname); link != st.links.end())
+      st.table->place(a, link->second.ifindex);
     out.active.push_back(a.to_string());
   }
   return out;
@@ -179,8 +183,7 @@ void on_send(rsp_io_state& st, const msg::rsp_send& m) {
   if (!st.table->may_announce(*a, std::chrono::steady_clock::now())) return;
   for (const auto& f : l2::announcement(link->second.mac, *a)) {
     if (auto r = loop->second->send(f); !r) {
-      spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, ifname,
-                   r.err().describe());
+      spdlog::warn("arp_responder: announcing {} on {}: {}", m.address, ifname, r.err().describe());
       return;
     }
   }

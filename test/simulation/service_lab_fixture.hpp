@@ -100,6 +100,14 @@ inline sim::service_spec lab_service(const std::string& name, std::vector<std::s
   return s;
 }
 
+/// "02:99:00:00:00:01 02:99:00:00:00:02" ("none" when empty).
+inline std::string macs_text(const std::vector<net::mac_address>& macs) {
+  std::string out;
+  for (const auto& m : macs)
+    out += (out.empty() ? "" : " ") + net::to_string(m);
+  return out.empty() ? "none" : out;
+}
+
 /// True when `events` holds a Warning Event with `reason` (and `text` in its message).
 inline bool has_warning(const std::vector<boost::json::object>& events, const std::string& reason,
                         const std::string& text = {}) {

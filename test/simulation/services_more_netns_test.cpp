@@ -252,7 +252,7 @@ TEST_F(NetnsServicesMore, ServiceInterfaceChoosesTheAnsweringInterface) {
       },
       10s))
       << "10.99.0.177 not answered by one kvs0 alone: "
-      << (e && !e->current.empty() ? kvip::net::to_string(e->current[0]) : "none");
+      << kvip::test::macs_text(e ? e->current : std::vector<kvip::net::mac_address>{});
   sweep().mark();
   EXPECT_TRUE(always(
       [&] {
@@ -260,8 +260,8 @@ TEST_F(NetnsServicesMore, ServiceInterfaceChoosesTheAnsweringInterface) {
         return e && e->macs.size() <= 1 && (e->macs.empty() || mv.node_of(e->macs[0]) >= 0);
       },
       1s))
-      << "answered by " << (e ? e->macs.size() : 0) << " MACs, first "
-      << (e && !e->macs.empty() ? kvip::net::to_string(e->macs[0]) : "none");
+      << "answered by "
+      << kvip::test::macs_text(e ? e->macs : std::vector<kvip::net::mac_address>{});
   int o = e && !e->current.empty() ? mv.node_of(e->current[0]) : -1;
   if (o >= 0) {
     EXPECT_EQ(hello("10.99.0.177"), node_name(o) + "\n");
