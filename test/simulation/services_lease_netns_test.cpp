@@ -141,4 +141,15 @@ TEST_F(NetnsServicesLeasePerService, LeaseNameAnnotationNamesASharedLease) {
   EXPECT_FALSE(lease_holder(lease_ns, "kubevip-lab-ps-c")) << "the default Lease exists too";
 }
 
+// kube-vip.io/leaseName as "namespace/name": the Lease lives in that namespace.
+TEST_F(NetnsServicesLeasePerService, LeaseNameWithANamespacePutsTheLeaseThere) {
+  auto d = lab_service("lab-ps-d", {"10.99.0.188"}, lease_ns);
+  d.annotations["kube-vip.io/leaseName"] = "kube-system/lab-ns-lease";
+  ASSERT_NO_FATAL_FAILURE(create(d));
+  int h = wait_lease_holder("kube-system", "lab-ns-lease");
+  ASSERT_GE(h, 0) << "no node holds kube-system/lab-ns-lease";
+  expect_answered_by(h, "10.99.0.188");
+  EXPECT_FALSE(lease_holder(lease_ns, "lab-ns-lease")) << "a Lease in the Service's namespace";
+}
+
 } // namespace
