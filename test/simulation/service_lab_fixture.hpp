@@ -60,7 +60,7 @@ inline std::string build_service_lab(service_lab& s, sim::system_id system,
   s.c = std::move(*made);
   s.sys = std::make_unique<sim::system_runner>(*s.c, system);
   for (const auto& h : s.c->lab().nodes())
-    if (auto srv = sim::start_tcp_banner(s.c->lab(), h, lab_tcp_port, h.name); !srv)
+    if (auto srv = sim::start_tcp_banner(s.c->lab(), h, lab_tcp_port, h.name, 15s); !srv)
       return srv.err().describe();
   if (auto st = s.sys->start_all(); !st) return "start: " + st.err().describe();
   if (auto why = s.sys->wait_all_ready(30s, nullptr); !why.empty()) return "not ready: " + why;

@@ -37,9 +37,29 @@ protected:
   }
   service_lab& lab() override { return *lab_; }
 
-  /// The pool ConfigMap kube-system/kubevip (deleted when the case ends).
-  void pools(const std::map<std::string, std::string>& data) {
-    set_config_map("kube-system", "kubevip", data);
+  /// The pool ConfigMap kube-system/kubevip (deleted when the case ends), once the
+  /// allocator acts on it: its Service and ConfigMap watches are separate streams,
+  /// so a Service created right after the ConfigMap may be seen first. A probe
+  /// Service in a namespace whose pool only this ConfigMap has gets that pool's
+  /// address once the allocator has it; a probe that got an address of the
+  /// previous ConfigMap's global pool is deleted and another one tried.
+  void pools(std::map<std::string, std::string> data) {
+    static int round = 0;
+    ++round;
+    ASSERT_LT(round, 10);
+    const auto ns = "lab-pool-probe-" + std::to_string(round);
+    const auto probe = "10.99.0." + std::to_string(190 + round);
+    ASSERT_TRUE(api().ensure_namespace(ns).ok());
+    data["cidr-" + ns] = probe + "/32";
+    ASSERT_NO_FATAL_FAILURE(set_config_map("kube-system", "kubevip", data));
+    std::string got;
+    for (int attempt = 0; attempt < 5 && got != probe; ++attempt) {
+      const auto name = "lab-probe-" + std::to_string(attempt);
+      ASSERT_NO_FATAL_FAILURE(create_unaddressed(ns, name));
+      got = wait_annotation(ns, name, lbips);
+      ASSERT_TRUE(api().remove(ns, name).ok());
+    }
+    ASSERT_EQ(got, probe) << "the allocator does not use the new pools";
   }
 
   /// A Service without an address, with label ipam-address (kube-vip-cloud-provider's
@@ -215,6 +235,9 @@ struct macvlans {
       macs.push_back(mac);
       auto r = l.exec(h, {"ip", "link", "add", "kvs0", "link", "eth0", "address",
                           kvip::net::to_string(mac), "type", "macvlan", "mode", "bridge"});
+      // The kernel must not answer for the node's eth0 address on kvs0 too (ARP
+      // flux: peers would send gossip to kvs0, which rp_filter may drop).
+      if (r) r = l.exec(h, {"sysctl", "-qw", "net.ipv4.conf.kvs0.arp_ignore=1"});
       if (r) r = l.exec(h, {"ip", "link", "set", "kvs0", "up"});
       if (!r) error += h.name + ": " + r.err().describe() + "; ";
     }
