@@ -148,6 +148,7 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
     it = wanted.count(it->first) ? std::next(it) : st.loops.erase(it);
   for (const auto& [a, ifname] : st.held) {
     if (next.count(a)) continue;
+    st.table->place(a, 0);
     if (auto r = st.host->remove(a); !r) add_error(out.error, r.err().describe());
   }
   st.held.clear();
@@ -157,6 +158,10 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
       continue;
     }
     st.held[a] = ifname;
+    // Answered on its interface alone (another interface on the same segment,
+    // a macvlan of it say, also hears the request).
+    if (auto link = st.links.find(ifname); link != st.links.end())
+      st.table->place(a, link->second.ifindex);
     out.active.push_back(a.to_string());
   }
   return out;

@@ -116,8 +116,8 @@ writeback writeback_for(const allocation& a) {
 json::object service_patch(const writeback& w, std::string_view resource_version) {
   json::object annotations{{loadbalancer_ips_annotation, w.load_balancer_ips}};
   if (!w.service_interface.empty()) annotations[service_interface_annotation] = w.service_interface;
-  json::object metadata{{"annotations", std::move(annotations)},
-                        {"labels", json::object{{implementation_label, implementation_value}}}};
+  json::object labels{{implementation_label, implementation_value}, {legacy_ipam_label, nullptr}};
+  json::object metadata{{"annotations", std::move(annotations)}, {"labels", std::move(labels)}};
   if (!resource_version.empty()) metadata["resourceVersion"] = resource_version;
   return json::object{{"metadata", std::move(metadata)},
                       {"spec", json::object{{"loadBalancerIP", w.load_balancer_ip}}}};

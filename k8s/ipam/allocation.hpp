@@ -13,7 +13,8 @@
 // The write-back is one JSON merge patch of the Service: the annotation
 // kube-vip.io/loadbalancerIPs, spec.loadBalancerIP (the first address, for
 // older clients), the label implementation=kube-vip (what kube-vip-cloud-provider
-// finds its Services by), and kube-vip.io/serviceInterface when the ConfigMap
+// finds its Services by), the legacy label ipam-address removed (as
+// kube-vip-cloud-provider does), and kube-vip.io/serviceInterface when the ConfigMap
 // names an interface. With the Service's resourceVersion in the patch, a Service
 // changed since it was read fails with 409 Conflict instead of being overwritten.
 #pragma once
@@ -33,6 +34,8 @@ inline constexpr std::string_view loadbalancer_ips_annotation = "kube-vip.io/loa
 inline constexpr std::string_view service_interface_annotation = "kube-vip.io/serviceInterface";
 inline constexpr std::string_view implementation_label = "implementation";
 inline constexpr std::string_view implementation_value = "kube-vip";
+/// kube-vip-cloud-provider's legacy label, removed by every write-back.
+inline constexpr std::string_view legacy_ipam_label = "ipam-address";
 
 /// What a Service needs from the allocator.
 enum class service_need {

@@ -20,6 +20,20 @@ void answer_table::clear() {
   entries_.clear();
 }
 
+void answer_table::place(const ip_address& vip, int ifindex) {
+  std::lock_guard lock{mu_};
+  if (ifindex == 0)
+    placed_.erase(vip);
+  else
+    placed_[vip] = ifindex;
+}
+
+bool answer_table::answers_on(const ip_address& vip, int ifindex) const {
+  std::lock_guard lock{mu_};
+  auto it = placed_.find(vip);
+  return it == placed_.end() || it->second == ifindex;
+}
+
 bool answer_table::may_answer(const ip_address& vip, time_point now) const {
   std::lock_guard lock{mu_};
   auto it = entries_.find(vip);

@@ -57,6 +57,13 @@ public:
   /// The MAC to answer for `vip` with: the successor's during a handover,
   /// nullopt for this node's own.
   std::optional<mac_address> answer_as(const ip_address& vip) const;
+  /// `vip` is answered on the interface `ifindex` alone (kube-vip.io/serviceInterface
+  /// puts a VIP on one interface; a responder listening on another interface of the
+  /// same segment must not answer for it too). 0: on every interface. Kept apart
+  /// from the deadlines: set() and clear() leave it.
+  void place(const ip_address& vip, int ifindex);
+  /// True when a request for `vip` that arrived on `ifindex` may be answered there.
+  bool answers_on(const ip_address& vip, int ifindex) const;
   /// The VIPs with a deadline in the future at `now` (dumps, tests).
   std::vector<ip_address> answering(time_point now) const;
 
@@ -70,6 +77,7 @@ private:
   };
   mutable std::mutex mu_;
   std::map<ip_address, entry> entries_;
+  std::map<ip_address, int> placed_; ///< VIP -> the one interface it is answered on
 };
 
 } // namespace kvip::net::l2

@@ -54,6 +54,11 @@ void responder_loop::loop() {
     auto now = std::chrono::steady_clock::now();
     if (auto seen = announcement_of(**f, mac_)) table_->observed(seen->address, seen->mac, now);
     auto r = respond(**f, mac_, *table_, now);
+    // A VIP placed on another interface is answered there alone.
+    if (r.reply && r.target && !table_->answers_on(*r.target, ifindex_)) {
+      r.reason = response_reason::not_answering;
+      r.reply.reset();
+    }
     counts_[static_cast<std::size_t>(r.reason)]++;
     if (!r.reply) continue;
     if (auto s = sock_->send(*r.reply); !s) {

@@ -97,16 +97,18 @@ TEST(IpamAllocation, WritebackAndMergePatch) {
   a.interface = "eth1";
   auto w = writeback_for(a);
   EXPECT_EQ(w, (writeback{"10.0.0.1,fd00::1", "10.0.0.1", "eth1"}));
-  EXPECT_EQ(json::serialize(service_patch(w, "42")),
-            R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":"10.0.0.1,fd00::1",)"
-            R"("kube-vip.io/serviceInterface":"eth1"},"labels":{"implementation":"kube-vip"},)"
-            R"("resourceVersion":"42"},"spec":{"loadBalancerIP":"10.0.0.1"}})");
+  EXPECT_EQ(
+      json::serialize(service_patch(w, "42")),
+      R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":"10.0.0.1,fd00::1",)"
+      R"("kube-vip.io/serviceInterface":"eth1"},"labels":{"implementation":"kube-vip","ipam-address":null},)"
+      R"("resourceVersion":"42"},"spec":{"loadBalancerIP":"10.0.0.1"}})");
   allocation dhcp;
   dhcp.addresses = {ip("0.0.0.0")};
   dhcp.dhcp = true;
-  EXPECT_EQ(json::serialize(service_patch(writeback_for(dhcp))),
-            R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":"0.0.0.0"},)"
-            R"("labels":{"implementation":"kube-vip"}},"spec":{"loadBalancerIP":"0.0.0.0"}})");
+  EXPECT_EQ(
+      json::serialize(service_patch(writeback_for(dhcp))),
+      R"({"metadata":{"annotations":{"kube-vip.io/loadbalancerIPs":"0.0.0.0"},)"
+      R"("labels":{"implementation":"kube-vip","ipam-address":null}},"spec":{"loadBalancerIP":"0.0.0.0"}})");
 }
 
 TEST(IpamAllocation, AnAllocatorRebuiltFromServiceObjectsKeepsTheirAddresses) {

@@ -136,4 +136,20 @@ TEST(AnswerTable, TheFirstAnnouncerIsTheSuccessorAndEndsALingerThatWaitsForIt) {
   EXPECT_EQ(t.answer_as(v4), other_mac);
 }
 
+TEST(AnswerTable, APlacedVipIsAnsweredOnItsInterfaceAlone) {
+  answer_table t;
+  t.set(v4, t0 + 100ms);
+  EXPECT_TRUE(t.answers_on(v4, 2)) << "unplaced: on every interface";
+  EXPECT_TRUE(t.answers_on(v4, 7));
+  t.place(v4, 7);
+  EXPECT_FALSE(t.answers_on(v4, 2));
+  EXPECT_TRUE(t.answers_on(v4, 7));
+  EXPECT_TRUE(t.answers_on(v6, 2)) << "another VIP keeps its own placement";
+  t.clear();
+  t.set(v4, t0 + 100ms);
+  EXPECT_FALSE(t.answers_on(v4, 2)) << "the deadlines do not touch the placement";
+  t.place(v4, 0);
+  EXPECT_TRUE(t.answers_on(v4, 2));
+}
+
 } // namespace
