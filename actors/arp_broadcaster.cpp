@@ -350,9 +350,10 @@ msg::announcer_impl_actor::behavior_type arp_fn(arp_actor self, arp_options opts
   st.opts = std::move(opts);
   st.reg = reg;
   st.io = spawn_arp_broadcaster_io(self, std::move(host), st.opts.listen, st.opts.io_detached);
-  if (!st.opts.stale_vips.empty()) {
+  if (!st.opts.stale_vips.empty() || !st.opts.record_file.empty()) {
     msg::l2_remove_stale m;
     m.addresses = st.opts.stale_vips;
+    m.record_file = st.opts.record_file;
     tell(self, st.io, m);
   }
   return {

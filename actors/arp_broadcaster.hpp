@@ -64,7 +64,12 @@ struct arp_options {
       std::chrono::milliseconds{0}, std::chrono::milliseconds{100}, std::chrono::milliseconds{500}};
   std::string node_name;               ///< `node` label of the metrics
   std::vector<std::string> stale_vips; ///< addresses to remove from every interface at start
-  bool listen = true;                  ///< start receive threads (tests inject frame_seen)
+  /// Where the addresses held are recorded (rewritten on every change): at
+  /// start the ones a previous incarnation recorded are removed too (after a
+  /// SIGKILL its exit cleanup did not run). For address sets only known at run
+  /// time (Service IPs); "" = none.
+  std::string record_file;
+  bool listen = true; ///< start receive threads (tests inject frame_seen)
   std::chrono::milliseconds conflict_report_every{10000}; ///< per VIP, to k8s_events
   /// Its k8s_events (actors/directory.hpp) receives vip_conflict, looked up
   /// at each report so a restarted sink is found; null = nobody.

@@ -1,5 +1,7 @@
 #include "actors/arp_broadcaster_io.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -30,6 +32,7 @@ struct io_state {
   std::map<std::string, placed> owned; // by VIP key
   std::vector<placed> leftovers;       // removals that failed
   std::map<int, std::unique_ptr<l2::listener>> listeners; // by ifindex
+  std::string record_file; // what `owned` holds, for the next incarnation ("" = none)
 
   /// Runs when the actor exits, normally or not (the announcer died): stops
   /// the receive threads and removes what is still held, so no address
@@ -43,6 +46,29 @@ struct io_state {
       if (auto r = host->remove_address(p.ifindex, p.prefix); !r)
         spdlog::error("arp_broadcaster: removing {} at exit: {}", key, r.err().describe());
     remove_leftovers();
+    owned.clear();
+    write_record();
+  }
+
+  /// Rewrites the record (one address per line; temporary file + rename).
+  void write_record() const {
+    if (record_file.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path{record_file}.parent_path(), ec);
+    auto tmp = record_file + ".tmp";
+    {
+      std::ofstream out{tmp, std::ios::trunc};
+      for (const auto& [key, p] : owned)
+        out << p.prefix.address.to_string() << "\n";
+      for (const auto& l : leftovers)
+        out << l.prefix.address.to_string() << "\n";
+      if (!out) {
+        spdlog::warn("arp_broadcaster: cannot write {}", tmp);
+        return;
+      }
+    }
+    std::filesystem::rename(tmp, record_file, ec);
+    if (ec) spdlog::warn("arp_broadcaster: cannot write {}: {}", record_file, ec.message());
   }
 
   /// Tries the failed removals again; logs and keeps the ones that fail again.
@@ -156,6 +182,7 @@ msg::l2_announced on_announce(io_state& st, const msg::l2_announce& a) {
   out.readded = ensure_address(st, a.vip.key, link, prefix);
   out.frames = announce_once(st, link, prefix.address);
   out.status = st.status();
+  st.write_record();
   return out;
 }
 
@@ -212,6 +239,7 @@ msg::l2_applied on_apply(io_state& st, const msg::l2_apply& w) {
   for (const auto& v : w.add)
     out.added.push_back(activate(st, v, w.announce_now));
   out.status = st.status();
+  st.write_record();
   return out;
 }
 
@@ -223,8 +251,14 @@ void on_remove_stale(io_state& st, const msg::l2_remove_stale& m) {
                  addrs.err().describe());
     return;
   }
+  std::vector<std::string> texts = m.addresses;
+  if (!m.record_file.empty()) {
+    std::ifstream in{m.record_file};
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) texts.push_back(line);
+  }
   std::vector<net::ip_address> stale;
-  for (const auto& text : m.addresses) {
+  for (const auto& text : texts) {
     if (auto p = net::ip_prefix::parse(text))
       stale.push_back(p->address);
     else
@@ -238,6 +272,8 @@ void on_remove_stale(io_state& st, const msg::l2_remove_stale& m) {
       spdlog::info("arp_broadcaster: removed stale {} from ifindex {}", a.prefix.to_string(),
                    a.ifindex);
   }
+  st.record_file = m.record_file;
+  st.write_record();
 }
 
 msg::announcer_io_actor::behavior_type io_fn(io_actor self, std::shared_ptr<l2::host> host,

@@ -225,10 +225,13 @@ typename Inspector::result_type inspect(Inspector& f, l2_announced& x) {
 struct l2_remove_stale : traced {
   static constexpr const char* name = "l2_remove_stale";
   std::vector<std::string> addresses; ///< "10.0.0.100"
+  /// Also the addresses listed in this file (a previous incarnation's record),
+  /// which from now on records what this announcer holds ("" = no record).
+  std::string record_file;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, l2_remove_stale& x) {
-  return f(caf::meta::type_name(l2_remove_stale::name), x.addresses);
+  return f(caf::meta::type_name(l2_remove_stale::name), x.addresses, x.record_file);
 }
 
 // --- typed interfaces -------------------------------------------------------

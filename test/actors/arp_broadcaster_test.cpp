@@ -1,6 +1,11 @@
 #define CAF_SUITE arp_broadcaster
 #include "test/actors/fixture.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
 #include <string>
 #include <vector>
 
@@ -411,6 +416,34 @@ CAF_TEST(stale vips are removed from every interface at start) {
   CAF_CHECK(!host->has_address(eth1, "10.0.0.100/24"));
   CAF_CHECK(host->has_address(eth0, "10.0.0.5/24"));
   CAF_CHECK(host->sent.empty());
+}
+
+CAF_TEST(the record of held addresses is removed by the next incarnation) {
+  auto record = "/tmp/kvip-arp-record-" + std::to_string(::getpid()) + ".list";
+  std::remove(record.c_str());
+  kvip::arp_options o;
+  o.record_file = record;
+  start(o);
+  apply({vip("10.0.0.100"), vip("10.0.0.101")});
+  auto lines = [&] {
+    std::ifstream in{record};
+    strings out;
+    for (std::string l; std::getline(in, l);)
+      out.push_back(l);
+    return out;
+  };
+  CAF_CHECK_EQUAL(lines(), (strings{"10.0.0.100", "10.0.0.101"}));
+  apply({vip("10.0.0.101")});
+  CAF_CHECK_EQUAL(lines(), strings{"10.0.0.101"});
+  // SIGKILL: no exit cleanup; the addresses stay, and so does the record.
+  caf::anon_send_exit(arp, caf::exit_reason::kill);
+  sched.run();
+  host->put_address(eth0, "10.0.0.101/32");
+  std::ofstream{record} << "10.0.0.101\n";
+  start(o);
+  CAF_CHECK(!host->has_address(eth0, "10.0.0.101/32"));
+  CAF_CHECK(lines().empty());
+  std::remove(record.c_str());
 }
 
 CAF_TEST(a restarted broadcaster converges on the next set) {
