@@ -231,6 +231,8 @@ void add_arp_lease_mode(const net::config::settings& cfg, net::telemetry::regist
   copts.request_timeout = std::min(cfg.renew_deadline, std::chrono::milliseconds{10000});
   // vip_servicesinterface (a name) wins inside; "auto" falls back to `iface`.
   auto e = service_elector_settings(cfg, iface, std::make_shared<k8s::client>(*conn, copts));
+  auto kube_vip = std::make_shared<net::telemetry::kube_vip_metrics>(reg, cfg.node_name);
+  e.kube_vip = kube_vip;
   plan.children.push_back({"service_elector",
                            [e, &reg](caf::local_actor* parent, sibling_directory dir) {
                              auto o = e;
@@ -239,9 +241,7 @@ void add_arp_lease_mode(const net::config::settings& cfg, net::telemetry::regist
                                  spawn_service_elector(parent, o, reg));
                            },
                            restart_policy::permanent, sibling_role::service_elector});
-  add_service_children(cfg, *conn, reg,
-                       std::make_shared<net::telemetry::kube_vip_metrics>(reg, cfg.node_name),
-                       plan);
+  add_service_children(cfg, *conn, reg, std::move(kube_vip), plan);
   plan.notes.push_back(std::string{"Service IPs on "} + iface + " elected by " +
                        (cfg.services_election ? "a Lease per Service (kubevip-<service>)"
                                               : "Lease " + cfg.services_lease_name));

@@ -21,6 +21,7 @@
 #include "messages/supervision.hpp"
 #include "net/config/config.hpp"
 #include "net/l2/host.hpp"
+#include "net/telemetry/kube_vip_metrics.hpp"
 #include "net/telemetry/metrics.hpp"
 
 namespace kvip {
@@ -44,13 +45,18 @@ typename Inspector::result_type inspect(Inspector& f, service_election_tick& x) 
 
 using impl = msg::service_elector_actor::extend<caf::reacts_to<service_election_tick>>;
 
+/// A Service: namespace and name.
+using service_name = std::pair<std::string, std::string>;
+
 struct elector_state {
   service_elector_options opts;
   net::telemetry::registry* reg = nullptr;
   std::unique_ptr<svc::lease_election> model;
   std::mt19937_64 rng;
-  std::map<svc::lease_id, boost::json::object> last_lease; // unknown fields survive writes
-  std::vector<msg::service_ip> ips;                        // the watcher's last set
+  std::map<svc::lease_id, boost::json::object> last_lease;  // unknown fields survive writes
+  std::vector<msg::service_ip> ips;                         // the watcher's last set
+  std::map<svc::lease_id, std::set<service_name>> on_lease; // per-Service mode: from `ips`
+  std::map<svc::lease_id, std::set<service_name>> loops;    // election_loops set to 1
   msg::announcer_actor announcer;
   msg::k8s_io_actor io; // its own (with opts.client), else null
   std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
@@ -67,6 +73,39 @@ el::context context(pointer self) {
 }
 
 void drive(pointer self, svc::lease_election::effects effects);
+
+/// Per-Service mode with metrics: the Services on `l` (else none).
+const std::set<service_name>* services_on(const elector_state& st, const svc::lease_id& l) {
+  if (!st.opts.kube_vip || !st.opts.election.per_service) return nullptr;
+  auto it = st.on_lease.find(l);
+  return it == st.on_lease.end() ? nullptr : &it->second;
+}
+
+/// kube_vip_service_election_loops of `l`'s Services: 1 while this node
+/// contests or holds `l`, absent otherwise.
+void update_loop(elector_state& st, const svc::lease_id& l) {
+  if (!st.opts.kube_vip || !st.opts.election.per_service) return;
+  auto c = st.model->candidacy_of(l);
+  std::set<service_name> now;
+  if (c == svc::candidacy::campaigning || c == svc::candidacy::owning)
+    if (auto* s = services_on(st, l)) now = *s;
+  auto& was = st.loops[l];
+  for (const auto& [ns, name] : was)
+    if (!now.count({ns, name})) st.opts.kube_vip->election_running(ns, name, false);
+  for (const auto& [ns, name] : now)
+    if (!was.count({ns, name})) st.opts.kube_vip->election_running(ns, name, true);
+  if (now.empty())
+    st.loops.erase(l);
+  else
+    was = std::move(now);
+}
+
+/// A Lease request of `l` failed or timed out.
+void count_election_error(elector_state& st, const svc::lease_id& l) {
+  if (auto* s = services_on(st, l))
+    for (const auto& [ns, name] : *s)
+      st.opts.kube_vip->election_error(ns, name, net::telemetry::election_error_reason::api_error);
+}
 
 msg::k8s_io_actor api(elector_state& st) {
   if (st.io) return st.io;
@@ -91,18 +130,32 @@ void ask_io(pointer self, const svc::lease_id& l, Msg m) {
   ask(self, api(st), st.opts.request_timeout, std::move(m))
       .then(on(self,
                [self, l](const msg::lease_reply& rep) {
-                 auto a = answer_of(self->state, l, rep);
-                 drive(self, self->state.model->lease_answered(context(self), l, a));
+                 auto& st = self->state;
+                 auto a = answer_of(st, l, rep);
+                 // Not found, a conflict, already exists: lost races, not API errors.
+                 using ek = k8s::error_kind;
+                 if (!rep.ok && rep.error != ek::not_found && rep.error != ek::conflict &&
+                     rep.error != ek::already_exists)
+                   count_election_error(st, l);
+                 drive(self, st.model->lease_answered(context(self), l, a));
+                 update_loop(st, l);
                }),
             [self, l](caf::error& err) {
-              drive(self, self->state.model->lease_timed_out(context(self), l,
-                                                             self->system().render(err)));
+              auto& st = self->state;
+              count_election_error(st, l);
+              drive(self, st.model->lease_timed_out(context(self), l, self->system().render(err)));
+              update_loop(st, l);
             });
 }
 
 void request_lease(pointer self, const svc::election_effect& e) {
   auto& st = self->state;
   if (e.what == svc::election_effect::kind::get_lease) {
+    // An acquire try begins with its GET (client-go); a holder's renewals are no attempts.
+    if (auto* s = services_on(st, e.lease);
+        s && st.model->candidacy_of(e.lease) == svc::candidacy::campaigning)
+      for (const auto& [ns, name] : *s)
+        st.opts.kube_vip->election_attempt(ns, name);
     msg::lease_get g;
     g.ns = e.lease.ns;
     g.lease = e.lease.name;
@@ -208,6 +261,18 @@ std::vector<svc::election_ip> election_ips(const std::vector<msg::service_ip>& i
   return out;
 }
 
+/// update_loop for every Lease known or with loops set.
+void update_loops(elector_state& st) {
+  if (!st.opts.kube_vip || !st.opts.election.per_service) return;
+  std::set<svc::lease_id> all;
+  for (const auto& [l, c] : st.model->leases())
+    all.insert(l);
+  for (const auto& [l, s] : st.loops)
+    all.insert(l);
+  for (const auto& l : all)
+    update_loop(st, l);
+}
+
 void on_ips(pointer self, const msg::service_ips& m) {
   auto& st = self->state;
   if (m.ips == st.ips) return;
@@ -219,7 +284,13 @@ void on_ips(pointer self, const msg::service_ips& m) {
     for (auto& s : withdrawn_statuses(
              before, st.ips, [&](const std::string& a) { return st.model->held().count(a) > 0; }))
       tell(self, w, std::move(s));
+  st.on_lease.clear();
+  if (st.opts.election.per_service)
+    for (const auto& ip : st.ips)
+      for (const auto& r : ip.services)
+        st.on_lease[{ip.lease_namespace, ip.lease_name}].insert({r.ns, r.name});
   drive(self, st.model->set_ips(context(self), election_ips(st.ips)));
+  update_loops(st);
   // Services added to (or changed on) an IP this node already holds.
   for (const auto& ip : st.ips) {
     auto old = std::find_if(before.begin(), before.end(),
@@ -281,7 +352,9 @@ impl::behavior_type elector_fn(pointer self, service_elector_options opts,
       on(self, [self](const msg::service_ips& m) { on_ips(self, m); }),
       on(self,
          [self](const service_election_tick& t) {
-           drive(self, self->state.model->timer(context(self), {t.ns, t.lease}, t.generation));
+           svc::lease_id l{t.ns, t.lease};
+           drive(self, self->state.model->timer(context(self), l, t.generation));
+           update_loop(self->state, l);
          }),
       on(self,
          [self](const msg::dump_request&) {
@@ -295,6 +368,7 @@ impl::behavior_type elector_fn(pointer self, service_elector_options opts,
            auto p = self->make_response_promise<msg::shutdown_done>();
            self->state.shutdown.push_back(p);
            drive(self, self->state.model->shutdown(context(self)));
+           update_loops(self->state);
            return p;
          }),
   };
@@ -333,6 +407,10 @@ service_elector_options service_elector_settings(const net::config::settings& cf
   o.write_status = !cfg.disable_service_updates;
   o.announce.refresh = cfg.arp_rate;
   o.announce.node_name = cfg.node_name;
+  // Service IPs are known only at run time: recorded, so a restart after a
+  // SIGKILL removes what the killed process left on the interfaces (one file
+  // per node name: lab nodes share a host's /run).
+  o.announce.record_file = "/run/kvip/service-vips-" + cfg.node_name + ".list";
   return o;
 }
 

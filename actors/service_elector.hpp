@@ -42,7 +42,11 @@
 //    (disable_service_updates).
 //  - Metrics: kube_vip_is_leader{node,lease_name} and
 //    kube_vip_leader_election_transitions{lease_name} per Lease (kube-vip
-//    sets them for the Service Leases).
+//    sets them for the Service Leases). Per-Service mode, for every Service
+//    on a Lease's IPs: kube_vip_service_election_loops 1 while its Lease is
+//    contested or held (absent otherwise), _attempts_total +1 per acquire try
+//    (its GET) while not holding it, _errors_total{reason="api_error"} per
+//    failed or timed-out Lease request.
 
 #include <chrono>
 #include <cstdint>
@@ -64,7 +68,8 @@ struct settings;
 }
 namespace kvip::net::telemetry {
 class registry;
-}
+class kube_vip_metrics;
+} // namespace kvip::net::telemetry
 
 namespace kvip {
 
@@ -85,6 +90,9 @@ struct service_elector_options {
   /// Wall clock for the Leases' times (null = the system clock).
   std::function<std::chrono::system_clock::time_point()> wall_clock;
   std::optional<std::uint64_t> random_seed; ///< of the retry jitter (nullopt = random)
+  /// Per-Service mode: kube_vip_service_election_loops / _attempts_total /
+  /// _errors_total of the Services on each Lease (null = not recorded).
+  std::shared_ptr<net::telemetry::kube_vip_metrics> kube_vip;
 };
 
 /// The options as the configuration asks: svc_election, svc_leasename (and

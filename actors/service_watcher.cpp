@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -49,6 +50,8 @@ struct watch_core {
   service_watch_model model;
   bool dirty = false;                                  ///< the model changed since the last compute
   std::chrono::steady_clock::time_point dirty_since{}; ///< when it last became dirty
+  /// Services changed since the last compute ("ns/name" -> the first change).
+  std::map<std::string, std::chrono::steady_clock::time_point> changed_services;
   feed_status feeds[2];
   std::map<std::string, std::uint64_t> counted;  ///< reason -> times a Service entered it
   std::map<std::string, service_report> reports; ///< as last computed
@@ -101,6 +104,8 @@ void apply(feed f, const service_watcher_options& o, watch_core& core, const wat
     if (f == feed::services) {
       changed = core.model.on_service(e);
       if (o.kube_vip) o.kube_vip->service_event(k8s::to_string(e.type));
+      if (changed && e.type != k8s::event_type::deleted)
+        core.changed_services.emplace(k8s::object_key(e.object), std::chrono::steady_clock::now());
     } else if (o.use_endpoints)
       changed = core.model.on_endpoints(e, problem);
     else
@@ -234,6 +239,7 @@ void publish(std::stop_token stop, service_watcher_options o, std::shared_ptr<wa
     core->dirty = false;
     auto since = core->dirty_since;
     auto set = core->model.compute();
+    auto changes = std::exchange(core->changed_services, {});
     next = clock::now() + o.coalesce;
     ++core->computes;
     core->reports = set.reports;
@@ -241,7 +247,13 @@ void publish(std::stop_token stop, service_watcher_options o, std::shared_ptr<wa
     core->ips = set.ips.size();
     lk.unlock();
     report_changes(reported, set.reports, o, *core, mx);
-    if (o.kube_vip) publish_kube_vip(*o.kube_vip, set, view);
+    if (o.kube_vip) {
+      std::map<std::string, double> reconciled;
+      auto done = clock::now();
+      for (const auto& [key, at] : changes)
+        reconciled[key] = std::chrono::duration<double>(done - at).count();
+      publish_kube_vip(*o.kube_vip, set, view, reconciled);
+    }
     reported = std::move(set.reports);
     if (mx.ips != nullptr) mx.ips->Set(static_cast<double>(set.ips.size()));
     bool changed = !last || *last != set.ips;

@@ -28,7 +28,8 @@ std::optional<tm::skip_reason> skip_reason_of(std::string_view reason) {
   return std::nullopt;
 }
 
-void publish_kube_vip(tm::kube_vip_metrics& m, const service_set& set, kube_vip_view& prev) {
+void publish_kube_vip(tm::kube_vip_metrics& m, const service_set& set, kube_vip_view& prev,
+                      const std::map<std::string, double>& reconciled) {
   kube_vip_view now;
   for (const auto& ip : set.ips)
     for (const auto& ref : ip.services)
@@ -46,6 +47,11 @@ void publish_kube_vip(tm::kube_vip_metrics& m, const service_set& set, kube_vip_
     auto it = skipped.find(s);
     m.skipped_services(s, it == skipped.end() ? 0 : it->second);
   }
+  for (const auto& [key, seconds] : reconciled)
+    if (now.services.count(key)) {
+      auto [ns, name] = split_key(key);
+      m.reconcile_duration(ns, name, seconds);
+    }
   for (const auto& [ns, n] : now.active)
     m.active_services(ns, n);
   for (const auto& [ns, n] : prev.active)

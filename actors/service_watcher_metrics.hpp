@@ -26,8 +26,13 @@ struct kube_vip_view {
 std::optional<net::telemetry::skip_reason> skip_reason_of(std::string_view reason);
 
 /// Publishes `set` and forgets the Services that left since `prev`.
+/// `reconciled`: "ns/name" of each Service whose change this set is the first
+/// to include, with the seconds from the change reaching the watcher to this
+/// set (kube_vip_service_reconcile_duration_seconds{namespace}); a Service the
+/// set no longer names (deleted, or no longer of type LoadBalancer) is not
+/// observed, so no series outlives its namespace's last Service.
 void publish_kube_vip(net::telemetry::kube_vip_metrics& m, const service_set& set,
-                      kube_vip_view& prev);
+                      kube_vip_view& prev, const std::map<std::string, double>& reconciled = {});
 
 /// A Service entered `reason`: a reconcile error when the reason is one.
 void count_reconcile_error(net::telemetry::kube_vip_metrics& m, const std::string& key,

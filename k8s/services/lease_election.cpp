@@ -328,6 +328,11 @@ std::map<lease_id, candidacy> lease_election::leases() const {
   return out;
 }
 
+candidacy lease_election::candidacy_of(const lease_id& l) const {
+  auto it = entries_.find(l);
+  return it == entries_.end() ? candidacy::ineligible : it->second->state;
+}
+
 const char* to_string(candidacy c) {
   switch (c) {
   case candidacy::ineligible:

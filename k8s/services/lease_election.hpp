@@ -145,6 +145,8 @@ public:
 
   /// Introspection (dump, tests).
   std::map<lease_id, candidacy> leases() const;
+  /// One Lease's candidacy (ineligible when the election does not know it).
+  candidacy candidacy_of(const lease_id& l) const;
   const std::set<std::string>& held() const { return active_; }
   bool stopped() const { return stopped_; }
 

@@ -24,9 +24,11 @@
 #include "messages/announce.hpp"
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
+#include "net/telemetry/kube_vip_metrics.hpp"
 #include "net/telemetry/metrics.hpp"
 #include "net/wait.hpp"
 #include "simulation/apiserver.hpp"
+#include "test/support/exposition.hpp"
 
 using namespace std::chrono_literals;
 namespace k8s = kvip::k8s;
@@ -97,6 +99,11 @@ msg::service_ip ip(const std::string& address, const std::string& lease_ns,
 
 struct node {
   std::shared_ptr<node_log> log = std::make_shared<node_log>();
+  /// Its own kube-vip families (the election series carry no node label).
+  std::unique_ptr<kvip::net::telemetry::registry> metrics =
+      std::make_unique<kvip::net::telemetry::registry>();
+  std::shared_ptr<kvip::net::telemetry::kube_vip_metrics> kube_vip =
+      std::make_shared<kvip::net::telemetry::kube_vip_metrics>(*metrics, "n");
   std::shared_ptr<kvip::directory> dir = std::make_shared<kvip::directory>();
   caf::actor status_writer;
   msg::service_elector_actor elector;
@@ -151,6 +158,7 @@ struct fixture {
     o.request_timeout = 2000ms;
     o.siblings = n.dir;
     o.random_seed = 1;
+    o.kube_vip = n.kube_vip;
     auto log = n.log;
     o.make_announcer = [log](caf::local_actor* parent, kvip::net::telemetry::registry&) {
       return caf::actor_cast<msg::announcer_actor>(parent->spawn(fake_announcer, log));
@@ -191,6 +199,15 @@ struct fixture {
     auto l = k8s::get_lease(*client, ns, name);
     if (!l) return "?";
     return l->holder_identity().value_or("");
+  }
+
+  /// A series of node `name`'s kube-vip families for Service default/`svc`
+  /// (-1 when absent).
+  double series(const std::string& name, const std::string& family, const std::string& svc,
+                kvip::test::label_set extra = {}) {
+    kvip::test::label_set labels{{"namespace", "default"}, {"name", svc}};
+    labels.insert(extra.begin(), extra.end());
+    return kvip::test::exposed_value(nodes[name].metrics->expose(), family, labels).value_or(-1);
   }
 
   bool holds(const std::string& name, const std::string& what) {
@@ -310,6 +327,40 @@ CAF_TEST(per service mode an ip shared by two services has one owner) {
   send_all({});
   CAF_CHECK(eventually([&] { return holds(owner, ""); }));
   CAF_CHECK(eventually([&] { return holder("default", "kubevip-first") == ""; }));
+}
+
+CAF_TEST(per service mode election metrics follow each nodes candidacy) {
+  start("n1", true);
+  start("n2", true);
+  send_all({ip("10.0.0.5", "default", "kubevip-l", {"l"}, {"n2"})});
+  CAF_CHECK(eventually([&] { return holds("n2", "10.0.0.5%eth0"); }));
+  const std::string loops = "kube_vip_service_election_loops";
+  const std::string attempts = "kube_vip_service_election_attempts_total";
+  CAF_CHECK(eventually([&] { return series("n2", loops, "l") == 1; }));
+  CAF_CHECK_GREATER_OR_EQUAL(series("n2", attempts, "l"), 1);
+  CAF_CHECK_EQUAL(series("n1", loops, "l"), -1); // not eligible: no election runs
+  CAF_CHECK_EQUAL(series("n1", attempts, "l"), -1);
+  // The endpoint moves to n1: n2 stops its election, n1 runs one.
+  send_all({ip("10.0.0.5", "default", "kubevip-l", {"l"}, {"n1"})});
+  CAF_CHECK(eventually([&] { return holds("n1", "10.0.0.5%eth0"); }));
+  CAF_CHECK(eventually([&] { return series("n2", loops, "l") == -1; }));
+  CAF_CHECK_EQUAL(series("n1", loops, "l"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(series("n1", attempts, "l"), 1);
+  // A Lease the API server refuses (kube-vip.io/leaseName that is no valid
+  // name): api_error on every node that tries, and nobody announces it.
+  send_all({ip("10.0.0.5", "default", "kubevip-l", {"l"}, {"n1"}),
+            ip("10.0.0.6", "default", "Not_A_Name", {"bad"})});
+  for (const auto* n : {"n1", "n2"})
+    CAF_CHECK(eventually([&] {
+      return series(n, "kube_vip_service_election_errors_total", "bad",
+                    {{"reason", "api_error"}}) >= 1;
+    }));
+  CAF_CHECK(holds("n1", "10.0.0.5%eth0"));
+  CAF_CHECK(holds("n2", ""));
+  // The Services go: every election series with them.
+  send_all({});
+  CAF_CHECK(eventually([&] { return holds("n1", ""); }));
+  CAF_CHECK(eventually([&] { return series("n1", loops, "l") == -1; }));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -149,3 +149,33 @@ CAF_TEST(published metrics follow the set and forget Services that left) {
   CAF_CHECK_EQUAL(value(text, "kvip_services_skipped", {{"reason", "no_address"}}), 0);
   CAF_CHECK(view.services.empty());
 }
+
+CAF_TEST(reconcile durations are observed for Services the set still names) {
+  kvip::net::telemetry::registry reg;
+  kvip::net::telemetry::kube_vip_metrics kv{reg, "n1"};
+  kvip::kube_vip_view view;
+  service_watch_model m{{}};
+  m.on_service(service(event_type::added, "shop", "web", "10.99.2.1"));
+  std::string problem;
+  m.on_endpoint_slice(slice(event_type::added, "shop", "web", "n1"), problem);
+  // "ops/gone" changed, then left before the compute: never observed.
+  kvip::publish_kube_vip(kv, m.compute(), view, {{"shop/web", 0.012}, {"ops/gone", 0.5}});
+  auto text = reg.expose();
+  CAF_CHECK_EQUAL(
+      value(text, "kube_vip_service_reconcile_duration_seconds_count", {{"namespace", "shop"}}), 1);
+  CAF_CHECK_EQUAL(
+      value(text, "kube_vip_service_reconcile_duration_seconds_count", {{"namespace", "ops"}}), -1);
+  CAF_CHECK_EQUAL(value(text, "kube_vip_service_reconcile_duration_seconds_bucket",
+                        {{"namespace", "shop"}, {"le", "0.01"}}),
+                  0);
+  CAF_CHECK_EQUAL(value(text, "kube_vip_service_reconcile_duration_seconds_bucket",
+                        {{"namespace", "shop"}, {"le", "0.025"}}),
+                  1);
+  // The namespace's last Service goes: so does its histogram.
+  m.on_service(service(event_type::deleted, "shop", "web", "10.99.2.1"));
+  kvip::publish_kube_vip(kv, m.compute(), view);
+  text = reg.expose();
+  CAF_CHECK_EQUAL(
+      value(text, "kube_vip_service_reconcile_duration_seconds_count", {{"namespace", "shop"}}),
+      -1);
+}
