@@ -179,15 +179,16 @@ void send_set(pointer self, const std::vector<svc::announced_ip>& ips) {
   for (const auto& ip : ips)
     set.vips.push_back(msg::vip_spec{ip.address, ip.prefix_length, ip.interface});
   ask(self, st.announcer, st.opts.request_timeout, set)
-      .then(
-          on(self,
-             [self](const msg::announce_result& r) {
-               drive(self, self->state.model->announce_answered(context(self), r.active, r.error));
-             }),
-          [self](caf::error& err) {
-            drive(self,
-                  self->state.model->announce_timed_out(context(self), self->system().render(err)));
-          });
+      .then(on(self,
+               [self](const msg::announce_result& r) {
+                 auto& st = self->state;
+                 drive(self, st.model->announce_answered(context(self), r.active, r.error));
+                 if (st.opts.kube_vip) st.opts.kube_vip->owned_service_ips(st.model->held().size());
+               }),
+            [self](caf::error& err) {
+              drive(self, self->state.model->announce_timed_out(context(self),
+                                                                self->system().render(err)));
+            });
 }
 
 /// This node holds `address`: the status of every Service on it says so.

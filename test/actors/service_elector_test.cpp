@@ -339,6 +339,12 @@ CAF_TEST(per service mode election metrics follow each nodes candidacy) {
   CAF_CHECK(eventually([&] { return series("n2", loops, "l") == 1; }));
   CAF_CHECK_GREATER_OR_EQUAL(series("n2", attempts, "l"), 1);
   CAF_CHECK_EQUAL(series("n1", loops, "l"), -1); // not eligible: no election runs
+  auto owners = [&](const std::string& n) {
+    return kvip::test::exposed_value(nodes[n].metrics->expose(), "kvip_service_owners",
+                                     {{"node", "n"}})
+        .value_or(-1);
+  };
+  CAF_CHECK(eventually([&] { return owners("n2") == 1; }));
   CAF_CHECK_EQUAL(series("n1", attempts, "l"), -1);
   // The endpoint moves to n1: n2 stops its election, n1 runs one.
   send_all({ip("10.0.0.5", "default", "kubevip-l", {"l"}, {"n1"})});
@@ -346,6 +352,7 @@ CAF_TEST(per service mode election metrics follow each nodes candidacy) {
   CAF_CHECK(eventually([&] { return series("n2", loops, "l") == -1; }));
   CAF_CHECK_EQUAL(series("n1", loops, "l"), 1);
   CAF_CHECK_GREATER_OR_EQUAL(series("n1", attempts, "l"), 1);
+  CAF_CHECK(eventually([&] { return owners("n1") == 1 && owners("n2") == 0; }));
   // A Lease the API server refuses (kube-vip.io/leaseName that is no valid
   // name): api_error on every node that tries, and nobody announces it.
   send_all({ip("10.0.0.5", "default", "kubevip-l", {"l"}, {"n1"}),
