@@ -18,6 +18,7 @@
 #include "messages/announce.hpp"
 #include "messages/election.hpp"
 #include "messages/events.hpp"
+#include "messages/node_labels.hpp"
 #include "messages/responder.hpp"
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
@@ -37,6 +38,7 @@ enum class sibling_role {
   status_writer,   ///< Service status and kube-vip.io/vipHost (msg::status_writer_actor)
   events,          ///< Event recorder: folded, rate-limited Events (msg::event_recorder_actor)
   service_elector, ///< Service IPs' Lease election, gossip off (msg::service_elector_actor)
+  node_labeler,    ///< this node's kvip labels, enable_node_labeling (msg::node_labeler_actor)
   telemetry,       ///< HTTP endpoints, takes children_status (msg::telemetry_actor); keep last
 };
 
@@ -61,6 +63,9 @@ public:
   }
   msg::service_elector_actor service_elector() const {
     return get<msg::service_elector_actor>(sibling_role::service_elector);
+  }
+  msg::node_labeler_actor node_labeler() const {
+    return get<msg::node_labeler_actor>(sibling_role::node_labeler);
   }
   msg::telemetry_actor telemetry() const {
     return get<msg::telemetry_actor>(sibling_role::telemetry);

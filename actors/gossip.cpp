@@ -85,8 +85,10 @@ bool self_eligible(const state& st) {
 }
 
 void record_answering(state& st, const std::string& vip, bool on) {
-  if (on ? st.answering.insert(vip).second : st.answering.erase(vip) > 0)
+  if (on ? st.answering.insert(vip).second : st.answering.erase(vip) > 0) {
+    st.labels_dirty = true;
     if (st.service_addresses.count(vip)) count_owned_service_ips(st);
+  }
   st.reg
       ->gauge_family("kvip_vip_answering",
                      "1 while this node answers ARP/NDP for the VIP (gossip mode).",
@@ -281,6 +283,7 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
     return e.what == gs::ownership_effect::kind::answer;
   });
   if (deadlines && st.refresh_at == time_point{}) refresh_hold(self);
+  report_owned(self);
   maybe_finish(self);
   rearm(self);
 }
@@ -451,6 +454,7 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
          [self](const msg::lease_tick&) {
            on_lease_tick(self);
            hold_vips(self);
+           report_owned(self); // again to a restarted labeler
            if (!self->state.keyed) ask_key(self);
            tell_after(self, caf::actor_cast<impl>(self), self->state.opts.retry_period,
                       msg::lease_tick{});

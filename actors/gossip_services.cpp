@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -79,6 +80,24 @@ void hold_vips(pointer self) {
             [self](caf::error&) { self->state.held_by = caf::actor_addr{}; }); // ask again
 }
 
+void report_owned(pointer self) {
+  auto& st = self->state;
+  if (!st.opts.siblings || !st.opts.siblings->node_labeler()) return;
+  const auto& dir = *st.opts.siblings;
+  bool dirty = std::exchange(st.labels_dirty, false);
+  if (dirty || control_plane_report_due(dir, st.label_reports)) {
+    std::vector<std::string> cp;
+    for (const auto& v : st.opts.vips)
+      if (st.answering.count(v.address)) cp.push_back(v.address);
+    report_control_plane(self, dir, st.label_reports, std::move(cp));
+  }
+  if (dirty || services_report_due(dir, st.label_reports))
+    report_services(self, dir, st.label_reports,
+                    owned_services_of(st.service_ips, [&](const std::string& a) {
+                      return st.answering.count(a) > 0;
+                    }));
+}
+
 void count_owned_service_ips(state& st) {
   if (!st.opts.kube_vip) return;
   std::size_t n = 0;
@@ -135,6 +154,7 @@ void on_service_ips(pointer self, const msg::service_ips& ips) {
   track_changes(st, before, ips);
   st.service_ips = ips.ips;
   count_owned_service_ips(st);
+  st.labels_dirty = true;
   hold_vips(self);  // on lo before this node may answer for them
   apply_vips(self); // no-op until the cluster key arrived
   // Services added to (or changed on) an IP this node already owns.
@@ -145,6 +165,7 @@ void on_service_ips(pointer self, const msg::service_ips& ips) {
     if (changed && st.owners && st.owners->may_answer(ip.address, now(self)))
       report_service_owner(self, ip.address);
   }
+  report_owned(self);
 }
 
 } // namespace kvip::gossip_actor

@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 
 #include "actors/gossip.hpp"
+#include "actors/owned_reports.hpp"
 #include "caf/all.hpp"
 #include "messages/election.hpp"
 #include "messages/gossip.hpp"
@@ -65,6 +66,10 @@ struct state {
   std::vector<msg::service_ip> service_ips;
   std::set<std::string> service_addresses; ///< of service_ips
   std::set<std::string> answering;         ///< VIPs this node answers for now
+  /// enable_node_labeling: what the labeler was told; dirty = `answering` or
+  /// the Service IPs changed since.
+  owned_reports label_reports;
+  bool labels_dirty = true;
   /// Service IPs new or changed in the watcher's latest sets, not announced
   /// here yet: when the change was seen (steady clock).
   std::map<std::string, std::chrono::steady_clock::time_point> announce_pending;
@@ -158,6 +163,9 @@ void hold_vips(pointer self);
 void report_service_owner(pointer self, const std::string& vip);
 /// The service watcher's desired set of Service IPs.
 void on_service_ips(pointer self, const msg::service_ips& ips);
+/// The node labeler (when there is one) hears what this node answers for,
+/// when that changed or the labeler is a new incarnation.
+void report_owned(pointer self);
 /// kube_vip metrics: the Service IPs this node answers for now.
 void count_owned_service_ips(state& st);
 /// This node announced `vip`: the time since the Service change that made it

@@ -8,6 +8,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/node.hpp"
+#include "actors/owned_reports.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "k8s/election_policy.hpp"
@@ -43,6 +44,8 @@ struct elector_state {
   std::mt19937_64 rng;
   boost::json::object last_lease; // as last read or written: unknown fields survive writes
   std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
+  bool leading = false;
+  owned_reports label_reports; // enable_node_labeling: kube-vip.io/has-ip
   static inline const char* name = "lease_elector";
 };
 
@@ -161,6 +164,7 @@ void drive(elector_pointer self, std::vector<el::effect> effects) {
       break;
     case el::effect::kind::leading:
       record_leading(st, e.on);
+      st.leading = e.on;
       break;
     case el::effect::kind::shutdown_done: {
       msg::shutdown_done d;
@@ -171,6 +175,15 @@ void drive(elector_pointer self, std::vector<el::effect> effects) {
       break;
     }
     }
+  }
+  // The node labeler (if any): the control-plane VIPs while leading, sent
+  // when that changes and again to a restarted labeler.
+  if (st.opts.siblings) {
+    std::vector<std::string> held;
+    if (st.leading)
+      for (const auto& v : st.opts.vips)
+        held.push_back(v.address);
+    report_control_plane(self, *st.opts.siblings, st.label_reports, std::move(held));
   }
 }
 

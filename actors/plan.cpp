@@ -221,6 +221,7 @@ void add_arp_lease_mode(const net::config::settings& cfg, net::telemetry::regist
   auto conn = api_connection(cfg, plan);
   if (!conn || !plan.problems.empty()) return;
   add_api_children(cfg, *conn, plan);
+  add_node_labeler(cfg, *conn, reg, plan);
   if (cfg.control_plane) {
     add_announcer(cfg, vips, reg, plan);
     add_elector(cfg, vips, reg, plan);
@@ -306,6 +307,7 @@ void add_gossip(const net::config::settings& cfg, net::telemetry::registry& reg,
   g.interface = iface;
   if (!conn || !plan.problems.empty()) return;
   add_api_children(cfg, *conn, plan);
+  add_node_labeler(cfg, *conn, reg, plan);
   if (cfg.services) {
     g.kube_vip = std::make_shared<net::telemetry::kube_vip_metrics>(reg, cfg.node_name);
     add_service_children(cfg, *conn, reg, g.kube_vip, plan);
@@ -366,7 +368,6 @@ void warn_unimplemented(const net::config::settings& cfg, node_plan& plan) {
       {cfg.lose_leadership, "vip_loseleadership"},
       {cfg.ddns, "vip_ddns"},
       {cfg.lb_enable, "lb_enable"},
-      {cfg.enable_node_labeling, "enable_node_labeling"},
       {cfg.enable_upnp, "enable_upnp"},
       {!cfg.mirror_dest_interface.empty(), "mirror_dest_interface"},
       {cfg.election == net::config::election_backend::etcd, "leaderElectionType=etcd"},

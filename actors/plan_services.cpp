@@ -5,6 +5,7 @@
 #include "actors/directory.hpp"
 #include "actors/event_recorder.hpp"
 #include "actors/ipam_allocator.hpp"
+#include "actors/node_labeler.hpp"
 #include "actors/service_watcher.hpp"
 #include "actors/status_writer.hpp"
 #include "caf/all.hpp"
@@ -75,6 +76,25 @@ void add_service_children(const net::config::settings& cfg, const k8s::connectio
       (cfg.svc_namespace.empty() ? std::string{" in every namespace"}
                                  : " in namespace " + cfg.svc_namespace) +
       (cfg.enable_endpoints ? " (endpoints from core/v1 Endpoints)" : " (EndpointSlices)"));
+}
+
+void add_node_labeler(const net::config::settings& cfg, const k8s::connection_config& conn,
+                      net::telemetry::registry& reg, node_plan& plan) {
+  if (!cfg.enable_node_labeling) return;
+  node_labeler_options o;
+  o.connection = conn;
+  o.node_name = cfg.node_name;
+  o.expect_control_plane = cfg.control_plane;
+  o.expect_services = cfg.services;
+  plan.children.push_back({"node_labeler",
+                           [o, &reg](caf::local_actor* parent, std::shared_ptr<const directory>) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_node_labeler(parent, o, reg));
+                           },
+                           restart_policy::permanent, sibling_role::node_labeler});
+  plan.notes.push_back("enable_node_labeling: Node " + cfg.node_name +
+                       " labelled with kube-vip.io/has-ip and service-provided.kube-vip.io/* "
+                       "for what it holds (stale kvip labels removed)");
 }
 
 } // namespace kvip

@@ -22,4 +22,10 @@ void add_service_children(const net::config::settings& cfg, const k8s::connectio
                           std::shared_ptr<net::telemetry::kube_vip_metrics> kube_vip,
                           node_plan& plan);
 
+/// enable_node_labeling: appends the node labeler (kube-vip.io/has-ip and
+/// service-provided.kube-vip.io/<svc>.<ns> on this node's Node), before the
+/// owners that report to it; nothing when the knob is off.
+void add_node_labeler(const net::config::settings& cfg, const k8s::connection_config& conn,
+                      net::telemetry::registry& reg, node_plan& plan);
+
 } // namespace kvip

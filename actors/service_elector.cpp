@@ -11,6 +11,7 @@
 #include "actors/directory.hpp"
 #include "actors/k8s_io.hpp"
 #include "actors/node.hpp"
+#include "actors/owned_reports.hpp"
 #include "actors/service_statuses.hpp"
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
@@ -60,6 +61,8 @@ struct elector_state {
   msg::announcer_actor announcer;
   msg::k8s_io_actor io; // its own (with opts.client), else null
   std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
+  owned_reports label_reports; // enable_node_labeling: service-provided.kube-vip.io/*
+  bool labels_dirty = true;    // the IPs or the held set changed since the last report
   static inline const char* name = "service_elector";
 };
 
@@ -105,6 +108,19 @@ void count_election_error(elector_state& st, const svc::lease_id& l) {
   if (auto* s = services_on(st, l))
     for (const auto& [ns, name] : *s)
       st.opts.kube_vip->election_error(ns, name, net::telemetry::election_error_reason::api_error);
+}
+
+/// The node labeler (if any) hears the Services on the IPs held, when they
+/// changed and again when it is a new incarnation.
+void report_owned(pointer self) {
+  auto& st = self->state;
+  if (!st.opts.siblings || !st.opts.siblings->node_labeler()) return;
+  if (!std::exchange(st.labels_dirty, false) &&
+      !services_report_due(*st.opts.siblings, st.label_reports))
+    return;
+  report_services(self, *st.opts.siblings, st.label_reports,
+                  owned_services_of(
+                      st.ips, [&](const std::string& a) { return st.model->held().count(a) > 0; }));
 }
 
 msg::k8s_io_actor api(elector_state& st) {
@@ -182,6 +198,7 @@ void send_set(pointer self, const std::vector<svc::announced_ip>& ips) {
       .then(on(self,
                [self](const msg::announce_result& r) {
                  auto& st = self->state;
+                 st.labels_dirty = true; // the held set may have changed
                  drive(self, st.model->announce_answered(context(self), r.active, r.error));
                  if (st.opts.kube_vip) st.opts.kube_vip->owned_service_ips(st.model->held().size());
                }),
@@ -252,6 +269,7 @@ void drive(pointer self, svc::lease_election::effects effects) {
     }
     }
   }
+  report_owned(self);
 }
 
 std::vector<svc::election_ip> election_ips(const std::vector<msg::service_ip>& ips) {
@@ -279,6 +297,7 @@ void on_ips(pointer self, const msg::service_ips& m) {
   if (m.ips == st.ips) return;
   spdlog::info("service_elector: {} Service IPs", m.ips.size());
   auto before = std::exchange(st.ips, m.ips);
+  st.labels_dirty = true;
   // Before the model drops what left: Services that left clear their status.
   auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
   if (st.opts.write_status && w)

@@ -262,6 +262,29 @@ CAF_TEST(services in lease mode add the service elector besides the control plan
   CAF_CHECK(any_contains(svc.notes, "a Lease per Service (kubevip-<service>)"));
 }
 
+CAF_TEST(enable_node_labeling adds the node labeler before the owners in both modes) {
+  auto cfg = control_plane();
+  cfg.services = true;
+  cfg.ipam = false;
+  cfg.enable_node_labeling = true;
+  auto lease = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(lease.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(names(lease),
+                  (std::vector<std::string>{"k8s_io", "k8s_events", "node_labeler", "announcer",
+                                            "elector", "service_elector", "status_writer",
+                                            "event_recorder", "service_watcher"}));
+  CAF_CHECK(roles(lease)[2] == kvip::sibling_role::node_labeler);
+  CAF_CHECK(any_contains(lease.notes, "enable_node_labeling: Node n1 labelled"));
+  CAF_CHECK(!any_contains(lease.warnings, "enable_node_labeling"));
+  cfg.gossip = true;
+  auto gossip = kvip::plan_node(cfg, reg);
+  CAF_CHECK_EQUAL(gossip.problems, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(names(gossip),
+                  (std::vector<std::string>{"k8s_io", "k8s_events", "node_labeler", "status_writer",
+                                            "event_recorder", "service_watcher", "node_watcher",
+                                            "responder", "gossip"}));
+}
+
 CAF_TEST(a gossip key file others can read stops the start naming the file and its mode) {
   auto cfg = control_plane();
   cfg.gossip = true;

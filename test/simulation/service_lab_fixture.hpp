@@ -47,8 +47,10 @@ struct service_lab {
 };
 
 /// Builds `s`: `system` on every node with svc_enable=true and `env`. "" or why not.
+/// With `node_objects`, every node's Node object exists before kvip starts.
 inline std::string build_service_lab(service_lab& s, sim::system_id system,
-                                     const std::map<std::string, std::string>& env) {
+                                     const std::map<std::string, std::string>& env,
+                                     bool node_objects = false) {
   using namespace std::chrono_literals;
   sim::cluster_options o;
   o.kvip_binary = KVIP_BINARY;
@@ -58,6 +60,8 @@ inline std::string build_service_lab(service_lab& s, sim::system_id system,
   auto made = sim::cluster::create(o);
   if (!made) return "cluster: " + made.err().describe();
   s.c = std::move(*made);
+  for (int i = 0; node_objects && i < o.nodes; ++i)
+    if (auto made = s.c->create_node_object(i); !made) return "Node: " + made.err().describe();
   s.sys = std::make_unique<sim::system_runner>(*s.c, system);
   for (const auto& h : s.c->lab().nodes())
     if (auto srv = sim::start_tcp_banner(s.c->lab(), h, lab_tcp_port, h.name, 15s); !srv)
