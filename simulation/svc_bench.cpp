@@ -218,10 +218,10 @@ kill_run kill_round(bench& b, bool restart) {
   std::vector<net::ip_address> its;
   int victim = busiest_node(b, its);
   k.node = b.c.lab().nodes()[static_cast<std::size_t>(victim)].name;
-  say(b.o, "SIGKILL " + k.node + " (" + std::to_string(its.size()) + " VIPs)" +
-               (restart ? ", restarted " + std::to_string(b.o.timing.restart_delay.count()) +
-                              " ms later"
-                        : ", not restarted"));
+  say(b.o,
+      "SIGKILL " + k.node + " (" + std::to_string(its.size()) + " VIPs)" +
+          (restart ? ", restarted " + std::to_string(b.o.timing.restart_delay.count()) + " ms later"
+                   : ", not restarted"));
   // Ask only for the victim's VIPs, only until another MAC answers each.
   b.sweep.remove(b.addrs);
   b.sweep.add(its);
@@ -242,6 +242,11 @@ void run_phases(bench& b) {
   b.r.rss_idle = all_rss(b.c);
   create_phase(b);
   if (stopped(b.stop)) return;
+  // Settled first: every node ready, no VIP Lease write pending.
+  auto settle_from = mono_us();
+  if (auto why = b.sys.wait_all_ready(120s, b.stop); !why.empty())
+    say(b.o, "not every node is ready after 120 s: " + why);
+  b.r.settle_s = static_cast<double>(mono_us() - settle_from) / 1e6;
   if (b.o.idle_window.count() > 0) {
     say(b.o, "steady state for " + std::to_string(b.o.idle_window.count() / 1000) + " s");
     steady_phase(b);

@@ -11,7 +11,8 @@
 //     unanswered / --sweep-rate. Service created -> first ARP answer, and
 //     VIPs per node from each answering MAC; then two full sweeps to see
 //     that every address is answered by one MAC;
-//  2. steady state over --idle-window (default 20 s, the sweep quiet): API
+//  2. once every node is ready (no VIP Lease write pending; the time it
+//     took is reported), steady state over --idle-window (default 20 s, the sweep quiet): API
 //     requests/s and writes/s at the API server (by resource and node), and
 //     kvip's VmRSS/RssAnon/RssFile per node (also measured before any Service);
 //  3. twice (restarted --restart-delay-ms later, then not restarted): finds

@@ -75,9 +75,9 @@ creation_summary summarise_creation(const std::vector<std::int64_t>& created_us,
       continue;
     }
     if (i < created_us.size())
-      lag.push_back(static_cast<double>(std::max<std::int64_t>(
-                        0, *e.first_answer_us - created_us[i])) /
-                    1000.0);
+      lag.push_back(
+          static_cast<double>(std::max<std::int64_t>(0, *e.first_answer_us - created_us[i])) /
+          1000.0);
     if (e.macs.size() > 1) ++s.several_macs;
     if (e.macs.size() == 1)
       if (auto n = node_index(e.macs.front(), node_macs); n >= 0)
@@ -139,8 +139,8 @@ move_summary summarise_move(std::int64_t kill_us, const net::mac_address& dead,
 std::vector<target_check> check_targets(const services_bench_result& r) {
   std::vector<target_check> out;
   auto add = [&](std::string what, double value, double limit, std::string unit, bool measured) {
-    out.push_back({std::move(what), value, limit, std::move(unit), measured,
-                   measured && value <= limit});
+    out.push_back(
+        {std::move(what), value, limit, std::move(unit), measured, measured && value <= limit});
   };
   const auto& c = r.creation;
   add("creation -> answering p99", c.latency.p99, target_create_p99_ms, "ms",
@@ -214,6 +214,9 @@ void print_services_report(const services_bench_result& r) {
     per += " " + r.node_names[i] + " " + std::to_string(c.vips_per_node[i]);
   std::printf("VIPs per node: min %d, max %d (%s)\n", c.vips_min, c.vips_max,
               per.empty() ? "none" : per.c_str() + 1);
+  std::printf("settled (every node ready, every VIP Lease written) %.1f s after the last "
+              "answer\n",
+              r.settle_s);
   std::printf("steady state over %.0f s at the API server: %.2f requests/s (%s), %.2f writes/s "
               "(%s; by node: %s)\n",
               r.window_s, r.api.requests_per_s, rates_text(r.api.requests_by_resource).c_str(),
@@ -230,7 +233,10 @@ void print_services_report(const services_bench_result& r) {
   std::printf("targets:\n");
   for (const auto& t : check_targets(r))
     std::printf("  %-55s %10.2f %-3s <= %6.0f %s  %s\n", t.what.c_str(), t.value, t.unit.c_str(),
-                t.limit, t.unit.c_str(), !t.measured ? "NOT MEASURED" : t.met ? "met" : "MISSED");
+                t.limit, t.unit.c_str(),
+                !t.measured ? "NOT MEASURED"
+                : t.met     ? "met"
+                            : "MISSED");
   if (!r.error.empty()) std::printf("error: %s\n", r.error.c_str());
 }
 
@@ -254,8 +260,8 @@ json::object map_json(const std::map<std::string, double>& m) {
 json::array by_node(const services_bench_result& r, const std::vector<int>& v) {
   json::array a;
   for (std::size_t i = 0; i < v.size(); ++i)
-    a.push_back(json::object{{"node", i < r.node_names.size() ? r.node_names[i] : "?"},
-                             {"vips", v[i]}});
+    a.push_back(
+        json::object{{"node", i < r.node_names.size() ? r.node_names[i] : "?"}, {"vips", v[i]}});
   return a;
 }
 
@@ -307,6 +313,7 @@ json::object services_json(const services_bench_result& r) {
             {"vips_min", c.vips_min},
             {"vips_max", c.vips_max},
             {"vips_per_node", by_node(r, c.vips_per_node)}}},
+          {"settle_s", r.settle_s},
           {"steady",
            {{"window_s", r.window_s},
             {"requests_per_s", r.api.requests_per_s},

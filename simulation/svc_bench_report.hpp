@@ -51,9 +51,9 @@ rss_kib parse_proc_status(std::string_view text);
 
 /// Creation -> answering over every Service.
 struct creation_summary {
-  dist_ms latency;               ///< Service (and slice) created -> first ARP answer
-  int unanswered = 0;            ///< Services nobody answered
-  int several_macs = 0;          ///< Services answered by two or more MACs since creation
+  dist_ms latency;                      ///< Service (and slice) created -> first ARP answer
+  int unanswered = 0;                   ///< Services nobody answered
+  int several_macs = 0;                 ///< Services answered by two or more MACs since creation
   std::uint64_t multi_mac_requests = 0; ///< requests two or more MACs answered
   std::vector<int> vips_per_node;       ///< by node index: Services its MAC alone answered
   int vips_min = 0, vips_max = 0;
@@ -85,10 +85,10 @@ move_summary summarise_move(std::int64_t kill_us, const net::mac_address& dead,
 
 /// One SIGKILL of the node owning the most VIPs.
 struct kill_run {
-  bool restart = true;  ///< the killed kvip was restarted restart_delay_ms later
-  std::string node;     ///< the killed node
+  bool restart = true; ///< the killed kvip was restarted restart_delay_ms later
+  std::string node;    ///< the killed node
   move_summary move;
-  std::string note;     ///< "" or what went wrong
+  std::string note; ///< "" or what went wrong
 };
 
 /// Steady state at the API server over the window.
@@ -103,11 +103,12 @@ struct services_bench_result {
   double sweep_rate = 0; ///< ARP requests/s of the client's sweep
   int restart_delay_ms = 0;
   std::vector<std::string> node_names;
-  std::vector<rss_kib> rss_idle;     ///< per node, before any Service
-  double create_s = 0;               ///< first request sent -> last answered
-  int create_errors = 0;             ///< Services the API server refused
+  std::vector<rss_kib> rss_idle; ///< per node, before any Service
+  double create_s = 0;           ///< first request sent -> last answered
+  int create_errors = 0;         ///< Services the API server refused
   std::string first_create_error;
   creation_summary creation;
+  double settle_s = 0; ///< every address answered -> every node ready (Leases written)
   double window_s = 0; ///< steady-state window
   api_rates api;
   std::vector<rss_kib> rss_steady; ///< per node, at the end of the window

@@ -110,10 +110,10 @@ TEST(SvcBenchReport, MoveTimesIgnoreTheDeadMac) {
   // Killed at 100000 µs; node 1 (MAC 1) is dead.
   const std::int64_t kill = 100000;
   std::vector<sweep_entry> s{
-      seen({2}, {180000}),                // 80 ms to node 2
-      seen({1, 3}, {100100, 220000}),     // the dead MAC's late answer, then node 3 at 120 ms
-      seen({3, 2}, {150000, 160000}, 1),  // two other MACs: 50 ms, counted as several
-      seen({1}, {1200000}),               // only the restarted node answered: not moved
+      seen({2}, {180000}),               // 80 ms to node 2
+      seen({1, 3}, {100100, 220000}),    // the dead MAC's late answer, then node 3 at 120 ms
+      seen({3, 2}, {150000, 160000}, 1), // two other MACs: 50 ms, counted as several
+      seen({1}, {1200000}),              // only the restarted node answered: not moved
   };
   auto m = kvip::sim::summarise_move(kill, mac(1), s, nodes);
   EXPECT_EQ(m.vips, 4);
@@ -132,8 +132,8 @@ kvip::sim::services_bench_result sample() {
   r.nodes = 3;
   r.services = 2;
   r.node_names = {"n1", "n2", "n3"};
-  r.creation = kvip::sim::summarise_creation({0, 0}, {seen({1}, {50000}), seen({2}, {90000})},
-                                             nodes);
+  r.creation =
+      kvip::sim::summarise_creation({0, 0}, {seen({1}, {50000}), seen({2}, {90000})}, nodes);
   r.api.writes_per_s = 3;
   r.api.requests_per_s = 3.5;
   r.rss_steady = {{10240, 8000, 2240}, {30720, 28000, 2720}, {}};
