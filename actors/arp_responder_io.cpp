@@ -9,6 +9,7 @@
 #include "actors/tracing.hpp"
 #include "caf/all.hpp"
 #include "net/l2/answer_table.hpp"
+#include "net/l2/hold_plan.hpp"
 #include "net/l2/lo_host.hpp"
 #include "net/l2/responder_loop.hpp"
 #include "net/l2/vip_set.hpp"
@@ -146,20 +147,25 @@ msg::rsp_applied on_apply(rsp_io_state& st, const msg::rsp_apply& m) {
   }
   for (auto it = st.loops.begin(); it != st.loops.end();)
     it = wanted.count(it->first) ? std::next(it) : st.loops.erase(it);
-  for (const auto& [a, ifname] : st.held) {
-    if (next.count(a)) continue;
+  // Only what changed (l2::plan_holds): an address already on lo stays.
+  auto plan = l2::plan_holds(st.held, next);
+  for (const auto& a : plan.remove) {
     st.table->place(a, 0);
+    st.held.erase(a);
     if (auto r = st.host->remove(a); !r) add_error(out.error, r.err().describe());
   }
-  st.held.clear();
-  for (const auto& [a, ifname] : next) {
+  if (auto r = st.host->record(plan.add); !r) add_error(out.error, r.err().describe());
+  for (const auto& a : plan.add) {
     if (auto r = st.host->add(a); !r) {
       add_error(out.error, "vip " + a.to_string() + " on lo: " + r.err().describe());
-      continue;
+      next.erase(a);
     }
-    st.held[a] = ifname;
+  }
+  st.held = std::move(next);
+  for (const auto& [a, ifname] : st.held) {
     // Answered on its interface alone (another interface on the same segment,
-    // a macvlan of it say, also hears the request).
+    // a macvlan of it say, also hears the request); a map write, placed anew
+    // each time in case the interface came back with another index.
     if (auto link = st.links.find(ifname); link != st.links.end())
       st.table->place(a, link->second.ifindex);
     out.active.push_back(a.to_string());

@@ -31,6 +31,8 @@
 #include "simulation/report.hpp"
 #include "simulation/scenario.hpp"
 #include "simulation/simulate_flags.hpp"
+#include "simulation/svc_bench.hpp"
+#include "simulation/svc_bench_report.hpp"
 
 extern char** environ;
 
@@ -55,6 +57,19 @@ int run_simulate(kvip::sim::scenario_options o) {
   sa.sa_handler = [](int) { simulate_stop = true; };
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  if (o.services > 0) {
+    auto sr = kvip::sim::run_services_bench(o, &simulate_stop);
+    std::printf("\n");
+    kvip::sim::print_services_report(sr);
+    if (!o.report_json.empty()) {
+      if (auto w = kvip::sim::write_services_json(sr, o.report_json); !w)
+        std::fprintf(stderr, "kvip simulate: %s\n", w.err().describe().c_str());
+      else
+        std::printf("report: %s\n", o.report_json.c_str());
+    }
+    if (!sr.error.empty()) std::fprintf(stderr, "kvip simulate: %s\n", sr.error.c_str());
+    return !sr.error.empty() ? 1 : simulate_stop ? 130 : 0;
+  }
   auto r = kvip::sim::run_scenario(o, &simulate_stop);
   std::printf("\n");
   kvip::sim::print_summary(r);
@@ -242,8 +257,7 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--terms", f.terms, "Same as term with N trials");
   cmd->add_option("--systems", f.systems,
                   "Systems under test: gossip, lease, keepalived, keepalived-100ms, "
-                  "keepalived-20ms")
-      ->capture_default_str();
+                  "keepalived-20ms (default gossip,lease; gossip with --services)");
   cmd->add_option("--compare", f.compare, "Systems added to the run (e.g. lease,keepalived)");
   cmd->add_option("--stop-duration", f.stop_duration, "SIGSTOP length of the stop fault")
       ->capture_default_str();
@@ -255,8 +269,8 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--fault-jitter", f.jitter, "Random wait before each fault, up to this")
       ->capture_default_str();
   cmd->add_option("--idle-window", f.idle_window,
-                  "Steady-state window for packets/s per node and API writes/s (0 = skip)")
-      ->capture_default_str();
+                  "Steady-state window for packets/s per node and API writes/s (0 = skip; "
+                  "default 5s, 20s with --services)");
   cmd->add_option("--switch-budget", f.switch_budget, "Give up waiting for a new owner after")
       ->capture_default_str();
   cmd->add_option("--restart-delay-ms", f.restart_delay_ms,
@@ -279,6 +293,15 @@ CLI::App* add_simulate_command(CLI::App& app, kvip::sim::scenario_options& sim_o
   cmd->add_option("--vips", f.vips,
                   "Serve N control-plane VIPs (1..1000): the --vip one (probed), then "
                   "10.99.0.101-199, 10.99.1.1-254, ...")
+      ->capture_default_str();
+  cmd->add_option("--services", f.services,
+                  "The Services benchmark instead of the failover trials: create N Services "
+                  "(1..2000, addresses 10.99.1.1 up) at once on gossip nodes, measure creation "
+                  "-> ARP answer, VIPs per node, steady API requests/writes and RSS, then "
+                  "SIGKILL the node owning the most VIPs (restarted, then not)");
+  cmd->add_option("--sweep-rate", f.sweep_rate,
+                  "--services: ARP requests per second the client sends (to unanswered "
+                  "addresses while measuring)")
       ->capture_default_str();
   cmd->add_option("--json,--report", sim_opts.report_json, "Write the JSON report here");
   cmd->add_option("--svg", sim_opts.report_svg, "Write the timeline picture (SVG) here");

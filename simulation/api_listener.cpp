@@ -111,10 +111,28 @@ struct api_listener::impl {
   std::mutex delay_m;
   std::vector<std::pair<clock::time_point, MHD_Connection*>> delayed;
 
+  /// Requests by resource and by client (every request, or the mutating ones).
+  struct counters {
+    std::uint64_t total = 0;
+    std::map<std::string, std::uint64_t> by_resource, by_client;
+    void add(const std::string& resource, const std::string& client) {
+      ++total;
+      ++by_resource[resource];
+      ++by_client[client.empty() ? "unknown" : client];
+    }
+    json::object to_json() const {
+      json::object r, c;
+      for (const auto& [k, v] : by_resource)
+        r[k] = v;
+      for (const auto& [k, v] : by_client)
+        c[k] = v;
+      return json::object{
+          {"total", total}, {"byResource", std::move(r)}, {"byClient", std::move(c)}};
+    }
+  };
   mutable std::mutex writes_m;
-  std::uint64_t writes_total = 0;
-  std::map<std::string, std::uint64_t> writes_by_resource, writes_by_client;
-  void count_write(MHD_Connection* c, const net::http::request& req);
+  counters writes, requests;
+  void count_request(MHD_Connection* c, const net::http::request& req);
 
   std::mutex ticker_m;
   std::condition_variable ticker_cv;
@@ -201,16 +219,14 @@ MHD_Result api_listener::impl::start_stream(MHD_Connection* c, api_reply& reply)
   return rc;
 }
 
-void api_listener::impl::count_write(MHD_Connection* c, const net::http::request& req) {
-  if (!mutating(req.method)) return;
+void api_listener::impl::count_request(MHD_Connection* c, const net::http::request& req) {
   auto parsed = parse_resource_path(req.path);
   std::string resource = parsed.res ? parsed.res->plural : "other";
   if (!parsed.subresource.empty()) resource += "/" + parsed.subresource;
   auto client = client_address(c);
   std::lock_guard g{writes_m};
-  ++writes_total;
-  ++writes_by_resource[resource];
-  ++writes_by_client[client.empty() ? "unknown" : client];
+  requests.add(resource, client);
+  if (mutating(req.method)) writes.add(resource, client);
 }
 
 MHD_Result api_listener::impl::answer(MHD_Connection* c, pending& p) {
@@ -224,7 +240,7 @@ MHD_Result api_listener::impl::answer(MHD_Connection* c, pending& p) {
   p.req.headers = net::http::headers_of(c);
   p.req.query = net::http::query_of(c);
   if (!authenticated(c, p.req)) return send(c, status_response(unauthorized()));
-  count_write(c, p.req);
+  count_request(c, p.req);
   api_reply reply;
   try {
     reply = handler(p.req);
@@ -419,14 +435,12 @@ namespace kvip::sim {
 
 json::object api_listener::writes() const {
   std::lock_guard g{impl_->writes_m};
-  json::object by_resource, by_client;
-  for (const auto& [k, v] : impl_->writes_by_resource)
-    by_resource[k] = v;
-  for (const auto& [k, v] : impl_->writes_by_client)
-    by_client[k] = v;
-  return json::object{{"total", impl_->writes_total},
-                      {"byResource", std::move(by_resource)},
-                      {"byClient", std::move(by_client)}};
+  return impl_->writes.to_json();
+}
+
+json::object api_listener::requests() const {
+  std::lock_guard g{impl_->writes_m};
+  return impl_->requests.to_json();
 }
 
 } // namespace kvip::sim

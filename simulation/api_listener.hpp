@@ -12,7 +12,8 @@
 // Every mutating request (POST, PUT, PATCH, DELETE) that reaches the handler
 // is counted by resource (plural, "other" for non-resource paths) and by the
 // client's IP address: writes() for the admin port's /stats ("writes"), which
-// `kvip simulate` reads to measure steady-state API writes per second.
+// `kvip simulate` reads to measure steady-state API writes per second; every
+// request (watches and reads too) likewise: requests() ("requests").
 #pragma once
 
 #include <cstdint>
@@ -80,6 +81,8 @@ public:
   std::size_t streams() const;
   /// The write counters: {"total":N,"byResource":{"leases":N,...},"byClient":{"10.99.0.1":N}}.
   boost::json::object writes() const;
+  /// The same counters over every request that reached the handler.
+  boost::json::object requests() const;
 
   struct impl;
 

@@ -148,7 +148,8 @@ net::result<void> apiserver::start() {
                           {"objects", i.st.size()},
                           {"watches", i.st.hub().size()},
                           {"streams", i.listener->streams()},
-                          {"writes", i.listener->writes()}};
+                          {"writes", i.listener->writes()},
+                          {"requests", i.listener->requests()}};
     };
     hooks.save_snapshot = [&i] { return i.save(); };
     install_admin_routes(*i.admin, i.faults, std::move(hooks));

@@ -73,8 +73,23 @@ std::int64_t arp_sweeper::mark() {
   for (auto& [a, s] : slots_) {
     s.e.first_answer_us.reset();
     s.e.macs.clear();
+    s.e.macs_first_us.clear();
+    s.e.multi_mac_requests = 0;
+    s.since_mark = false;
   }
   return mono_us();
+}
+
+void arp_sweeper::set_pending_only(bool on, std::vector<net::mac_address> except) {
+  std::lock_guard g{mtx_};
+  pending_only_ = on;
+  except_ = std::move(except);
+}
+
+bool arp_sweeper::pending(const slot& s) const {
+  for (const auto& m : s.e.macs)
+    if (std::find(except_.begin(), except_.end(), m) == except_.end()) return false;
+  return true;
 }
 
 std::optional<sweep_entry> arp_sweeper::entry(const net::ip_address& a) const {
@@ -101,15 +116,25 @@ std::uint64_t arp_sweeper::sent() const {
 std::optional<net::ip_address> arp_sweeper::next_target(std::int64_t now_us) {
   std::lock_guard g{mtx_};
   if (order_.empty()) return std::nullopt;
-  if (cursor_ >= order_.size()) cursor_ = 0;
-  auto a = order_[cursor_++];
-  auto& s = slots_[a];
+  // The next target in turn (pending only: the next pending one, if any).
+  slot* next = nullptr;
+  net::ip_address a;
+  for (std::size_t tried = 0; tried < order_.size() && !next; ++tried) {
+    if (cursor_ >= order_.size()) cursor_ = 0;
+    a = order_[cursor_++];
+    auto& cand = slots_[a];
+    if (!pending_only_ || pending(cand)) next = &cand;
+  }
+  if (!next) return std::nullopt;
+  auto& s = *next;
   if (s.round_sent_us >= 0) { // the previous request is complete now
+    if (s.since_mark && s.round.size() > 1) ++s.e.multi_mac_requests;
     s.e.current = std::move(s.round);
     s.e.current_sent_us = s.round_sent_us;
   }
   s.round.clear();
   s.round_sent_us = now_us;
+  s.since_mark = true;
   ++s.e.requests;
   ++sent_;
   return a;
@@ -122,7 +147,10 @@ void arp_sweeper::record_answer(const net::ip_address& a, const net::mac_address
   if (it == slots_.end()) return;
   auto& s = it->second;
   if (std::find(s.round.begin(), s.round.end(), who) == s.round.end()) s.round.push_back(who);
-  if (std::find(s.e.macs.begin(), s.e.macs.end(), who) == s.e.macs.end()) s.e.macs.push_back(who);
+  if (std::find(s.e.macs.begin(), s.e.macs.end(), who) == s.e.macs.end()) {
+    s.e.macs.push_back(who);
+    s.e.macs_first_us.push_back(now_us);
+  }
   if (!s.e.first_answer_us) s.e.first_answer_us = now_us;
 }
 

@@ -7,7 +7,11 @@
 //     answered (what "creation -> answering" and "dead node's VIPs answered
 //     elsewhere" are measured with);
 //   - the MACs that answered its newest complete request (a request is
-//     complete when the address is asked again): who answers now.
+//     complete when the address is asked again): who answers now;
+//   - since the last mark(): the requests two or more MACs answered.
+// With set_pending_only() it asks only the targets no MAC (but the excepted
+// ones) has answered since the mark: the benchmark's resolution is then
+// pending targets / rate, not all targets / rate.
 // Only answers to this client count (an ARP reply to its address and MAC, a
 // solicited NA to its address), as in the prober.
 //
@@ -47,6 +51,8 @@ struct sweep_entry {
   net::ip_address address;
   std::optional<std::int64_t> first_answer_us; ///< first answer since the mark
   std::vector<net::mac_address> macs;          ///< every MAC that answered since the mark
+  std::vector<std::int64_t> macs_first_us;     ///< when each of `macs` first answered
+  std::uint64_t multi_mac_requests = 0;        ///< requests since the mark two+ MACs answered
   std::vector<net::mac_address> current;       ///< MACs answering its newest complete request
   std::int64_t current_sent_us = -1;           ///< when that request was sent (-1: none yet)
   std::uint64_t requests = 0;                  ///< requests sent for it, ever
@@ -67,6 +73,9 @@ public:
   void remove(const std::vector<net::ip_address>& targets);
   /// Forgets every target's first answer and MACs; returns the mark's time.
   std::int64_t mark();
+  /// On: ask only the targets that no MAC outside `except` answered since
+  /// the mark (none left: nothing is sent). Off: every target in turn.
+  void set_pending_only(bool on, std::vector<net::mac_address> except = {});
   /// One target's record (nullopt when it is not a target).
   std::optional<sweep_entry> entry(const net::ip_address& a) const;
   /// Every target's record, sorted by address.
@@ -81,7 +90,9 @@ private:
     sweep_entry e;
     std::vector<net::mac_address> round; ///< answers to the request in flight
     std::int64_t round_sent_us = -1;
+    bool since_mark = false; ///< the request in flight was sent after the mark
   };
+  bool pending(const slot& s) const;
   /// The next target's request, noted as sent now; nullopt when there is no target.
   std::optional<net::ip_address> next_target(std::int64_t now_us);
   void record_answer(const net::ip_address& a, const net::mac_address& who, std::int64_t now_us);
@@ -92,6 +103,8 @@ private:
   std::map<net::ip_address, slot> slots_;
   std::vector<net::ip_address> order_; ///< round-robin order
   std::size_t cursor_ = 0;
+  bool pending_only_ = false;
+  std::vector<net::mac_address> except_;
   std::uint64_t sent_ = 0;
   std::thread thread_;
 };

@@ -236,6 +236,12 @@ net::result<api_write_counts> cluster::api_writes() {
     if (const auto* m = w->as_object().if_contains(key); m && m->is_object())
       for (const auto& kv : m->as_object())
         (*into)[std::string{kv.key()}] = count(kv.value());
+  if (const auto* rq = o->if_contains("requests"); rq && rq->is_object()) {
+    if (const auto* t = rq->as_object().if_contains("total")) out.requests = count(*t);
+    if (const auto* m = rq->as_object().if_contains("byResource"); m && m->is_object())
+      for (const auto& kv : m->as_object())
+        out.requests_by_resource[std::string{kv.key()}] = count(kv.value());
+  }
   return out;
 }
 

@@ -38,6 +38,8 @@ struct api_write_counts {
   std::uint64_t total = 0;
   std::map<std::string, std::uint64_t> by_resource; ///< "leases", "leases/status", ...
   std::map<std::string, std::uint64_t> by_client;   ///< the client's IP address
+  std::uint64_t requests = 0;                       ///< every request (reads, lists, watches too)
+  std::map<std::string, std::uint64_t> requests_by_resource;
 };
 
 class cluster {

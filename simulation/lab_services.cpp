@@ -293,7 +293,9 @@ k8s::result<std::vector<json::object>> lab_services::events(const std::string& n
   return r;
 }
 
-std::vector<created_service> lab_services::create_many(const std::vector<service_spec>& specs) {
+std::vector<created_service>
+lab_services::create_many(const std::vector<service_spec>& specs,
+                          const std::function<void(std::size_t, const created_service&)>& on_done) {
   std::vector<created_service> out(specs.size());
   if (specs.empty()) return out;
   std::atomic<std::size_t> next{0};
@@ -314,6 +316,7 @@ std::vector<created_service> lab_services::create_many(const std::vector<service
     }
     c.done_us = mono_us();
     if (!r) c.error = r.err().describe();
+    if (on_done) on_done(i, c);
   };
   // Every worker takes the next spec until none is left.
   auto pump = [&](k8s::client& cl) {

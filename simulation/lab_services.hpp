@@ -114,7 +114,11 @@ public:
                                                        const std::string& name);
   /// Creates every Service (and slice) with `workers` requests in flight; one
   /// entry per spec, in order, each with its own times and error.
-  std::vector<created_service> create_many(const std::vector<service_spec>& specs);
+  /// `on_done(i, c)` (optional) runs on the worker as soon as spec i is
+  /// created or refused.
+  std::vector<created_service>
+  create_many(const std::vector<service_spec>& specs,
+              const std::function<void(std::size_t, const created_service&)>& on_done = {});
 
   /// Runs `fn` on a worker (in the client namespace) and waits for it.
   void run(const std::function<void(k8s::client&)>& fn);

@@ -39,6 +39,9 @@ struct scenario_options {
   std::string report_json; ///< "" = none
   std::string report_svg;  ///< "" = none
   bool verbose = true;     ///< print progress lines
+  /// > 0: the Services benchmark with this many Services (simulation/svc_bench.hpp).
+  int services = 0;
+  double sweep_rate = 5000; ///< its client's ARP requests per second
 };
 
 /// One system's part of the run.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "simulation/svc_bench_report.hpp"
+
 namespace kvip::sim {
 
 namespace {
@@ -44,6 +46,7 @@ net::result<void> apply_faults(const simulate_flags& f, scenario_options& o) {
 }
 
 net::result<void> apply_durations(const simulate_flags& f, scenario_options& o) {
+  auto idle = f.idle_window.empty() ? std::string{f.services > 0 ? "20s" : "5s"} : f.idle_window;
   struct item {
     const char* flag;
     const std::string& text;
@@ -54,7 +57,7 @@ net::result<void> apply_durations(const simulate_flags& f, scenario_options& o) 
                    item{"--outage", f.outage, o.timing.outage, false},
                    item{"--partition-duration", f.partition, o.timing.partition, false},
                    item{"--fault-jitter", f.jitter, o.timing.fault_jitter, true},
-                   item{"--idle-window", f.idle_window, o.idle_window, true},
+                   item{"--idle-window", idle, o.idle_window, true},
                    item{"--switch-budget", f.switch_budget, o.timing.switch_budget, false}}) {
     auto d = parse_duration_flag(it.flag, it.text);
     if (!d) return d.err();
@@ -115,6 +118,25 @@ net::result<void> check_node_faults(const simulate_flags& f, const scenario_opti
   return net::ok();
 }
 
+/// --services N: the Services benchmark, gossip only, its own addresses.
+net::result<void> apply_services(const simulate_flags& f, scenario_options& o) {
+  if (f.services < 0 || f.services > max_services)
+    return net::make_error("--services: " + std::to_string(f.services) + " is not from 1 to " +
+                           std::to_string(max_services));
+  if (!(f.sweep_rate >= 100 && f.sweep_rate <= 100000))
+    return net::make_error("--sweep-rate: " + std::to_string(f.sweep_rate) +
+                           " is not from 100 to 100000");
+  o.services = f.services;
+  o.sweep_rate = f.sweep_rate;
+  if (f.services == 0) return net::ok();
+  if (o.systems != std::vector<system_id>{system_id::gossip})
+    return net::make_error("--services: only with --systems gossip (Service addresses are "
+                           "announced by gossip here)");
+  if (o.cluster.vips.size() > 1)
+    return net::make_error("--services: no --vips with it (one control-plane VIP)");
+  return net::ok();
+}
+
 } // namespace
 
 net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options& o) {
@@ -131,7 +153,8 @@ net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options
   if (auto a = apply_faults(f, o); !a) return a;
   if (auto a = apply_durations(f, o); !a) return a;
   if (auto a = apply_vips(f, o); !a) return a;
-  auto systems = parse_systems("--systems", f.systems);
+  auto systems = parse_systems(
+      "--systems", f.systems.empty() ? (f.services > 0 ? "gossip" : "gossip,lease") : f.systems);
   if (!systems) return systems.err();
   o.systems = *systems;
   if (!f.compare.empty()) {
@@ -141,7 +164,8 @@ net::result<void> apply_simulate_flags(const simulate_flags& f, scenario_options
       if (std::find(o.systems.begin(), o.systems.end(), s) == o.systems.end())
         o.systems.push_back(s);
   }
-  return check_node_faults(f, o);
+  if (auto a = check_node_faults(f, o); !a) return a;
+  return apply_services(f, o);
 }
 
 } // namespace kvip::sim

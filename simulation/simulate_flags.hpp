@@ -14,6 +14,9 @@
 //   --loss P                 random drop on every node (loss), e.g. 10%
 //   --vips N                 N control-plane VIPs (1..1000); the first is probed
 //   --peers-from-nodes       one Node object per lab node; gossip takes its peers from them
+//   --services N             the Services benchmark instead (simulation/svc_bench.hpp): N
+//                            Services (1..2000) on gossip nodes; --idle-window defaults to 20 s
+//   --sweep-rate R           its client's ARP requests per second
 
 #include <optional>
 #include <string>
@@ -32,18 +35,20 @@ struct simulate_flags {
   std::string faults; ///< "" = kill,term (or what --kills/--terms ask for)
   int trials = 1;
   std::optional<int> kills, terms; ///< aliases
-  std::string systems = "gossip,lease";
+  std::string systems;             ///< "" = gossip,lease (gossip with --services)
   std::string compare;
   std::string stop_duration = "5s";
   std::string outage = "60s";
   std::string partition = "10s";
   std::string loss = "10%";
   std::string jitter = "3s";
-  std::string idle_window = "5s";
+  std::string idle_window; ///< "" = 5 s (20 s with --services)
   std::string switch_budget = "30s";
   int restart_delay_ms = 1000;
   bool no_restart = false;
   bool peers_from_nodes = false;
+  int services = 0;                  ///< > 0: the Services benchmark
+  double sweep_rate = 5000;          ///< ARP requests/s of the Services benchmark's client
   std::vector<std::string> node_env; ///< "KEY=VALUE" for every node's environment
 };
 

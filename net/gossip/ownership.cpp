@@ -99,11 +99,21 @@ void ownership::set_view(const std::string& vip, vip_entry& e, const std::string
   digests_.clear();
 }
 
+// A version whose set equals the newest kept one (a claim in flight changes
+// no digest, and a burst of 1000 Services makes a claim batch per watch
+// event) renumbers that entry instead of pushing an older distinct set out
+// of the history: an echo of the equal set matches the new number, which is
+// right, as the two sets are the same.
 void ownership::seal_own_version() {
   if (!own_changed_) return;
   own_changed_ = false;
   ++own_version_;
-  own_history_.emplace_back(own_version_, own_digest());
+  auto digest = own_digest();
+  if (!own_history_.empty() && own_history_.back().second == digest) {
+    own_history_.back().first = own_version_;
+    return;
+  }
+  own_history_.emplace_back(own_version_, digest);
   if (own_history_.size() > own_history_size) own_history_.pop_front();
 }
 

@@ -157,6 +157,20 @@ result<void> lo_host::add(const ip_address& vip) {
   return nl_->add_vip(lo_index_, host_prefix(vip));
 }
 
+result<void> lo_host::record(const std::vector<ip_address>& vips) {
+  if (!opts_.manage_addresses) return ok();
+  std::vector<ip_address> fresh;
+  for (const auto& v : vips)
+    if (held_.insert(v).second) fresh.push_back(v);
+  if (fresh.empty()) return ok();
+  if (auto r = save(); !r) {
+    for (const auto& v : fresh)
+      held_.erase(v);
+    return r;
+  }
+  return ok();
+}
+
 result<void> lo_host::remove(const ip_address& vip) {
   if (!opts_.manage_addresses || held_.count(vip) == 0) return ok();
   if (auto c = connect(); !c)

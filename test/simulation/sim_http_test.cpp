@@ -120,6 +120,11 @@ TEST_F(SimHttp, AdminStatsCountWritesByResourceAndClient) {
   EXPECT_EQ(w.at("byResource").at("leases"), 2);
   EXPECT_EQ(w.at("byResource").at("configmaps"), 1);
   EXPECT_EQ(w.at("byClient").at("127.0.0.1"), 3);
+  // Every request, reads included (the admin port's own are not).
+  auto rq = http("GET", f.admin + "/stats").json().at("requests").as_object();
+  EXPECT_EQ(rq.at("total"), 4);
+  EXPECT_EQ(rq.at("byResource").at("leases"), 3);
+  EXPECT_EQ(rq.at("byClient").at("127.0.0.1"), 4);
 }
 
 TEST_F(SimHttp, UpdateConflictAndLeaseRules) {

@@ -118,6 +118,25 @@ TEST(SimSimulateFlags, PeersFromNodesMakeNodeObjects) {
   EXPECT_EQ(o.faults[1].kind, fault_kind::delete_node);
 }
 
+TEST(SimSimulateFlags, ServicesRunGossipWithATwentySecondWindow) {
+  kvip::sim::simulate_flags f;
+  f.services = 40;
+  auto o = apply(f);
+  EXPECT_EQ(o.services, 40);
+  EXPECT_EQ(o.systems, (std::vector<system_id>{system_id::gossip}));
+  EXPECT_EQ(o.idle_window, 20s);
+  EXPECT_EQ(o.sweep_rate, 5000);
+  f.idle_window = "3s";
+  f.sweep_rate = 800;
+  o = apply(f);
+  EXPECT_EQ(o.idle_window, 3s);
+  EXPECT_EQ(o.sweep_rate, 800);
+  // Without --services: the failover benchmark as before.
+  auto plain = apply({});
+  EXPECT_EQ(plain.services, 0);
+  EXPECT_EQ(plain.idle_window, 5s);
+}
+
 TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
   struct row {
     void (*set)(kvip::sim::simulate_flags&);
@@ -136,6 +155,28 @@ TEST(SimSimulateFlags, ErrorsNameFlagAndValue) {
            row{[](auto& f) { f.restart_delay_ms = -1; }, "--restart-delay-ms: -1"},
            row{[](auto& f) { f.vips = 0; }, "--vips: 0"},
            row{[](auto& f) { f.vips = 1001; }, "--vips: 1001"},
+           row{[](auto& f) { f.services = 2001; }, "--services: 2001"},
+           row{[](auto& f) { f.services = -1; }, "--services: -1"},
+           row{[](auto& f) {
+                 f.services = 10;
+                 f.sweep_rate = 5;
+               },
+               "--sweep-rate: 5"},
+           row{[](auto& f) {
+                 f.services = 10;
+                 f.systems = "lease";
+               },
+               "--services: only with --systems gossip"},
+           row{[](auto& f) {
+                 f.services = 10;
+                 f.compare = "keepalived";
+               },
+               "--services: only with --systems gossip"},
+           row{[](auto& f) {
+                 f.services = 10;
+                 f.vips = 5;
+               },
+               "--services: no --vips"},
            row{[](auto& f) {
                  f.faults = "none";
                  f.kills = 3;

@@ -78,6 +78,36 @@ TEST(OwnershipHold, EchoOfTheNewSetHoldsBoth) {
   EXPECT_FALSE(w.o.may_answer(V2, at(380)));
 }
 
+// A burst of Services: 40 VIPs claimed and confirmed one by one (40 new
+// versions of the own set) and 300 claims still in flight (no new set),
+// while b's echo still names the set from before the burst. It must still
+// hold V1: before, the history kept 32 versions, the burst pushed the echoed
+// set out and V1 lapsed at its deadline (a VIP reclaimed at 1000 Services).
+TEST(OwnershipHold, AnEchoFromBeforeABurstOfClaimsStillHolds) {
+  struct row {
+    int confirmed, in_flight;
+  };
+  for (auto [confirmed, in_flight] : {row{40, 0}, row{0, 300}, row{40, 300}}) {
+    owner_of_v1 w;
+    auto before = w.o.own_digest();
+    std::vector<std::string> vips{V1};
+    for (int i = 0; i < confirmed + in_flight; ++i) {
+      long t = 250 + i / 10; // up to 10 a millisecond
+      auto v = "10.0." + std::to_string(1 + i / 250) + "." + std::to_string(1 + i % 250);
+      vips.push_back(v);
+      w.o.set_vips(at(t), vips);
+      w.o.tick(at(t));
+      if (i < confirmed) w.o.answers_received(at(t), "b", {{v, "a", 1, false}}, at(t));
+    }
+    if (confirmed > 0) {
+      ASSERT_NE(w.o.own_digest(), before);
+    }
+    w.o.echo(at(295), "b", at(285), before);
+    EXPECT_TRUE(w.o.may_answer(V1, at(384))) << confirmed << " confirmed, " << in_flight;
+    EXPECT_FALSE(w.o.may_answer(V1, at(385))) << confirmed << " confirmed, " << in_flight;
+  }
+}
+
 // The hold refresh's helpers (hold_refresh.hpp): members whose latest echo
 // matches what the owner holds now; an echo of an older set (a member that
 // has not heard of the newest VIP yet) extends only older holds and does not
