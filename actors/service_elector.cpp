@@ -276,7 +276,7 @@ std::vector<svc::election_ip> election_ips(const std::vector<msg::service_ip>& i
   std::vector<svc::election_ip> out;
   for (const auto& ip : ips)
     out.push_back({ip.address, ip.interface, ip.any_node, ip.nodes,
-                   svc::lease_id{ip.lease_namespace, ip.lease_name}});
+                   svc::lease_id{ip.lease_namespace, ip.lease_name}, ip.own_lease});
   return out;
 }
 

@@ -223,6 +223,8 @@ service_watch_model::build_ip(const net::ip_address& ip, const std::vector<activ
   auto lease = svc::service_lease(act.front().e->svc); // the oldest Service on the IP
   out.lease_name = lease.name;
   out.lease_namespace = lease.ns;
+  out.own_lease =
+      cfg_.per_service_election_on_demand && act.front().e->svc.kv.force_per_service_election;
   for (const auto& a : act)
     if (const auto& i = a.e->svc.kv.service_interface) {
       out.interface = i->automatic ? "auto" : i->name;

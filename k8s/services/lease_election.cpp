@@ -70,7 +70,7 @@ bool lease_election::eligible(const election_ip& ip) const {
 std::vector<const election_ip*> lease_election::ips_of(const entry& e) const {
   std::vector<const election_ip*> out;
   for (const auto& ip : ips_)
-    if (!cfg_.per_service || ip.lease == e.id) out.push_back(&ip);
+    if (on_own_lease(ip) ? ip.lease == e.id : e.id == cfg_.global_lease) out.push_back(&ip);
   return out;
 }
 
@@ -165,13 +165,10 @@ void lease_election::update_entry(const context& c, entry& e, bool eligible, boo
 }
 
 void lease_election::update_eligibility(const context& c, effects& out) {
-  if (!cfg_.per_service) {
-    update_entry(c, entry_for(cfg_.global_lease), true, true, out);
-    return;
-  }
-  std::map<lease_id, bool> named; // Lease -> eligible for one of its IPs
+  std::map<lease_id, bool> named;                         // Lease -> eligible for one of its IPs
+  if (!cfg_.per_service) named[cfg_.global_lease] = true; // campaigned for, IPs or not
   for (const auto& ip : ips_)
-    named[ip.lease] = named[ip.lease] || eligible(ip);
+    if (on_own_lease(ip)) named[ip.lease] = named[ip.lease] || eligible(ip);
   for (const auto& [id, ok] : named)
     update_entry(c, entry_for(id), ok, true, out);
   for (auto& [id, e] : entries_)

@@ -20,6 +20,10 @@
 //    eligible for one of its IPs (Cluster: any node; Local: listed in
 //    `nodes`), and pauses — withdraws, then releases the Lease — when it stops
 //    being eligible or the Lease names no IP any more (then it is forgotten).
+//  - on demand (global mode, per_service_election_on_demand): an IP marked
+//    own_lease (its oldest Service says kube-vip.io/forcePerServiceElection)
+//    is elected as in per-Service mode on its own Lease; the global Lease's
+//    holder leaves it alone.
 //
 // Every Lease is driven by its own k8s::election::policy (withdraw before
 // release, a VIP that could not be withdrawn is never handed over, one request
@@ -68,6 +72,9 @@ struct election_ip {
   bool any_node = true;           ///< externalTrafficPolicy Cluster
   std::vector<std::string> nodes; ///< !any_node: the nodes allowed to announce it
   lease_id lease;                 ///< per-Service mode: its Lease
+  /// Global mode: elected on `lease` of its own, not the global Lease
+  /// (kube-vip.io/forcePerServiceElection under per_service_election_on_demand).
+  bool own_lease = false;
 };
 
 /// One address for the announcer.
@@ -162,6 +169,8 @@ private:
   std::vector<announced_ip> contribution(const entry& e) const;
   std::vector<announced_ip> desired() const;
   bool eligible(const election_ip& ip) const;
+  /// Elected on its own Lease: per-Service mode, or own_lease.
+  bool on_own_lease(const election_ip& ip) const { return cfg_.per_service || ip.own_lease; }
   std::vector<const election_ip*> ips_of(const entry& e) const;
 
   election_config cfg_;

@@ -263,6 +263,25 @@ CAF_TEST(global mode holder announces only local ips it may serve) {
   CAF_CHECK(eventually([&] { return holds("n1", "10.0.0.1%eth0 10.0.0.3%eth0"); }));
 }
 
+CAF_TEST(global mode an ip forcing per service election has a lease of its own) {
+  start("n1", false);
+  CAF_REQUIRE(eventually([&] { return holder(global_ns, global_lease) == "n1"; }));
+  start("n2", false);
+  auto forced = ip("10.0.0.9", "default", "kubevip-f", {"f"}); // per_service_election_on_demand
+  forced.own_lease = true;
+  send_all({ip("10.0.0.1", "default", "kubevip-a", {"a"}), forced});
+  CAF_REQUIRE(eventually([&] {
+    auto h = holder("default", "kubevip-f");
+    return h == "n1" || h == "n2";
+  }));
+  auto f = holder("default", "kubevip-f");
+  CAF_CHECK(eventually([&] {
+    return holds("n1", f == "n1" ? "10.0.0.1%eth0 10.0.0.9%eth0" : "10.0.0.1%eth0") &&
+           holds("n2", f == "n2" ? "10.0.0.9%eth0" : "");
+  }));
+  CAF_CHECK_EQUAL(holder("default", "kubevip-a"), "?"); // the others stay on the global Lease
+}
+
 CAF_TEST(per service mode uses kubevip leases and the leaseName override) {
   CAF_REQUIRE(client
                   ->create(k8s::resources::namespaces, "",

@@ -179,3 +179,28 @@ CAF_TEST(reconcile durations are observed for Services the set still names) {
       value(text, "kube_vip_service_reconcile_duration_seconds_count", {{"namespace", "shop"}}),
       -1);
 }
+
+CAF_TEST(forcePerServiceElection gives an IP its own Lease only with on demand election) {
+  auto forced = [](const std::string& name, const std::string& ip) {
+    auto e = service(event_type::added, "shop", name, ip);
+    e.object.at("metadata")
+        .as_object()["annotations"]
+        .as_object()["kube-vip.io/forcePerServiceElection"] = "true";
+    return e;
+  };
+  for (bool on_demand : {false, true}) {
+    kvip::k8s::services::filter_config cfg;
+    cfg.per_service_election_on_demand = on_demand;
+    service_watch_model m{cfg};
+    m.on_service(forced("web", "10.99.2.1"));
+    m.on_service(service(event_type::added, "shop", "api", "10.99.2.2"));
+    std::string problem;
+    m.on_endpoint_slice(slice(event_type::added, "shop", "web", "n1"), problem);
+    m.on_endpoint_slice(slice(event_type::added, "shop", "api", "n1"), problem);
+    auto set = m.compute();
+    CAF_REQUIRE_EQUAL(set.ips.size(), 2u);
+    CAF_CHECK_EQUAL(set.ips[0].own_lease, on_demand); // its Service forces it
+    CAF_CHECK_EQUAL(set.ips[0].lease_name, "kubevip-web");
+    CAF_CHECK(!set.ips[1].own_lease);
+  }
+}

@@ -7,7 +7,8 @@
 //   "ips 10.0.0.1 * default/kubevip-a"   "get default/kubevip-a" ...
 //
 // Events: start | shutdown | advance <ms> | timer <lease> |
-//   ips <ip> <nodes> <lease> [<iface>] [; ...]   (nodes: * = any, else n1,n2; "ips -" = none)
+//   ips <ip> <nodes> <lease> [<iface>] [; ...]   (nodes: * = any, else n1,n2; "ips -" = none;
+//     +<lease>: the IP is elected on that Lease of its own in global mode)
 //   lease <lease> ok <holder> <rv> | lease <lease> not_found|conflict|timeout
 //   vips ok (the announcer holds what it was sent) | vips stuck <ip> (and <ip>, which it
 //   could not remove) | vips timeout
@@ -157,7 +158,8 @@ private:
       std::istringstream ns{ip.any_node ? std::string{} : nodes};
       for (std::string n; std::getline(ns, n, ',');)
         ip.nodes.push_back(n);
-      ip.lease = parse_lease(lease);
+      ip.own_lease = lease.starts_with('+');
+      ip.lease = parse_lease(ip.own_lease ? lease.substr(1) : lease);
       out.push_back(ip);
     }
     return out;
@@ -303,6 +305,31 @@ const scenario tables[] = {
               {"shutdown", {"leading " + G + " off", "announce -"}, G + "=campaigning"},
               {"vips ok", {"update " + G + " holder= rv=1"}, G + "=campaigning"},
               {"lease " + G + " ok - 2", {"shutdown_done"}, G + "=campaigning"},
+          })},
+    // per_service_election_on_demand: an IP whose Service forces per-Service
+    // election is contested on its own Lease; the global holder leaves it alone.
+    {"GlobalModeOwnLeaseIpIsElectedOnItsOwnLease", false,
+     then(global_leader(),
+          {
+              {"ips 10.0.0.1 * x/y; 10.0.0.5 * +" + A,
+               {"leading " + A + " off", "announce 10.0.0.1/32%eth0"},
+               A + "=campaigning " + G + "=owning"},
+              {"vips ok", {"get " + A}, A + "=campaigning " + G + "=owning"},
+              {"lease " + A + " not_found",
+               {"create " + A + " holder=n1"},
+               A + "=campaigning " + G + "=owning"},
+              {"lease " + A + " ok n1 1",
+               {"leading " + A + " on", "timer " + A + " 1000",
+                "announce 10.0.0.1/32%eth0,10.0.0.5/32%eth0"},
+               A + "=owning " + G + "=owning"},
+              {"vips ok", {"report 10.0.0.5"}, A + "=owning " + G + "=owning"},
+              // The annotation goes: the IP returns to the global Lease, whose
+              // holder keeps announcing it; its own Lease is released.
+              {"ips 10.0.0.1 * x/y; 10.0.0.5 * " + A,
+               {"leading " + A + " off", "announce 10.0.0.1/32%eth0,10.0.0.5/32%eth0"},
+               A + "=dropping " + G + "=owning"},
+              {"vips ok", {"update " + A + " holder= rv=1"}, A + "=dropping " + G + "=owning"},
+              {"lease " + A + " ok - 2", {}, G + "=owning"},
           })},
     {"PerServiceLeaseWonAnnouncesItsIp", true, service_a_leader()},
     {"PerServiceLocalIpCampaignsOnlyWhenEligible",
