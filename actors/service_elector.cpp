@@ -1,7 +1,5 @@
 #include "actors/service_elector.hpp"
 
-#include "actors/service_statuses.hpp"
-
 #include <fstream>
 #include <random>
 

@@ -13,14 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void say(const scenario_options& o, const std::string& line) {
-  if (o.verbose) std::printf("simulate: %s\n", line.c_str()), std::fflush(stdout);
-}
-
-bool stopped(const volatile bool* stop) {
-  return stop && *stop;
-}
-
 std::string trial_line(const trial_result& r, int of) {
   char line[512];
   std::snprintf(line, sizeof line,
@@ -239,6 +231,14 @@ scenario_result run_scenario(const scenario_options& o, const volatile bool* sto
     if (!s.error.empty()) res.error += (res.error.empty() ? "" : "; ") + s.system + ": " + s.error;
   say(o, "tearing the lab down");
   return res;
+}
+
+void say(const scenario_options& o, const std::string& line) {
+  if (o.verbose) std::printf("simulate: %s\n", line.c_str()), std::fflush(stdout);
+}
+
+bool stopped(const volatile bool* stop) {
+  return stop && *stop;
 }
 
 } // namespace kvip::sim

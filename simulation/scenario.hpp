@@ -71,4 +71,9 @@ struct scenario_result {
 /// Runs the scenario; `stop` is polled so Ctrl-C ends it early (teardown still runs).
 scenario_result run_scenario(const scenario_options& opts, const volatile bool* stop = nullptr);
 
+/// Prints "simulate: <line>" when `o.verbose` (progress of a run).
+void say(const scenario_options& o, const std::string& line);
+/// True once the caller's stop flag (SIGINT) is set; a null flag never is.
+bool stopped(const volatile bool* stop);
+
 } // namespace kvip::sim

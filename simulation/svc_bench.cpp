@@ -16,14 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void say(const scenario_options& o, const std::string& line) {
-  if (o.verbose) std::printf("simulate: %s\n", line.c_str()), std::fflush(stdout);
-}
-
-bool stopped(const volatile bool* stop) {
-  return stop && *stop;
-}
-
 std::string num(double v, const char* unit) {
   char b[48];
   std::snprintf(b, sizeof b, "%.1f %s", v, unit);
