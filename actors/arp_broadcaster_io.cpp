@@ -182,7 +182,9 @@ msg::l2_announced on_announce(io_state& st, const msg::l2_announce& a) {
   out.readded = ensure_address(st, a.vip.key, link, prefix);
   out.frames = announce_once(st, link, prefix.address);
   out.status = st.status();
-  st.write_record();
+  // Announcements (a burst, then every vip_arpRate per VIP) leave the record
+  // as it is; only a re-added address can have changed what is held.
+  if (out.readded) st.write_record();
   return out;
 }
 
