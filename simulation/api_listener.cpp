@@ -337,18 +337,23 @@ net::result<void> api_listener::impl::open(std::uint16_t port) {
 }
 
 void api_listener::impl::close() {
-  // Every suspended connection must be resumed before the daemon stops.
-  std::vector<std::shared_ptr<watcher>> open_streams;
-  {
-    std::lock_guard g{streams_m};
-    for (auto* s : streams)
-      open_streams.push_back(s->w);
-  }
-  for (auto& w : open_streams)
-    w->close();
-  resume_due(true);
-  net::eventually([this] { return suspended.load() == 0; }, std::chrono::seconds(2),
-                  std::chrono::milliseconds(5));
+  // Every suspended connection must be resumed before the daemon stops
+  // (libmicrohttpd aborts otherwise). Requests keep arriving meanwhile on open
+  // connections — a delayed one parks, a watch starts and parks — so closing
+  // and resuming repeat until nothing is suspended, not once.
+  auto drain = [this] {
+    std::vector<std::shared_ptr<watcher>> open_streams;
+    {
+      std::lock_guard g{streams_m};
+      for (auto* s : streams)
+        open_streams.push_back(s->w);
+    }
+    for (auto& w : open_streams)
+      w->close();
+    resume_due(true);
+    return suspended.load() == 0;
+  };
+  net::eventually(drain, std::chrono::seconds(2), std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(20)); // let resumed streams finish
   MHD_stop_daemon(daemon);
   daemon = nullptr;
