@@ -16,6 +16,7 @@
 #include "caf/actor_addr.hpp"
 #include "caf/actor_cast.hpp"
 #include "messages/announce.hpp"
+#include "messages/conntrack.hpp"
 #include "messages/election.hpp"
 #include "messages/events.hpp"
 #include "messages/node_labels.hpp"
@@ -39,6 +40,7 @@ enum class sibling_role {
   events,          ///< Event recorder: folded, rate-limited Events (msg::event_recorder_actor)
   service_elector, ///< Service IPs' Lease election, gossip off (msg::service_elector_actor)
   node_labeler,    ///< this node's kvip labels, enable_node_labeling (msg::node_labeler_actor)
+  conntrack,       ///< kube-vip.io/flush-conntrack (msg::conntrack_actor)
   telemetry,       ///< HTTP endpoints, takes children_status (msg::telemetry_actor); keep last
 };
 
@@ -66,6 +68,9 @@ public:
   }
   msg::node_labeler_actor node_labeler() const {
     return get<msg::node_labeler_actor>(sibling_role::node_labeler);
+  }
+  msg::conntrack_actor conntrack() const {
+    return get<msg::conntrack_actor>(sibling_role::conntrack);
   }
   msg::telemetry_actor telemetry() const {
     return get<msg::telemetry_actor>(sibling_role::telemetry);

@@ -84,8 +84,10 @@ bool self_eligible(const state& st) {
          (!st.opts.discover_nodes || st.peers_listed);
 }
 
-void record_answering(state& st, const std::string& vip, bool on) {
-  if (on ? st.answering.insert(vip).second : st.answering.erase(vip) > 0) {
+/// True when `vip` was not answered (on) or answered (off) before.
+bool record_answering(state& st, const std::string& vip, bool on) {
+  bool changed = on ? st.answering.insert(vip).second : st.answering.erase(vip) > 0;
+  if (changed) {
     st.labels_dirty = true;
     if (st.service_addresses.count(vip)) count_owned_service_ips(st);
   }
@@ -95,6 +97,7 @@ void record_answering(state& st, const std::string& vip, bool on) {
                      {"node", "vip"})
       .with({st.opts.node_name, vip})
       .Set(on ? 1 : 0);
+  return changed;
 }
 
 } // namespace
@@ -244,12 +247,12 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
       }
       if (e.until == time_point{}) {
         spdlog::info("gossip: stopped answering for {}", e.vip);
-        record_answering(st, e.vip, false);
+        if (record_answering(st, e.vip, false)) flush_conntrack(self, e.vip, false);
       }
       break;
     case gs::ownership_effect::kind::announce: {
       spdlog::info("gossip: answering for {} (this node owns it)", e.vip);
-      record_answering(st, e.vip, true);
+      if (record_answering(st, e.vip, true)) flush_conntrack(self, e.vip, true);
       report_service_owner(self, e.vip);
       observe_announcement(st, e.vip);
       msg::responder_announce a;

@@ -13,11 +13,13 @@
 #include "actors/gossip_state.hpp"
 #include "actors/service_statuses.hpp"
 #include "actors/tracing.hpp"
+#include "k8s/services/conntrack_flush.hpp"
 #include "net/telemetry/kube_vip_metrics.hpp"
 
 namespace kvip::gossip_actor {
 
 namespace gs = net::gossip;
+namespace svc = k8s::services;
 
 std::vector<msg::vip_spec> all_vips(const state& st) {
   auto out = st.opts.vips;
@@ -107,36 +109,39 @@ void count_owned_service_ips(state& st) {
 }
 
 void observe_announcement(state& st, const std::string& vip) {
-  auto it = st.announce_pending.find(vip);
-  if (it == st.announce_pending.end()) return;
-  std::chrono::duration<double> took = std::chrono::steady_clock::now() - it->second;
-  st.announce_pending.erase(it);
-  if (st.opts.kube_vip) st.opts.kube_vip->service_announced(took.count());
+  auto took = st.announce_clock.announced(vip, std::chrono::steady_clock::now());
+  if (took && st.opts.kube_vip) st.opts.kube_vip->service_announced(took->count());
+}
+
+void flush_conntrack(pointer self, const std::string& vip, bool placed) {
+  auto& st = self->state;
+  std::set<std::string> none, one{vip};
+  auto flushes = placed ? svc::conntrack_flushes(none, one, st.flush_addresses)
+                        : svc::conntrack_flushes(one, none, st.flush_addresses);
+  auto ct = st.opts.siblings ? st.opts.siblings->conntrack() : msg::conntrack_actor{};
+  for (const auto& f : flushes) {
+    msg::conntrack_flush m;
+    m.address = f.address;
+    m.placed = f.placed;
+    tell(self, ct, std::move(m));
+  }
 }
 
 namespace {
 
 /// Remembers when IPs new or changed in `next` were changed, for
-/// observe_announcement; forgets what left or waited too long (another node
-/// announced it).
+/// observe_announcement, and which IPs ask for conntrack flushes.
 void track_changes(state& st, const std::vector<msg::service_ip>& before,
                    const msg::service_ips& next) {
   using clock = std::chrono::steady_clock;
-  auto now = clock::now();
-  std::erase_if(st.announce_pending,
-                [&](const auto& p) { return now - p.second > std::chrono::seconds{60}; });
-  st.service_addresses.clear();
+  auto changes = changed_addresses(before, next.ips);
+  st.announce_clock.update(changes.all, changes.changed,
+                           clock::time_point{std::chrono::nanoseconds{next.changed_at_ns}},
+                           clock::now());
+  st.service_addresses = std::move(changes.all);
+  st.flush_addresses.clear();
   for (const auto& ip : next.ips)
-    st.service_addresses.insert(ip.address);
-  std::erase_if(st.announce_pending,
-                [&](const auto& p) { return !st.service_addresses.count(p.first); });
-  if (next.changed_at_ns == 0) return;
-  clock::time_point at{std::chrono::nanoseconds{next.changed_at_ns}};
-  for (const auto& ip : next.ips) {
-    auto old = std::find_if(before.begin(), before.end(),
-                            [&](const auto& b) { return b.address == ip.address; });
-    if (old == before.end() || !(*old == ip)) st.announce_pending.emplace(ip.address, at);
-  }
+    if (ip.flush_conntrack) st.flush_addresses.insert(ip.address);
 }
 
 } // namespace

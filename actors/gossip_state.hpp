@@ -18,6 +18,7 @@
 #include "actors/gossip.hpp"
 #include "actors/owned_reports.hpp"
 #include "caf/all.hpp"
+#include "k8s/services/announce_clock.hpp"
 #include "messages/election.hpp"
 #include "messages/gossip.hpp"
 #include "messages/gossip_peers.hpp"
@@ -65,14 +66,15 @@ struct state {
   /// Service IPs from the service watcher (issue 10), besides opts.vips.
   std::vector<msg::service_ip> service_ips;
   std::set<std::string> service_addresses; ///< of service_ips
+  std::set<std::string> flush_addresses;   ///< of service_ips with flush_conntrack
   std::set<std::string> answering;         ///< VIPs this node answers for now
   /// enable_node_labeling: what the labeler was told; dirty = `answering` or
   /// the Service IPs changed since.
   owned_reports label_reports;
   bool labels_dirty = true;
   /// Service IPs new or changed in the watcher's latest sets, not announced
-  /// here yet: when the change was seen (steady clock).
-  std::map<std::string, std::chrono::steady_clock::time_point> announce_pending;
+  /// here yet (kvip_service_announce_seconds).
+  k8s::services::announce_clock announce_clock;
   /// What the responder was last asked to hold (sent again when it changes).
   std::vector<msg::vip_spec> held;
   std::unique_ptr<net::gossip::hold_refresh> refresher; ///< whom an owner pings to keep its holds
@@ -171,6 +173,10 @@ void count_owned_service_ips(state& st);
 /// This node announced `vip`: the time since the Service change that made it
 /// wanted here, when one is pending.
 void observe_announcement(state& st, const std::string& vip);
+/// kube-vip.io/flush-conntrack: this node started (placed) or stopped
+/// answering for `vip`; the flusher deletes its conntrack entries when a
+/// Service on it asks for that.
+void flush_conntrack(pointer self, const std::string& vip, bool placed);
 void rearm(pointer self);
 void publish_members(state& st);
 

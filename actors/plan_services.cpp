@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "actors/conntrack_flusher.hpp"
 #include "actors/directory.hpp"
 #include "actors/event_recorder.hpp"
 #include "actors/ipam_allocator.hpp"
@@ -41,6 +42,14 @@ void add_service_children(const net::config::settings& cfg, const k8s::connectio
                                  spawn_event_recorder(parent, ev, reg));
                            },
                            restart_policy::permanent, sibling_role::events});
+  conntrack_flusher_options ct;
+  ct.node_name = cfg.node_name;
+  plan.children.push_back({"conntrack_flusher",
+                           [ct, &reg](caf::local_actor* parent, sibling_directory) {
+                             return caf::actor_cast<msg::child_actor>(
+                                 spawn_conntrack_flusher(parent, ct, reg));
+                           },
+                           restart_policy::permanent, sibling_role::conntrack});
   if (cfg.ipam) {
     auto a =
         ipam_allocator_settings(cfg, std::make_shared<k8s::client>(conn, k8s::client_options{}));

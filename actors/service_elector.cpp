@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <random>
+#include <set>
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,8 @@
 #include "caf/all.hpp"
 #include "k8s/lease_record.hpp"
 #include "k8s/objects.hpp"
+#include "k8s/services/announce_clock.hpp"
+#include "k8s/services/conntrack_flush.hpp"
 #include "messages/election.hpp"
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
@@ -59,8 +62,9 @@ struct elector_state {
   msg::announcer_actor announcer;
   msg::k8s_io_actor io; // its own (with opts.client), else null
   std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
-  owned_reports label_reports; // enable_node_labeling: service-provided.kube-vip.io/*
-  bool labels_dirty = true;    // the IPs or the held set changed since the last report
+  svc::announce_clock announce_clock; // kvip_service_announce_seconds
+  owned_reports label_reports;        // enable_node_labeling: service-provided.kube-vip.io/*
+  bool labels_dirty = true;           // the IPs or the held set changed since the last report
   static inline const char* name = "service_elector";
 };
 
@@ -187,6 +191,33 @@ void request_lease(pointer self, const svc::election_effect& e) {
   ask_io(self, e.lease, std::move(w));
 }
 
+/// kube-vip.io/flush-conntrack: the flagged IPs this node started or stopped
+/// announcing (held `before` -> now) have their conntrack entries deleted.
+void flush_conntrack(pointer self, const std::set<std::string>& before) {
+  auto& st = self->state;
+  std::set<std::string> flagged;
+  for (const auto& ip : st.ips)
+    if (ip.flush_conntrack) flagged.insert(ip.address);
+  auto ct = st.opts.siblings ? st.opts.siblings->conntrack() : msg::conntrack_actor{};
+  for (const auto& f : svc::conntrack_flushes(before, st.model->held(), flagged)) {
+    msg::conntrack_flush m;
+    m.address = f.address;
+    m.placed = f.placed;
+    tell(self, ct, std::move(m));
+  }
+}
+
+/// The IPs this node announces now and did not before: the time since the
+/// Service change that asked for each.
+void observe_announcements(pointer self, const std::set<std::string>& before) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& a : st.model->held())
+    if (!before.count(a))
+      if (auto took = st.announce_clock.announced(a, now); took && st.opts.kube_vip)
+        st.opts.kube_vip->service_announced(took->count());
+}
+
 void send_set(pointer self, const std::vector<svc::announced_ip>& ips) {
   auto& st = self->state;
   msg::announce_set set;
@@ -197,7 +228,10 @@ void send_set(pointer self, const std::vector<svc::announced_ip>& ips) {
                [self](const msg::announce_result& r) {
                  auto& st = self->state;
                  st.labels_dirty = true; // the held set may have changed
+                 auto before = st.model->held();
                  drive(self, st.model->announce_answered(context(self), r.active, r.error));
+                 flush_conntrack(self, before);
+                 observe_announcements(self, before);
                  if (st.opts.kube_vip) st.opts.kube_vip->owned_service_ips(st.model->held().size());
                }),
             [self](caf::error& err) {
@@ -296,6 +330,11 @@ void on_ips(pointer self, const msg::service_ips& m) {
   spdlog::info("service_elector: {} Service IPs", m.ips.size());
   auto before = std::exchange(st.ips, m.ips);
   st.labels_dirty = true;
+  using clock = std::chrono::steady_clock;
+  auto changes = changed_addresses(before, st.ips);
+  st.announce_clock.update(changes.all, changes.changed,
+                           clock::time_point{std::chrono::nanoseconds{m.changed_at_ns}},
+                           clock::now());
   // Before the model drops what left: Services that left clear their status.
   auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
   if (st.opts.write_status && w)

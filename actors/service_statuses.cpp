@@ -1,5 +1,6 @@
 #include "actors/service_statuses.hpp"
 
+#include <map>
 #include <set>
 
 namespace kvip {
@@ -54,6 +55,20 @@ withdrawn_statuses(const std::vector<msg::service_ip>& before,
       s.uid = ref.uid;
       out.push_back(std::move(s));
     }
+  }
+  return out;
+}
+
+address_changes changed_addresses(const std::vector<msg::service_ip>& before,
+                                  const std::vector<msg::service_ip>& next) {
+  address_changes out;
+  std::map<std::string, const msg::service_ip*> old;
+  for (const auto& ip : before)
+    old.emplace(ip.address, &ip);
+  for (const auto& ip : next) {
+    out.all.insert(ip.address);
+    auto it = old.find(ip.address);
+    if (it == old.end() || !(*it->second == ip)) out.changed.insert(ip.address);
   }
   return out;
 }

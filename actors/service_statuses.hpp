@@ -4,6 +4,7 @@
 // say the same thing.
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,15 @@ std::vector<msg::service_status>
 withdrawn_statuses(const std::vector<msg::service_ip>& before,
                    const std::vector<msg::service_ip>& next,
                    const std::function<bool(const std::string&)>& answered);
+
+/// The addresses of `next`, and those new in `next` or whose Service IP
+/// differs from `before`'s (both owner deciders time announcements with them:
+/// k8s/services/announce_clock).
+struct address_changes {
+  std::set<std::string> all;
+  std::set<std::string> changed;
+};
+address_changes changed_addresses(const std::vector<msg::service_ip>& before,
+                                  const std::vector<msg::service_ip>& next);
 
 } // namespace kvip

@@ -225,6 +225,8 @@ service_watch_model::build_ip(const net::ip_address& ip, const std::vector<activ
   out.lease_namespace = lease.ns;
   out.own_lease =
       cfg_.per_service_election_on_demand && act.front().e->svc.kv.force_per_service_election;
+  out.flush_conntrack = std::any_of(act.begin(), act.end(),
+                                    [](const auto& a) { return a.e->svc.kv.flush_conntrack; });
   for (const auto& a : act)
     if (const auto& i = a.e->svc.kv.service_interface) {
       out.interface = i->automatic ? "auto" : i->name;

@@ -70,12 +70,15 @@ struct service_ip {
   /// Lease mode with svc_election=false: elected on that Lease of its own, not
   /// the global one (forcePerServiceElection under per_service_election_on_demand).
   bool own_lease = false;
+  /// kube-vip.io/flush-conntrack on a Service on it: the owner deletes the
+  /// conntrack entries toward it when it starts or stops announcing it.
+  bool flush_conntrack = false;
   bool operator==(const service_ip&) const = default;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_ip& x) {
   return f(caf::meta::type_name("service_ip"), x.address, x.services, x.any_node, x.nodes,
-           x.interface, x.lease_name, x.lease_namespace, x.own_lease);
+           x.interface, x.lease_name, x.lease_namespace, x.own_lease, x.flush_conntrack);
 }
 
 /// Every Service IP kvip should announce now, sorted by address.

@@ -50,7 +50,10 @@ constexpr key_info table[] = {
     {"kube-vip.io/upnp-lease-duration", A, "R", later, "UPnP",
      "UPnP mapping lease, Go duration (default 1h, 0 = permanent)"},
     {"kube-vip.io/flush-conntrack", A, "R", now, "",
-     "`true`: flush conntrack entries of the VIP when it is (re)configured"},
+     "`true`: the node that starts or stops announcing the address deletes its conntrack "
+     "entries toward it (`actors/conntrack_flusher`; `kvip_conntrack_flushes_total`, "
+     "`kvip_conntrack_entries_flushed_total`); lab test "
+     "`FlushConntrackDeletesTheOwnersEntriesTowardTheAddress`"},
     {"kube-vip.io/egress", A, "R", later, "egress", "`true`: SNAT the active endpoint to the VIP"},
     {"kube-vip.io/egress-internal", A, "R", later, "egress", "`true`: nftables egress"},
     {"kube-vip.io/egress-ipv6", A, "R", later, "egress", "`true`: egress for the IPv6 endpoint"},

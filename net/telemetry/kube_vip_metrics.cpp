@@ -154,7 +154,9 @@ void kvip_specs(std::vector<family_spec>& s) {
                               announce_buckets,
                               false,
                               w::service_pipeline,
-                              "Buckets 1 ms to 10 s."};
+                              "Service change seen by the watcher → this node announces the "
+                              "address, once per change (gossip and Lease mode; "
+                              "`k8s/services/announce_clock`). Buckets 1 ms to 10 s."};
   s[idx::service_owners] = {"kvip_service_owners",
                             k::gauge,
                             "Service IPs this node owns and announces.",

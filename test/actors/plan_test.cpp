@@ -217,10 +217,10 @@ CAF_TEST(services in gossip mode add the status writer and the service watcher) 
   cfg.services = true;
   auto both = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(both.problems, std::vector<std::string>{});
-  CAF_CHECK_EQUAL(names(both),
-                  (std::vector<std::string>{"k8s_io", "k8s_events", "status_writer",
-                                            "event_recorder", "ipam_allocator", "service_watcher",
-                                            "node_watcher", "responder", "gossip"}));
+  CAF_CHECK_EQUAL(names(both), (std::vector<std::string>{"k8s_io", "k8s_events", "status_writer",
+                                                         "event_recorder", "conntrack_flusher",
+                                                         "ipam_allocator", "service_watcher",
+                                                         "node_watcher", "responder", "gossip"}));
   CAF_CHECK(any_contains(both.notes, "address pools from ConfigMap kube-system/kubevip"));
   CAF_CHECK(any_contains(both.notes, "control-plane VIP"));
   CAF_CHECK(any_contains(both.notes, "Services of type LoadBalancer in every namespace"));
@@ -233,8 +233,8 @@ CAF_TEST(services in gossip mode add the status writer and the service watcher) 
   auto svc = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(svc.problems, std::vector<std::string>{});
   CAF_CHECK_EQUAL(names(svc), (std::vector<std::string>{"k8s_io", "k8s_events", "event_recorder",
-                                                        "service_watcher", "node_watcher",
-                                                        "responder", "gossip"}));
+                                                        "conntrack_flusher", "service_watcher",
+                                                        "node_watcher", "responder", "gossip"}));
   CAF_CHECK(any_contains(svc.notes, "Service IPs on "));
   CAF_CHECK(any_contains(svc.notes, "in namespace shop"));
   CAF_CHECK(any_contains(svc.notes, "disable_service_updates=true"));
@@ -246,19 +246,19 @@ CAF_TEST(services in lease mode add the service elector besides the control plan
   cfg.ipam = false;
   auto both = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(both.problems, std::vector<std::string>{});
-  CAF_CHECK_EQUAL(
-      names(both),
-      (std::vector<std::string>{"k8s_io", "k8s_events", "announcer", "elector", "service_elector",
-                                "status_writer", "event_recorder", "service_watcher"}));
+  CAF_CHECK_EQUAL(names(both),
+                  (std::vector<std::string>{"k8s_io", "k8s_events", "announcer", "elector",
+                                            "service_elector", "status_writer", "event_recorder",
+                                            "conntrack_flusher", "service_watcher"}));
   CAF_CHECK(any_contains(both.notes, "elected by Lease plndr-svcs-lock"));
   cfg.control_plane = false;
   cfg.address.clear();
   cfg.services_election = true;
   auto svc = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(svc.problems, std::vector<std::string>{});
-  CAF_CHECK_EQUAL(names(svc),
-                  (std::vector<std::string>{"k8s_io", "k8s_events", "service_elector",
-                                            "status_writer", "event_recorder", "service_watcher"}));
+  CAF_CHECK_EQUAL(names(svc), (std::vector<std::string>{"k8s_io", "k8s_events", "service_elector",
+                                                        "status_writer", "event_recorder",
+                                                        "conntrack_flusher", "service_watcher"}));
   CAF_CHECK(any_contains(svc.notes, "a Lease per Service (kubevip-<service>)"));
 }
 
@@ -269,20 +269,20 @@ CAF_TEST(enable_node_labeling adds the node labeler before the owners in both mo
   cfg.enable_node_labeling = true;
   auto lease = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(lease.problems, std::vector<std::string>{});
-  CAF_CHECK_EQUAL(names(lease),
-                  (std::vector<std::string>{"k8s_io", "k8s_events", "node_labeler", "announcer",
-                                            "elector", "service_elector", "status_writer",
-                                            "event_recorder", "service_watcher"}));
+  CAF_CHECK_EQUAL(names(lease), (std::vector<std::string>{"k8s_io", "k8s_events", "node_labeler",
+                                                          "announcer", "elector", "service_elector",
+                                                          "status_writer", "event_recorder",
+                                                          "conntrack_flusher", "service_watcher"}));
   CAF_CHECK(roles(lease)[2] == kvip::sibling_role::node_labeler);
   CAF_CHECK(any_contains(lease.notes, "enable_node_labeling: Node n1 labelled"));
   CAF_CHECK(!any_contains(lease.warnings, "enable_node_labeling"));
   cfg.gossip = true;
   auto gossip = kvip::plan_node(cfg, reg);
   CAF_CHECK_EQUAL(gossip.problems, std::vector<std::string>{});
-  CAF_CHECK_EQUAL(names(gossip),
-                  (std::vector<std::string>{"k8s_io", "k8s_events", "node_labeler", "status_writer",
-                                            "event_recorder", "service_watcher", "node_watcher",
-                                            "responder", "gossip"}));
+  CAF_CHECK_EQUAL(names(gossip), (std::vector<std::string>{"k8s_io", "k8s_events", "node_labeler",
+                                                           "status_writer", "event_recorder",
+                                                           "conntrack_flusher", "service_watcher",
+                                                           "node_watcher", "responder", "gossip"}));
 }
 
 CAF_TEST(a gossip key file others can read stops the start naming the file and its mode) {

@@ -187,6 +187,8 @@ struct fixture {
   void send_ips(const std::string& name, std::vector<msg::service_ip> ips) {
     msg::service_ips m;
     m.ips = std::move(ips);
+    m.changed_at_ns = static_cast<std::int64_t>(
+        std::chrono::steady_clock::now().time_since_epoch() / std::chrono::nanoseconds{1});
     self->send(nodes[name].elector, m);
   }
   void send_all(const std::vector<msg::service_ip>& ips) {
@@ -387,6 +389,32 @@ CAF_TEST(per service mode election metrics follow each nodes candidacy) {
   send_all({});
   CAF_CHECK(eventually([&] { return holds("n1", ""); }));
   CAF_CHECK(eventually([&] { return series("n1", loops, "l") == -1; }));
+}
+
+CAF_TEST(the holder times each service change to its first announcement) {
+  start("n1", false);
+  CAF_REQUIRE(eventually([&] { return holder(global_ns, global_lease) == "n1"; }));
+  start("n2", false);
+  // kvip_service_announce_seconds observations on a node (every series).
+  auto timed = [&](const std::string& n) {
+    double count = 0;
+    for (const auto& s : kvip::test::exposed_samples(nodes[n].metrics->expose(),
+                                                     "kvip_service_announce_seconds_count"))
+      count += s.value;
+    return count;
+  };
+  send_all({ip("10.0.0.1", "default", "kubevip-a", {"a"}),
+            ip("10.0.0.2", "default", "kubevip-b", {"b"})});
+  CAF_CHECK(eventually([&] { return holds("n1", "10.0.0.1%eth0 10.0.0.2%eth0"); }));
+  CAF_CHECK(eventually([&] { return timed("n1") == 2; }));
+  CAF_CHECK_EQUAL(timed("n2"), 0); // announces nothing
+  // A third IP: timed once; the two still held are not timed again.
+  send_all({ip("10.0.0.1", "default", "kubevip-a", {"a"}),
+            ip("10.0.0.2", "default", "kubevip-b", {"b"}),
+            ip("10.0.0.3", "default", "kubevip-c", {"c"})});
+  CAF_CHECK(eventually([&] { return holds("n1", "10.0.0.1%eth0 10.0.0.2%eth0 10.0.0.3%eth0"); }));
+  CAF_CHECK(eventually([&] { return timed("n1") == 3; }));
+  CAF_CHECK(kvip::net::always([&] { return timed("n1") == 3; }, 300ms));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -204,3 +204,29 @@ CAF_TEST(forcePerServiceElection gives an IP its own Lease only with on demand e
     CAF_CHECK(!set.ips[1].own_lease);
   }
 }
+
+CAF_TEST(flush - conntrack on any Service of a shared IP flags the IP) {
+  auto flagged = [](const std::string& name, const std::string& ip, const char* value,
+                    int port = 80) {
+    auto e = service(event_type::added, "shop", name, ip, port);
+    e.object.at("metadata").as_object()["annotations"].as_object()["kube-vip.io/flush-conntrack"] =
+        value;
+    return e;
+  };
+  service_watch_model m{kvip::k8s::services::filter_config{}};
+  m.on_service(flagged("web", "10.99.2.1", "true"));
+  m.on_service(flagged("off", "10.99.2.2", "false"));
+  m.on_service(service(event_type::added, "shop", "api", "10.99.2.3"));
+  m.on_service(service(event_type::added, "shop", "plain", "10.99.2.4", 80));
+  m.on_service(flagged("shared", "10.99.2.4", "true", 81)); // shares the IP, other port
+  std::string problem;
+  for (const char* s : {"web", "off", "api", "plain", "shared"})
+    m.on_endpoint_slice(slice(event_type::added, "shop", s, "n1"), problem);
+  auto set = m.compute();
+  CAF_REQUIRE_EQUAL(set.ips.size(), 4u);
+  CAF_CHECK(set.ips[0].flush_conntrack);
+  CAF_CHECK(!set.ips[1].flush_conntrack);
+  CAF_CHECK(!set.ips[2].flush_conntrack);
+  CAF_CHECK_EQUAL(set.ips[3].services.size(), 2u);
+  CAF_CHECK(set.ips[3].flush_conntrack);
+}

@@ -7,9 +7,11 @@
 // (test/simulation/service_lab_fixture.hpp); each case uses its own names and
 // addresses and deletes what it made. `ctest -R netns_svc_more` runs them.
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <set>
 
+#include "simulation/prom_text.hpp"
 #include "test/simulation/service_lab_fixture.hpp"
 
 namespace {
@@ -292,6 +294,91 @@ TEST_F(NetnsServicesMore, ServiceInterfaceChoosesTheAnsweringInterface) {
   // The Services go before the macvlans do.
   for (const auto& [ns, name] : made_)
     (void)api().remove(ns, name);
+}
+
+} // namespace
+
+namespace {
+
+/// Connection tracking in every node's namespace (an nftables `ct state` rule on
+/// output makes the kernel track what the node sends), removed when it goes out of
+/// scope, and the entries toward an address in one node's table.
+struct tracked_nodes {
+  kvip::sim::lab& l;
+  std::string error;
+
+  explicit tracked_nodes(kvip::sim::lab& lab) : l(lab) {
+    for (const auto& h : l.nodes()) {
+      auto r = l.exec(h, {"nft", "add table inet kvct; add chain inet kvct out { type filter hook "
+                                 "output priority 0; }; add rule inet kvct out ct state "
+                                 "new,established,related accept"});
+      if (!r) error += h.name + ": " + r.err().describe() + "; ";
+    }
+  }
+  ~tracked_nodes() {
+    for (const auto& h : l.nodes())
+      (void)l.exec(h, {"nft", "delete table inet kvct"});
+  }
+  /// A UDP datagram from node `i` to a:port (an unreplied entry for 30 s).
+  bool send(int i, const std::string& a, int port) {
+    return l
+        .exec(l.nodes().at(static_cast<std::size_t>(i)),
+              {"bash", "-c", "echo x >/dev/udp/" + a + "/" + std::to_string(port)})
+        .ok();
+  }
+  /// Node `i`'s entries for what it sent itself toward `a` (the owner's table
+  /// also tracks what the other nodes send to the address it announces).
+  std::string listed(int i, const std::string& a) {
+    const auto& h = l.nodes().at(static_cast<std::size_t>(i));
+    return l
+        .run(h,
+             {"grep", " src=" + h.ipv4.to_string() + " dst=" + a + " ", "/proc/net/nf_conntrack"})
+        .output;
+  }
+  int entries(int i, const std::string& a) {
+    auto text = listed(i, a);
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  }
+};
+
+// kube-vip.io/flush-conntrack: the node that starts answering for the Service's
+// address deletes the conntrack entries toward it; the other nodes' entries, and
+// the entries toward a Service without the annotation, stay.
+TEST_F(NetnsServicesMore, FlushConntrackDeletesTheOwnersEntriesTowardTheAddress) {
+  tracked_nodes t{c().lab()};
+  ASSERT_EQ(t.error, "");
+  const std::string flushed = "10.99.0.179", kept = "10.99.0.180";
+  for (int i = 0; i < 3; ++i)
+    for (int port = 9000; port < 9003; ++port) {
+      ASSERT_TRUE(t.send(i, flushed, port));
+      ASSERT_TRUE(t.send(i, kept, port));
+    }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(t.entries(i, flushed), 3) << node_name(i);
+    ASSERT_EQ(t.entries(i, kept), 3) << node_name(i);
+  }
+  auto s = lab_service("lab-ct-flush", {flushed});
+  s.annotations["kube-vip.io/flush-conntrack"] = "true";
+  ASSERT_NO_FATAL_FAILURE(create(s));
+  ASSERT_NO_FATAL_FAILURE(create(lab_service("lab-ct-keep", {kept})));
+  int o = owner(flushed), k = owner(kept);
+  ASSERT_GE(o, 0) << "no single node answered for " << flushed;
+  ASSERT_GE(k, 0) << "no single node answered for " << kept;
+  EXPECT_TRUE(eventually([&] { return t.entries(o, flushed) == 0; }, 5s))
+      << node_name(o) << " still tracks these entries toward " << flushed << ":\n"
+      << t.listed(o, flushed);
+  EXPECT_EQ(t.entries(k, kept), 3) << "flushed without the annotation? on " << node_name(k) << ":\n"
+                                   << t.listed(k, kept);
+  for (int i = 0; i < 3; ++i) {
+    if (i != o) {
+      EXPECT_EQ(t.entries(i, flushed), 3) << node_name(i) << " does not announce it";
+    }
+  }
+  double ok = 0;
+  for (const auto& m :
+       kvip::sim::prom_samples(c().node_metrics(o), "kvip_conntrack_entries_flushed_total"))
+    ok += m.value;
+  EXPECT_GE(ok, 3.0) << "kvip_conntrack_entries_flushed_total on " << node_name(o);
 }
 
 } // namespace
