@@ -91,11 +91,11 @@ void ownership::set_view(const std::string& vip, vip_entry& e, const std::string
                 e.owner.empty() ? "none" : e.owner, e.term, owner.empty() ? "none" : owner, term,
                 why);
   if (!e.owner.empty() && e.owner != cfg_.self) e.prev_owner = e.owner;
-  if (e.owner == cfg_.self || owner == cfg_.self) own_changed_ = true;
-  if (owner == cfg_.self && holds(e)) e.own_since = own_version_ + 1; // the version sealed next
+  if (e.announced) own_changed_ = true;
   e.owner = owner;
   e.term = term;
   e.owner_answers = false;
+  e.announced = false;
   digests_.clear();
 }
 
@@ -166,18 +166,13 @@ void ownership::apply(const std::string& vip, vip_entry& e, const std::vector<fe
                       effects& out) {
   for (auto f : fx) {
     switch (f) {
-    case fence_effect::start_answering:
-      own_changed_ = true;
-      e.own_since = own_version_ + 1; // the version sealed next
-      digests_.clear();
+    case fence_effect::start_answering: // the own set changes in try_confirm
       e.answering_until = e.own->deadline();
       out.push_back(
           {.what = ownership_effect::kind::answer, .vip = vip, .until = e.answering_until});
       out.push_back({.what = ownership_effect::kind::announce, .vip = vip});
       break;
-    case fence_effect::stop_answering:
-      own_changed_ = true;
-      digests_.clear();
+    case fence_effect::stop_answering: // the own set keeps it (see the header)
       e.answering_until = {};
       out.push_back({.what = ownership_effect::kind::answer, .vip = vip});
       break;
@@ -462,7 +457,7 @@ std::uint64_t ownership::digest_for(const std::string& node) const {
   const bool self = node == cfg_.self;
   for (const auto& [vip, e] : vips_) {
     if (node.empty() || e.owner != node) continue;
-    if (self ? !holds(e) : !e.owner_answers) continue;
+    if (self ? !e.announced : !e.owner_answers) continue;
     any = true;
     h = fnv1a(h, vip);
     std::array<char, 9> term{};

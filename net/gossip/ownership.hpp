@@ -38,14 +38,20 @@
 //    claim or answer; a confirmed owner sends that claim to every live member
 //    at once). Claims in flight change no digest, so a takeover of hundreds
 //    of VIPs does not disturb the hold of what the claimer already holds.
-//    This node numbers the versions of its own set (the VIPs it answers for
-//    and its view names it for, with their terms) and keeps
+//    This node numbers the versions of its own set (the VIPs its view names
+//    it for, with their terms, whose claim in that term was confirmed: what
+//    it told the members it answers for) and keeps
 //    the digests of the latest own_history_size of them. An echo whose digest
 //    equals version k's says the member's view names this node for every VIP
 //    of version k; it counts for each held VIP that is in this node's set
 //    without a break since version k or earlier (own_since <= k). Per held
 //    VIP, the majority-th latest send time among the echoes that count for
-//    it (self counting as now) extends its fence (fence::majority_ack). So a
+//    it (self counting as now) extends its fence (fence::majority_ack). A VIP
+//    whose fence lapsed stays in the own set until the view changes (a new
+//    claim, a release): the members still name this node for it, so their
+//    echoes keep matching and still extend every other hold (when the own
+//    set followed the fences, one lapsed hold made every echo mismatch and
+//    the other holds lapsed after it: the "fence storm" at 1000 VIPs). So a
 //    member that has not yet agreed to this node's newest claims (at 1000
 //    VIPs a takeover claims hundreds) still holds everything it agreed to
 //    before; only the new VIPs wait for it. An echo matching no kept version
@@ -218,7 +224,7 @@ public:
 
   /// Digest of what this node believes `node` owns (sent in frames to it).
   std::uint64_t digest_for(const std::string& node) const;
-  /// Digest of what this node holds (claims it made that are not superseded).
+  /// Digest of this node's own set (its confirmed claims that are not superseded).
   std::uint64_t own_digest() const { return digest_for(cfg_.self); }
   /// Claims to attach to the next frame to `node` (its last echoed digest
   /// differs from own_digest), at most `max`; empty when it agrees.
@@ -251,7 +257,11 @@ private:
     std::string prev_owner;   ///< the latest other owner in the view (told when this node answers)
     std::map<std::string, time_point> agreed; ///< agreeing answers: member -> send time
     time_point answering_until{};             ///< `until` of the last answer effect
-    /// The own-set version from which this node holds it (answers for it).
+    /// This node's claim in the view's term was confirmed and it told the
+    /// members it answers: in the own set (digest_for(self)) until the view
+    /// changes, also while its fence has lapsed (the members still name it).
+    bool announced = false;
+    /// The own-set version from which it is announced.
     std::uint64_t own_since = 0;
     /// The view's owner (another node) told this node it answers for the VIP
     /// in the view's term: only such VIPs count in digest_for(owner).

@@ -85,6 +85,10 @@ void ownership::try_confirm(time_point now, const std::string& vip, vip_entry& e
   if (e.own->current() != fence::state::owning) return; // too old: resends bring fresh answers
   e.claiming = false;
   e.agreed.clear();
+  e.announced = true; // in the own set from the version sealed next
+  e.own_since = own_version_ + 1;
+  own_changed_ = true;
+  digests_.clear();
   spdlog::debug("gossip: {} confirmed owner of {} in term {}", cfg_.self, vip, e.term);
   out.push_back({.what = ownership_effect::kind::write_lease,
                  .vip = vip,

@@ -177,6 +177,27 @@ TEST(OwnershipHold, VipReclaimedSinceTheEchoedVersionIsNotHeldByIt) {
   EXPECT_TRUE(w.o.may_answer(V1, at(390)));
 }
 
+// A lapsed hold leaves the own set as it was until the view changes: the
+// members still name this node for the VIP, so their echoes keep matching
+// (when the own set followed the fences, one lapsed hold made every echo
+// mismatch, and the holds confirmed after it lapsed too: the fence storm).
+TEST(OwnershipHold, ALapsedHoldStaysInTheOwnSetUntilTheViewChanges) {
+  owner_of_v1 w;
+  auto before = w.o.own_digest();
+  ASSERT_NE(before, 0U);
+  w.o.resumed(at(290)); // a freeze: no claim before 290 + takeover wait (150)
+  w.o.tick(at(300));
+  ASSERT_FALSE(w.o.may_answer(V1, at(300)));
+  ASSERT_EQ(w.o.status().front().term, 1U) << "claimed again inside the resume window";
+  EXPECT_EQ(w.o.own_digest(), before);
+  w.o.echo(at(310), "b", at(305), before);
+  EXPECT_EQ(w.o.echoing_members().count("b"), 1U) << "b's echo names the current own set";
+  EXPECT_FALSE(w.o.may_answer(V1, at(310))) << "an echo never revives a lapsed hold";
+  w.o.tick(at(440)); // the window ended: a claims V1 anew, in term 2
+  ASSERT_EQ(w.o.status().front().term, 2U);
+  EXPECT_EQ(w.o.own_digest(), 0U) << "an unconfirmed claim is not in the own set";
+}
+
 std::size_t held_claims_sent_to(const std::vector<ownership_effect>& fx, const std::string& to) {
   std::size_t n = 0;
   for (const auto& e : fx)
