@@ -21,12 +21,24 @@ namespace kvip::gossip_actor {
 namespace gs = net::gossip;
 namespace svc = k8s::services;
 
+namespace {
+
+/// Service IPs are distinct (one entry per address): only the control-plane
+/// VIPs (one or a few) can repeat one. Searching the growing output instead
+/// made every set of 1000 Service IPs cost a million comparisons.
+bool is_control_plane_vip(const state& st, const std::string& address) {
+  return std::any_of(st.opts.vips.begin(), st.opts.vips.end(),
+                     [&](const auto& v) { return v.address == address; });
+}
+
+} // namespace
+
 std::vector<msg::vip_spec> all_vips(const state& st) {
   auto out = st.opts.vips;
   const std::string& fallback =
       st.opts.service_interface.empty() ? st.opts.interface : st.opts.service_interface;
   for (const auto& ip : st.service_ips) {
-    if (std::any_of(out.begin(), out.end(), [&](const auto& v) { return v.address == ip.address; }))
+    if (is_control_plane_vip(st, ip.address))
       continue; // a Service on the control-plane VIP shares its owner
     out.push_back(msg::vip_spec{ip.address, 0, ip.interface.empty() ? fallback : ip.interface});
   }
@@ -40,8 +52,7 @@ void apply_vips(pointer self) {
   for (const auto& v : st.opts.vips)
     specs.push_back({v.address, std::nullopt});
   for (const auto& ip : st.service_ips) {
-    if (std::any_of(specs.begin(), specs.end(), [&](const auto& v) { return v.vip == ip.address; }))
-      continue; // the control-plane VIP: any eligible node
+    if (is_control_plane_vip(st, ip.address)) continue; // the control-plane VIP: any eligible node
     specs.push_back({ip.address, ip.any_node ? std::nullopt
                                              : std::optional<std::vector<std::string>>{ip.nodes}});
   }
