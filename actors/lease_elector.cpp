@@ -15,6 +15,7 @@
 #include "k8s/lease_record.hpp"
 #include "k8s/objects.hpp"
 #include "messages/election.hpp"
+#include "messages/services.hpp"
 #include "messages/supervision.hpp"
 #include "net/telemetry/metrics.hpp"
 
@@ -46,6 +47,9 @@ struct elector_state {
   std::vector<caf::typed_response_promise<msg::shutdown_done>> shutdown;
   bool leading = false;
   owned_reports label_reports; // enable_node_labeling: kube-vip.io/has-ip
+  /// What the service elector was told last, and which incarnation.
+  msg::control_plane_held told;
+  caf::actor_addr told_to;
   static inline const char* name = "lease_elector";
 };
 
@@ -61,6 +65,24 @@ el::context context(elector_pointer self) {
 }
 
 void drive(elector_pointer self, std::vector<el::effect> effects);
+
+/// Lease mode with Services: the service elector learns the control-plane
+/// VIPs and whether this node holds their Lease (a Service on such a VIP is
+/// announced with it, not elected again), on a change and again when the
+/// service elector is a new incarnation.
+void tell_service_elector(elector_pointer self) {
+  auto& st = self->state;
+  auto to = st.opts.siblings->service_elector();
+  if (!to) return;
+  msg::control_plane_held now;
+  for (const auto& v : st.opts.vips)
+    now.vips.push_back(v.address);
+  now.leading = st.leading;
+  if (to.address() == st.told_to && now == st.told) return;
+  st.told_to = to.address();
+  st.told = now;
+  tell(self, to, std::move(now));
+}
 
 /// Turns k8s_io's answer into the policy's terms (and keeps the Lease read).
 el::lease_answer answer_of(elector_state& st, const msg::lease_reply& rep) {
@@ -184,6 +206,7 @@ void drive(elector_pointer self, std::vector<el::effect> effects) {
       for (const auto& v : st.opts.vips)
         held.push_back(v.address);
     report_control_plane(self, *st.opts.siblings, st.label_reports, std::move(held));
+    tell_service_elector(self);
   }
 }
 

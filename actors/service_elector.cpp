@@ -22,6 +22,7 @@
 #include "messages/services.hpp"
 #include "messages/supervision.hpp"
 #include "net/config/config.hpp"
+#include "net/ip.hpp"
 #include "net/l2/host.hpp"
 #include "net/telemetry/kube_vip_metrics.hpp"
 #include "net/telemetry/metrics.hpp"
@@ -65,6 +66,8 @@ struct elector_state {
   svc::announce_clock announce_clock; // kvip_service_announce_seconds
   owned_reports label_reports;        // enable_node_labeling: service-provided.kube-vip.io/*
   bool labels_dirty = true;           // the IPs or the held set changed since the last report
+  std::set<std::string> cp_vips;      // the control-plane VIPs: never elected here
+  bool cp_leading = false;            // this node holds the control-plane Lease
   static inline const char* name = "service_elector";
 };
 
@@ -112,6 +115,12 @@ void count_election_error(elector_state& st, const svc::lease_id& l) {
       st.opts.kube_vip->election_error(ns, name, net::telemetry::election_error_reason::api_error);
 }
 
+/// This node announces `address`: it holds it, or it is a control-plane VIP
+/// and this node holds the control-plane Lease.
+bool answers(const elector_state& st, const std::string& address) {
+  return st.model->held().count(address) > 0 || (st.cp_leading && st.cp_vips.count(address) > 0);
+}
+
 /// The node labeler (if any) hears the Services on the IPs held, when they
 /// changed and again when it is a new incarnation.
 void report_owned(pointer self) {
@@ -121,8 +130,7 @@ void report_owned(pointer self) {
       !services_report_due(*st.opts.siblings, st.label_reports))
     return;
   report_services(self, *st.opts.siblings, st.label_reports,
-                  owned_services_of(
-                      st.ips, [&](const std::string& a) { return st.model->held().count(a) > 0; }));
+                  owned_services_of(st.ips, [&](const std::string& a) { return answers(st, a); }));
 }
 
 msg::k8s_io_actor api(elector_state& st) {
@@ -304,11 +312,13 @@ void drive(pointer self, svc::lease_election::effects effects) {
   report_owned(self);
 }
 
-std::vector<svc::election_ip> election_ips(const std::vector<msg::service_ip>& ips) {
+/// The IPs this actor elects: every Service IP but the control-plane VIPs.
+std::vector<svc::election_ip> election_ips(const elector_state& st) {
   std::vector<svc::election_ip> out;
-  for (const auto& ip : ips)
-    out.push_back({ip.address, ip.interface, ip.any_node, ip.nodes,
-                   svc::lease_id{ip.lease_namespace, ip.lease_name}, ip.own_lease});
+  for (const auto& ip : st.ips)
+    if (!st.cp_vips.count(ip.address))
+      out.push_back({ip.address, ip.interface, ip.any_node, ip.nodes,
+                     svc::lease_id{ip.lease_namespace, ip.lease_name}, ip.own_lease});
   return out;
 }
 
@@ -338,23 +348,44 @@ void on_ips(pointer self, const msg::service_ips& m) {
   // Before the model drops what left: Services that left clear their status.
   auto w = st.opts.siblings ? st.opts.siblings->status_writer() : msg::status_writer_actor{};
   if (st.opts.write_status && w)
-    for (auto& s : withdrawn_statuses(
-             before, st.ips, [&](const std::string& a) { return st.model->held().count(a) > 0; }))
+    for (auto& s :
+         withdrawn_statuses(before, st.ips, [&](const std::string& a) { return answers(st, a); }))
       tell(self, w, std::move(s));
   st.on_lease.clear();
   if (st.opts.election.per_service)
     for (const auto& ip : st.ips)
       for (const auto& r : ip.services)
         st.on_lease[{ip.lease_namespace, ip.lease_name}].insert({r.ns, r.name});
-  drive(self, st.model->set_ips(context(self), election_ips(st.ips)));
+  drive(self, st.model->set_ips(context(self), election_ips(st)));
   update_loops(st);
   // Services added to (or changed on) an IP this node already holds.
   for (const auto& ip : st.ips) {
     auto old = std::find_if(before.begin(), before.end(),
                             [&](const auto& b) { return b.address == ip.address; });
-    if (old != before.end() && old->services != ip.services && st.model->held().count(ip.address))
+    bool cp_new = old == before.end() && st.cp_leading && st.cp_vips.count(ip.address);
+    if (cp_new || (old != before.end() && old->services != ip.services && answers(st, ip.address)))
       report_owner(self, ip.address);
   }
+}
+
+/// The lease elector's news: the control-plane VIPs leave (or join) this
+/// actor's election; on taking the control-plane Lease this node writes the
+/// status of the Services on them.
+void on_control_plane(pointer self, const msg::control_plane_held& m) {
+  auto& st = self->state;
+  std::set<std::string> vips(m.vips.begin(), m.vips.end());
+  bool was = std::exchange(st.cp_leading, m.leading);
+  bool vips_changed = vips != st.cp_vips;
+  st.cp_vips = std::move(vips);
+  if (vips_changed) {
+    drive(self, st.model->set_ips(context(self), election_ips(st)));
+    update_loops(st);
+  }
+  if (m.leading && (!was || vips_changed))
+    for (const auto& ip : st.ips)
+      if (st.cp_vips.count(ip.address)) report_owner(self, ip.address);
+  if (was != m.leading || vips_changed) st.labels_dirty = true;
+  report_owned(self);
 }
 
 std::string describe(const elector_state& st) {
@@ -366,6 +397,9 @@ std::string describe(const elector_state& st) {
     text += fmt::format("\n  lease {}: {}", id.text(), svc::to_string(c));
   for (const auto& a : st.model->held())
     text += "\n  holds " + a;
+  for (const auto& a : st.cp_vips)
+    text += fmt::format("\n  control-plane VIP {} (control-plane Lease{})", a,
+                        st.cp_leading ? " held here" : " not held here");
   return text;
 }
 
@@ -399,6 +433,7 @@ impl::behavior_type elector_fn(pointer self, service_elector_options opts,
   auto& st = self->state;
   st.opts = std::move(opts);
   st.reg = reg;
+  st.cp_vips.insert(st.opts.control_plane_vips.begin(), st.opts.control_plane_vips.end());
   st.rng.seed(st.opts.random_seed ? *st.opts.random_seed : std::random_device{}());
   st.model = std::make_unique<svc::lease_election>(st.opts.election, [self] {
     return std::uniform_real_distribution<double>{0.0, 1.0}(self->state.rng);
@@ -407,6 +442,7 @@ impl::behavior_type elector_fn(pointer self, service_elector_options opts,
   drive(self, st.model->start(context(self)));
   return {
       on(self, [self](const msg::service_ips& m) { on_ips(self, m); }),
+      on(self, [self](const msg::control_plane_held& m) { on_control_plane(self, m); }),
       on(self,
          [self](const service_election_tick& t) {
            svc::lease_id l{t.ns, t.lease};
@@ -468,6 +504,9 @@ service_elector_options service_elector_settings(const net::config::settings& cf
   // SIGKILL removes what the killed process left on the interfaces (one file
   // per node name: lab nodes share a host's /run).
   o.announce.record_file = "/run/kvip/service-vips-" + cfg.node_name + ".list";
+  if (cfg.control_plane)
+    for (const auto& a : cfg.address)
+      if (auto ip = net::ip_address::parse(a)) o.control_plane_vips.push_back(ip->to_string());
   return o;
 }
 

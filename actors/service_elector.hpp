@@ -40,6 +40,12 @@
 //    it to the directory's status_writer (status.loadBalancer.ingress and
 //    kube-vip.io/vipHost), unless `write_status` is off
 //    (disable_service_updates).
+//  - A Service IP equal to a control-plane VIP is not elected here: it is the
+//    control-plane Lease's, announced by the control-plane announcer with
+//    that VIP (one owner; kube-vip elects it twice, weak spot 4c). While the
+//    lease elector says this node holds the control-plane Lease
+//    (msg::control_plane_held), this actor writes the status of the Services
+//    on it and reports them to the node labeler.
 //  - Metrics: kube_vip_is_leader{node,lease_name} and
 //    kube_vip_leader_election_transitions{lease_name} per Lease (kube-vip
 //    sets them for the Service Leases). Per-Service mode, for every Service
@@ -93,6 +99,9 @@ struct service_elector_options {
   /// Per-Service mode: kube_vip_service_election_loops / _attempts_total /
   /// _errors_total of the Services on each Lease (null = not recorded).
   std::shared_ptr<net::telemetry::kube_vip_metrics> kube_vip;
+  /// The control-plane VIPs known from the configuration (cp_enable, IP
+  /// literals); msg::control_plane_held from the lease elector replaces them.
+  std::vector<std::string> control_plane_vips;
 };
 
 /// The options as the configuration asks: svc_election, svc_leasename (and

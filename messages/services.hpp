@@ -117,9 +117,28 @@ typename Inspector::result_type inspect(Inspector& f, service_status& x) {
 /// watch threads' reports.
 using service_watcher_actor = child_actor::extend<caf::reacts_to<service_ips>>;
 
+/// Lease mode: the control-plane Lease elector tells the service elector its
+/// VIPs and whether this node holds the control-plane Lease (on every change,
+/// and again to a restarted service elector). A Service IP equal to a
+/// control-plane VIP belongs to the control-plane Lease and its announcer:
+/// one owner (kube-vip elects it on two Leases, weak spot 4c).
+struct control_plane_held : traced {
+  static constexpr const char* name = "control_plane_held";
+  std::vector<std::string> vips;
+  bool leading = false;
+  bool operator==(const control_plane_held& o) const {
+    return vips == o.vips && leading == o.leading;
+  }
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, control_plane_held& x) {
+  return f(caf::meta::type_name(control_plane_held::name), x.vips, x.leading);
+}
+
 /// The Service elector without gossip (actors/service_elector): takes the
-/// service watcher's sets.
-using service_elector_actor = child_actor::extend<caf::reacts_to<service_ips>>;
+/// service watcher's sets and the control-plane Lease elector's news.
+using service_elector_actor =
+    child_actor::extend<caf::reacts_to<service_ips>, caf::reacts_to<control_plane_held>>;
 
 /// The status writer (actors/status_writer).
 using status_writer_actor = child_actor::extend<caf::reacts_to<service_status>>;

@@ -9,6 +9,7 @@
 #include "k8s/objects.hpp"
 #include "messages/announce.hpp"
 #include "messages/election.hpp"
+#include "messages/services.hpp"
 #include "messages/supervision.hpp"
 #include "net/telemetry/metrics.hpp"
 
@@ -101,6 +102,17 @@ caf::behavior fake_announcer(caf::event_based_actor* self, std::shared_ptr<journ
   };
 }
 
+/// A fake service elector: records what the lease elector tells it.
+caf::behavior fake_service_elector(caf::event_based_actor*, std::shared_ptr<journal> j) {
+  return {[j](const kvip::msg::control_plane_held& m) {
+    std::string e = "control plane";
+    for (const auto& v : m.vips)
+      e += " " + v;
+    e += m.leading ? " leading" : " following";
+    j->events.push_back(e);
+  }};
+}
+
 struct fixture : test_coordinator_fixture<> {
   kvip::net::telemetry::registry reg;
   std::shared_ptr<journal> j = std::make_shared<journal>();
@@ -187,6 +199,45 @@ CAF_TEST(first candidate creates the lease and announces the vip) {
   }
   CAF_CHECK_EQUAL(j->rv, 6);
   CAF_CHECK_EQUAL(j->events.back(), "write holder=n1");
+}
+
+CAF_TEST(the service elector hears the control plane vips and each change of leadership) {
+  auto svc = sys.spawn(fake_service_elector, j);
+  siblings->publish(kvip::sibling_role::service_elector, svc.address());
+  auto told = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : j->events)
+      if (e.starts_with("control plane")) out.push_back(e);
+    return out;
+  };
+  auto l = kvip::k8s::lease::make("kube-system", "plndr-cp-lock");
+  l.set_holder_identity("other");
+  l.set_lease_duration_seconds(5);
+  l.set_resource_version("1");
+  j->rv = 1;
+  j->lease = l.raw();
+  start("n1");
+  advance_time(2s);
+  sched.run();
+  CAF_CHECK_EQUAL(told(), std::vector<std::string>{"control plane 10.0.0.100 following"});
+  // The holder stops renewing: n1 takes the Lease, and says so once.
+  for (int i = 0; i < 8; ++i) {
+    advance_time(1s);
+    sched.run();
+  }
+  CAF_REQUIRE_EQUAL(holder(), "n1");
+  CAF_CHECK_EQUAL(told(), (std::vector<std::string>{"control plane 10.0.0.100 following",
+                                                    "control plane 10.0.0.100 leading"}));
+  // A restarted service elector is told again.
+  auto second = sys.spawn(fake_service_elector, j);
+  siblings->publish(kvip::sibling_role::service_elector, second.address());
+  advance_time(1s);
+  sched.run();
+  auto after_restart = told();
+  CAF_CHECK_EQUAL(after_restart.size(), 3u);
+  CAF_CHECK_EQUAL(after_restart.back(), "control plane 10.0.0.100 leading");
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(second, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a lease held by another node is followed without announcing) {

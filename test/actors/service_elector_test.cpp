@@ -117,6 +117,7 @@ struct fixture {
   caf::scoped_actor self{sys};
   kvip::net::telemetry::registry reg;
   std::map<std::string, node> nodes;
+  std::vector<std::string> control_plane_vips; ///< given to every elector started
 
   fixture() {
     kvip::sim::apiserver_options o;
@@ -159,6 +160,7 @@ struct fixture {
     o.siblings = n.dir;
     o.random_seed = 1;
     o.kube_vip = n.kube_vip;
+    o.control_plane_vips = control_plane_vips;
     auto log = n.log;
     o.make_announcer = [log](caf::local_actor* parent, kvip::net::telemetry::registry&) {
       return caf::actor_cast<msg::announcer_actor>(parent->spawn(fake_announcer, log));
@@ -389,6 +391,43 @@ CAF_TEST(per service mode election metrics follow each nodes candidacy) {
   send_all({});
   CAF_CHECK(eventually([&] { return holds("n1", ""); }));
   CAF_CHECK(eventually([&] { return series("n1", loops, "l") == -1; }));
+}
+
+CAF_TEST(a service ip equal to the control plane vip follows the control plane lease) {
+  control_plane_vips = {"10.0.0.100"};
+  start("n1", false);
+  CAF_REQUIRE(eventually([&] { return holder(global_ns, global_lease) == "n1"; }));
+  start("n2", false);
+  send_all({ip("10.0.0.1", "default", "kubevip-a", {"a"}),
+            ip("10.0.0.100", "default", "kubevip-cp", {"cp"})});
+  // Not elected on plndr-svcs-lock: the control-plane announcer has it.
+  CAF_CHECK(eventually([&] { return holds("n1", "10.0.0.1%eth0"); }));
+  CAF_CHECK(
+      kvip::net::always([&] { return holds("n1", "10.0.0.1%eth0") && holds("n2", ""); }, 500ms));
+  CAF_CHECK(eventually(
+      [&] { return nodes["n1"].log->status_lines() == std::vector<std::string>{"default/a@n1"}; }));
+  // n2 holds the control-plane Lease: it writes the status of the Service on it.
+  msg::control_plane_held cp;
+  cp.vips = {"10.0.0.100"};
+  cp.leading = true;
+  self->send(nodes["n2"].elector, cp);
+  CAF_CHECK(eventually([&] {
+    return nodes["n2"].log->status_lines() == std::vector<std::string>{"default/cp@n2"};
+  }));
+  CAF_CHECK(holds("n2", "")); // still the control-plane announcer's address
+  // Another Service joins it while n2 leads: its status too.
+  send_all({ip("10.0.0.1", "default", "kubevip-a", {"a"}),
+            ip("10.0.0.100", "default", "kubevip-cp", {"cp", "cp2"})});
+  CAF_CHECK(eventually([&] {
+    auto lines = nodes["n2"].log->status_lines();
+    return std::count(lines.begin(), lines.end(), "default/cp2@n2") == 1;
+  }));
+  // The lease elector says the VIP is no control-plane VIP any more: elected here.
+  cp.vips = {};
+  cp.leading = false;
+  for (const auto* n : {"n1", "n2"})
+    self->send(nodes[n].elector, cp);
+  CAF_CHECK(eventually([&] { return holds("n1", "10.0.0.1%eth0 10.0.0.100%eth0"); }));
 }
 
 CAF_TEST(the holder times each service change to its first announcement) {

@@ -156,4 +156,23 @@ TEST_F(NetnsServicesLeasePerService, LeaseNameWithANamespacePutsTheLeaseThere) {
   EXPECT_FALSE(lease_holder(lease_ns, "lab-ns-lease")) << "a Lease in the Service's namespace";
 }
 
+// A Service on the control-plane VIP (10.99.0.100) is not elected on a Lease
+// of its own (kube-vip: kubevip-<service>, which may pick another node than
+// plndr-cp-lock, and both announce it): the control-plane Lease's holder
+// alone answers it and writes its status.
+TEST_F(NetnsServicesLeasePerService, AServiceOnTheControlPlaneVipFollowsTheControlPlaneLease) {
+  ASSERT_NO_FATAL_FAILURE(create(lab_service("lab-ps-cp", {"10.99.0.100"})));
+  int cp = wait_lease_holder("kube-system", "plndr-cp-lock");
+  ASSERT_GE(cp, 0) << "no node holds kube-system/plndr-cp-lock";
+  EXPECT_TRUE(eventually(
+      [&] { return annotation("default", "lab-ps-cp", "kube-vip.io/vipHost") == node_name(cp); },
+      10s, 50ms))
+      << "vipHost of a Service on the control-plane VIP";
+  sweep().mark();
+  EXPECT_TRUE(kvip::net::always([&] { return owner("10.99.0.100") == cp; }, 2s))
+      << "10.99.0.100 answered by another node than the control-plane Lease holder "
+      << node_name(cp);
+  EXPECT_FALSE(lease_holder("default", "kubevip-lab-ps-cp")) << "a Service Lease for it";
+}
+
 } // namespace
