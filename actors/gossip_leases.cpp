@@ -1,6 +1,8 @@
 // The gossip actor's Kubernetes records: one Lease per VIP, written when this
-// node's claim is confirmed (compare-and-swap on resourceVersion, the claim's
-// term in the `kvip.io/term` annotation), and this node's own Lease, renewed
+// node's claim is confirmed and the Lease names another holder (compare-and-
+// swap on resourceVersion, the claim's term in the `kvip.io/term` annotation:
+// the term in which this holder took it; its later claims of the same VIP are
+// not written), and this node's own Lease, renewed
 // every retry period. Nothing here is awaited by ownership: a write that
 // fails is retried at the next lease_tick until it lands (API outage).
 
@@ -14,6 +16,7 @@
 #include "actors/gossip_state.hpp"
 #include "actors/tracing.hpp"
 #include "k8s/objects.hpp"
+#include "k8s/vip_lease.hpp"
 #include "net/telemetry/metrics.hpp"
 
 namespace kvip::gossip_actor {
@@ -96,12 +99,13 @@ void put_vip_lease(pointer self, const std::string& vip, k8s::lease l, bool crea
   w.create = create;
   w.object_json = boost::json::serialize(l.raw());
   auto want_term = job.term;
+  auto want_holder = job.holder;
   ask(self, io(st), st.opts.request_timeout, std::move(w))
       .then(on(self,
-               [self, vip, want_term](const msg::lease_reply& r) {
+               [self, vip, want_term, want_holder](const msg::lease_reply& r) {
                  auto& job = self->state.vip_leases[vip];
                  if (r.ok) {
-                   job.done = job.term == want_term;
+                   job.done = job.holder == want_holder;
                    spdlog::info("gossip: Lease {} records {} (term {})", vip_lease_name(vip),
                                 job.holder, want_term);
                    end_vip_write(self, vip, false);
@@ -124,19 +128,20 @@ void decide_vip_write(pointer self, const std::string& vip, k8s::lease l) {
   auto& st = self->state;
   auto& job = st.vip_leases[vip];
   auto holder = l.holder_identity().value_or("");
-  auto term = term_of(l);
-  if (term > job.term && holder != job.holder) {
+  switch (k8s::vip_lease_decision(holder, term_of(l), job.holder, job.term)) {
+  case k8s::vip_lease_action::yield:
     job.done = true;
     end_vip_write(self, vip, false);
     run_ownership(self, st.owners->lease_holder(now(self), vip, holder));
     return;
-  }
-  if (holder == job.holder && term == job.term) {
+  case k8s::vip_lease_action::recorded:
     job.done = true;
     end_vip_write(self, vip, false);
     return;
+  case k8s::vip_lease_action::write:
+    put_vip_lease(self, vip, std::move(l), false);
+    return;
   }
-  put_vip_lease(self, vip, std::move(l), false);
 }
 
 /// Takes a slot of the window, then starts from the listed Lease or reads it.
@@ -267,7 +272,13 @@ void check_held_leases(pointer self) {
 void write_vip_lease(pointer self, const std::string& vip, const std::string& holder,
                      std::uint64_t term) {
   auto& job = self->state.vip_leases[vip];
-  if (job.holder == holder && job.term == term && (job.done || job.busy)) return;
+  // Written on a change of holder only: a node claiming its own VIP again
+  // (its hold lapsed under load) rewrote the Lease on every new term, up to
+  // 170 writes/s at 1000 Service IPs, while the record said the same thing.
+  if (job.holder == holder && (job.done || job.busy)) {
+    job.term = std::max(job.term, term);
+    return;
+  }
   job.holder = holder;
   job.term = term;
   job.done = false;
