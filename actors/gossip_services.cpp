@@ -13,13 +13,11 @@
 #include "actors/gossip_state.hpp"
 #include "actors/service_statuses.hpp"
 #include "actors/tracing.hpp"
-#include "k8s/services/conntrack_flush.hpp"
 #include "net/telemetry/kube_vip_metrics.hpp"
 
 namespace kvip::gossip_actor {
 
 namespace gs = net::gossip;
-namespace svc = k8s::services;
 
 namespace {
 
@@ -126,16 +124,12 @@ void observe_announcement(state& st, const std::string& vip) {
 
 void flush_conntrack(pointer self, const std::string& vip, bool placed) {
   auto& st = self->state;
-  std::set<std::string> none, one{vip};
-  auto flushes = placed ? svc::conntrack_flushes(none, one, st.flush_addresses)
-                        : svc::conntrack_flushes(one, none, st.flush_addresses);
-  auto ct = st.opts.siblings ? st.opts.siblings->conntrack() : msg::conntrack_actor{};
-  for (const auto& f : flushes) {
-    msg::conntrack_flush m;
-    m.address = f.address;
-    m.placed = f.placed;
-    tell(self, ct, std::move(m));
-  }
+  if (!st.flush_addresses.count(vip)) return; // no Service on it asks for a flush
+  msg::conntrack_flush m;
+  m.address = vip;
+  m.placed = placed;
+  tell(self, st.opts.siblings ? st.opts.siblings->conntrack() : msg::conntrack_actor{},
+       std::move(m));
 }
 
 namespace {

@@ -171,6 +171,16 @@ struct fixture : test_coordinator_fixture<> {
     return kvip::k8s::lease{*j->lease}.holder_identity().value_or("");
   }
 
+  /// The Lease exists, held by "other" (5 s), before any elector starts.
+  void held_by_other() {
+    auto l = kvip::k8s::lease::make("kube-system", "plndr-cp-lock");
+    l.set_holder_identity("other");
+    l.set_lease_duration_seconds(5);
+    l.set_resource_version("1");
+    j->rv = 1;
+    j->lease = l.raw();
+  }
+
   double is_leader(const std::string& id) {
     return reg.gauge_family("kube_vip_is_leader", "", {"node", "lease_name"})
         .with({id, "plndr-cp-lock"})
@@ -210,12 +220,7 @@ CAF_TEST(the service elector hears the control plane vips and each change of lea
       if (e.starts_with("control plane")) out.push_back(e);
     return out;
   };
-  auto l = kvip::k8s::lease::make("kube-system", "plndr-cp-lock");
-  l.set_holder_identity("other");
-  l.set_lease_duration_seconds(5);
-  l.set_resource_version("1");
-  j->rv = 1;
-  j->lease = l.raw();
+  held_by_other();
   start("n1");
   advance_time(2s);
   sched.run();
@@ -241,12 +246,7 @@ CAF_TEST(the service elector hears the control plane vips and each change of lea
 }
 
 CAF_TEST(a lease held by another node is followed without announcing) {
-  auto l = kvip::k8s::lease::make("kube-system", "plndr-cp-lock");
-  l.set_holder_identity("other");
-  l.set_lease_duration_seconds(5);
-  l.set_resource_version("1");
-  j->rv = 1;
-  j->lease = l.raw();
+  held_by_other();
   start("n1");
   advance_time(3s);
   sched.run();
