@@ -329,6 +329,24 @@ void health_changed(pointer self) {
 }
 
 /// The cluster key is known: join the cluster.
+/// The node watcher's Node list. One that arrives before the cluster key
+/// (the watcher lists the Nodes and answers the key request in either order)
+/// is kept and applied when the cluster starts: the watcher sends it again
+/// only when a Node changes.
+void peers_from_nodes(pointer self, const std::vector<msg::gossip_peer_info>& peers) {
+  auto& st = self->state;
+  if (!st.members) {
+    st.early_peers = peers;
+    return;
+  }
+  nodes_listed(self, peers); // learns the listed, forgets the unlisted
+  if (!st.peers_listed) {
+    st.peers_listed = true;
+    spdlog::info("gossip: {} peers from the Nodes", peers.size());
+    health_changed(self);
+  }
+}
+
 void start_cluster(pointer self) {
   auto& st = self->state;
   auto n = now(self);
@@ -355,6 +373,7 @@ void start_cluster(pointer self) {
   apply_vips(self);
   run_ownership(self, st.owners->members_changed(n, member_views(st)));
   send_hellos(self);
+  if (auto early = std::exchange(st.early_peers, std::nullopt)) peers_from_nodes(self, *early);
 }
 
 void ask_key(pointer self) {
@@ -476,16 +495,7 @@ impl::behavior_type behaviour(pointer self, gossip_options opts, net::telemetry:
            st.keyed = true;
            start_cluster(self);
          }),
-      on(self,
-         [self](const msg::gossip_peers& p) {
-           auto& st = self->state;
-           nodes_listed(self, p.peers); // learns the listed, forgets the unlisted
-           if (!st.peers_listed && st.members) {
-             st.peers_listed = true;
-             spdlog::info("gossip: {} peers from the Nodes", p.peers.size());
-             health_changed(self);
-           }
-         }),
+      on(self, [self](const msg::gossip_peers& p) { peers_from_nodes(self, p.peers); }),
       on(self, [self](const msg::service_ips& ips) { on_service_ips(self, ips); }),
       on(self,
          [self](const msg::health_status& h) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -103,6 +104,8 @@ struct state {
   bool carrier = true;
   bool cp_healthy = true;
   bool peers_listed = false; ///< discover_nodes: the Node list arrived once
+  /// A Node list that came before the cluster key (applied when it starts).
+  std::optional<std::vector<msg::gossip_peer_info>> early_peers;
 
   // timers
   time_point membership_at{};

@@ -74,7 +74,7 @@ struct fixture {
 
   /// Starts node `name` with the cluster key, as in gossip mode with peers
   /// from the Nodes.
-  void start(const std::string& name) {
+  void start(const std::string& name, bool with_key = true) {
     kvip::gossip_options o;
     o.node_name = name;
     o.vips = {msg::vip_spec{vip, 0, "lo"}};
@@ -86,11 +86,16 @@ struct fixture {
     o.request_timeout = 200ms;
     auto& reg = *(regs[name] = std::make_unique<kvip::net::telemetry::registry>());
     nodes[name] = kvip::spawn_gossip(self.ptr(), o, reg);
+    if (with_key) send_key(name);
+  }
+
+  /// The cluster key, as the node watcher answers the key request.
+  void send_key(const std::string& name) {
     msg::gossip_key_reply key;
     key.ok = true;
     key.key = std::string(32, 'k');
     key.source = "test";
-    self->send(nodes[name], key);
+    self->send(nodes.at(name), key);
   }
 
   /// The Node list as the node watcher sends it to `to` (itself included:
