@@ -107,6 +107,9 @@ struct api_listener::impl {
   mutable std::mutex streams_m;
   std::set<stream*> streams;
   std::atomic<int> suspended{0};
+  /// close() has begun: no request or stream parks any more (a connection
+  /// suspended after the drain made MHD_stop_daemon abort the process).
+  std::atomic<bool> closing{false};
 
   std::mutex delay_m;
   std::vector<std::pair<clock::time_point, MHD_Connection*>> delayed;
@@ -177,6 +180,7 @@ bool api_listener::impl::authenticated(MHD_Connection* c, const net::http::reque
 
 ssize_t api_listener::impl::read_stream(void* cls, uint64_t, char* buf, size_t max) {
   auto* s = static_cast<stream*>(cls);
+  if (s->owner->closing.load()) return MHD_CONTENT_READER_END_OF_STREAM;
   auto n = s->w->read(buf, max, [s] {
     s->owner->suspended++;
     MHD_suspend_connection(s->conn);
@@ -277,7 +281,7 @@ MHD_Result api_listener::impl::on_access(void* cls, MHD_Connection* c, const cha
   }
   if (p->answered) return MHD_YES;
   int latency = self->faults.latency_ms.load();
-  if (latency > 0 && !p->delayed) { // park the request; the ticker resumes it when due
+  if (latency > 0 && !p->delayed && !self->closing.load()) { // park; the ticker resumes it
     p->delayed = true;
     std::lock_guard g{self->delay_m};
     self->delayed.emplace_back(clock::now() + std::chrono::milliseconds(latency), c);
@@ -332,6 +336,7 @@ net::result<void> api_listener::impl::open(std::uint16_t port) {
                            " (address in use or TLS setup failed)");
   const auto* info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   bound_port = info != nullptr ? info->port : port;
+  closing = false;
   daemon = d;
   return net::ok();
 }
@@ -340,7 +345,9 @@ void api_listener::impl::close() {
   // Every suspended connection must be resumed before the daemon stops
   // (libmicrohttpd aborts otherwise). Requests keep arriving meanwhile on open
   // connections — a delayed one parks, a watch starts and parks — so closing
-  // and resuming repeat until nothing is suspended, not once.
+  // and resuming repeat until nothing is suspended, not once; and from now on
+  // nothing parks, so none is suspended again before the daemon stops.
+  closing = true;
   auto drain = [this] {
     std::vector<std::shared_ptr<watcher>> open_streams;
     {
