@@ -9,8 +9,11 @@
 //  - one Lease per VIP (`kvip-vip-<address>`), written only when this node's
 //    claim is confirmed, with the claim's term in the `kvip.io/term`
 //    annotation (a Lease with a higher term names the legitimate holder);
-//  - one node Lease (`kvip-node-<node>`), renewed every retry period: the
-//    only steady-state API write, whatever the number of VIPs.
+//  - for a Service IP also its Services' kube-vip Lease (`kubevip-<service>`
+//    in their namespace, or kube-vip.io/leaseName), naming the owner, written
+//    on a change of owner only;
+//  - one node Lease (`kvip-node-<node>`), renewed every node_lease_period
+//    (10 s): the only steady-state API write, whatever the number of VIPs.
 // Neither is awaited: the API server may be down and ownership continues on
 // gossip; failed writes are retried every retry period until they land.
 //
@@ -61,6 +64,11 @@ struct gossip_options {
   std::string lease_namespace = "kube-system";
   std::chrono::milliseconds lease_duration{15000};
   std::chrono::milliseconds retry_period{2000};
+  /// This node's Lease: a record for people and tools (liveness is gossip's
+  /// business; the 60 ms fence never waits on it), renewed as the kubelet
+  /// renews its node Lease, so 5 nodes cost 0.5 writes/s.
+  std::chrono::milliseconds node_lease_period{10000};
+  std::chrono::milliseconds node_lease_duration{40000};
   std::chrono::milliseconds request_timeout{5000};
   std::shared_ptr<const directory> siblings;
   std::shared_ptr<net::l2::answer_table> answers;

@@ -48,11 +48,15 @@ void apply_vips(pointer self) {
   if (!st.owners) return;
   std::vector<gs::vip_spec> specs;
   for (const auto& v : st.opts.vips)
-    specs.push_back({v.address, std::nullopt});
+    specs.push_back({v.address, std::nullopt, ""});
   for (const auto& ip : st.service_ips) {
     if (is_control_plane_vip(st, ip.address)) continue; // the control-plane VIP: any eligible node
-    specs.push_back({ip.address, ip.any_node ? std::nullopt
-                                             : std::optional<std::vector<std::string>>{ip.nodes}});
+    // Ranked by the IP's kube-vip Lease: IPs recorded on one Lease
+    // (kube-vip.io/leaseName shared by Services) share an owner, as they
+    // share one election under kube-vip.
+    specs.push_back({ip.address,
+                     ip.any_node ? std::nullopt : std::optional<std::vector<std::string>>{ip.nodes},
+                     ip.lease_name.empty() ? "" : ip.lease_namespace + "/" + ip.lease_name});
   }
   run_ownership(self, st.owners->set_vip_specs(now(self), specs));
 }
@@ -167,6 +171,7 @@ void on_service_ips(pointer self, const msg::service_ips& ips) {
   st.labels_dirty = true;
   hold_vips(self);  // on lo before this node may answer for them
   apply_vips(self); // no-op until the cluster key arrived
+  record_service_leases(self, before);
   // Services added to (or changed on) an IP this node already owns.
   for (const auto& ip : st.service_ips) {
     auto old = std::find_if(before.begin(), before.end(),

@@ -42,8 +42,17 @@ using impl = msg::elector_actor::extend<
     caf::reacts_to<msg::lease_tick>, caf::reacts_to<msg::gossip_peers>,
     caf::reacts_to<msg::gossip_key_reply>, caf::reacts_to<msg::service_ips>>;
 
-/// One VIP Lease write in progress or wanted.
+/// One Lease write in progress or wanted: the VIP's own record
+/// (kvip-vip-<address>, `fencing`: a holder in a higher term is the
+/// legitimate owner and this node stops) or, for a Service IP, the kube-vip
+/// Lease of its Services (kubevip-<service> in the Service's namespace, or
+/// kube-vip.io/leaseName), kept so that what reads kube-vip's Leases finds
+/// the owner (a holder in a higher term only ends this node's writing).
 struct lease_job {
+  std::string ns;
+  std::string name;
+  std::string vip;     ///< the VIP whose owner it records
+  bool fencing = true; ///< the VIP's own record (see above)
   std::string holder;
   std::uint64_t term = 0;
   bool busy = false;    ///< a request is in flight
@@ -117,7 +126,7 @@ struct state {
   std::uint64_t timer_generation = 0;
 
   // Leases
-  std::map<std::string, lease_job> vip_leases;
+  std::map<std::string, lease_job> lease_jobs; ///< by "namespace/name"
   std::size_t vip_writes_in_flight = 0;
   bool vip_writes_pumping = false;
   /// VIP Leases (by Lease name) from the latest list, for pending writes:
@@ -126,6 +135,7 @@ struct state {
   bool lease_list_busy = false;   ///< one list in flight at most
   boost::json::object node_lease; ///< as last read or written
   bool node_lease_busy = false;
+  time_point node_lease_at{}; ///< when it was last written
 
   caf::actor_addr held_by; ///< the responder incarnation that holds the VIPs
 
@@ -201,8 +211,14 @@ void carrier_changed(pointer self, bool up);
 void nodes_listed(pointer self, const std::vector<msg::gossip_peer_info>& peers);
 
 // gossip_leases.cpp
+/// This node's claim of `vip` in `term` is confirmed (`holder` is this
+/// node): its Lease, and for a Service IP its Services' kube-vip Lease, are
+/// to name it (written when they name another holder).
 void write_vip_lease(pointer self, const std::string& vip, const std::string& holder,
                      std::uint64_t term);
+/// The Service IPs changed (`before` -> st.service_ips): an IP this node
+/// answers for whose kube-vip Lease is a new one gets it written.
+void record_service_leases(pointer self, const std::vector<msg::service_ip>& before);
 void on_lease_tick(pointer self);
 
 } // namespace kvip::gossip_actor

@@ -23,8 +23,8 @@ constexpr key_info table[] = {
     {"kube-vip.io/serviceVLAN", A, "R", later, "VLAN/macvlan",
      "VLAN subinterface `parent.id` (eth0.200) created for the VIP"},
     {"kube-vip.io/leaseName", A, "R", now, "",
-     "custom per-Service Lease (`name` or `ns/name`), shared by Services that name it; "
-     "Cluster policy only"},
+     "custom per-Service Lease (`name` or `ns/name`), shared by Services that name it "
+     "(with gossip: their addresses share an owner, whom it names); Cluster policy only"},
     {"kube-vip.io/forcePerServiceElection", A, "R", now, "",
      "`true`: per-Service election under per_service_election_on_demand"},
     {"kube-vip.io/allow-reconcile-without-endpoints", A, "R", now, "",

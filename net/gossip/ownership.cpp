@@ -55,9 +55,15 @@ bool ownership::may_claim(time_point now, const vip_entry& e) const {
   return owner_silent(now, e.owner);
 }
 
+const std::string& ownership::rank_key_of(const std::string& vip) const {
+  auto it = vips_.find(vip);
+  return it == vips_.end() || it->second.rank_key.empty() ? vip : it->second.rank_key;
+}
+
 bool ownership::outranks(const std::string& vip, const std::string& a, const std::string& b) const {
-  auto wa = rendezvous_weight(vip, a);
-  auto wb = rendezvous_weight(vip, b);
+  const auto& key = rank_key_of(vip);
+  auto wa = rendezvous_weight(key, a);
+  auto wb = rendezvous_weight(key, b);
   return wa != wb ? wa > wb : a < b;
 }
 
@@ -225,7 +231,7 @@ void ownership::decide_one(time_point now, const std::string& vip, vip_entry& e,
   if (!e.owner.empty() &&
       std::find(candidates->begin(), candidates->end(), e.owner) != candidates->end())
     current = e.owner;
-  auto chosen = choose_owner(vip, *candidates, current);
+  auto chosen = choose_owner(e.rank_key.empty() ? vip : e.rank_key, *candidates, current);
   if (chosen && *chosen == cfg_.self) {
     auto st = e.own->current();
     if (!e.claiming && (st == fence::state::idle || st == fence::state::fenced) &&
@@ -249,9 +255,10 @@ std::vector<ownership_effect> ownership::set_vips(time_point now,
 std::vector<ownership_effect> ownership::set_vip_specs(time_point now,
                                                        const std::vector<vip_spec>& vips) {
   effects out;
-  std::map<std::string, std::optional<std::vector<std::string>>> wanted;
+  std::map<std::string, std::pair<std::optional<std::vector<std::string>>, std::string>> wanted;
   for (const auto& v : vips) {
-    auto& allowed = wanted[v.vip] = v.nodes;
+    wanted[v.vip].second = v.rank_key;
+    auto& allowed = wanted[v.vip].first = v.nodes;
     if (allowed) {
       std::sort(allowed->begin(), allowed->end());
       allowed->erase(std::unique(allowed->begin(), allowed->end()), allowed->end());
@@ -269,9 +276,10 @@ std::vector<ownership_effect> ownership::set_vip_specs(time_point now,
     digests_.clear();
     it = vips_.erase(it);
   }
-  for (const auto& [vip, allowed] : wanted) {
+  for (const auto& [vip, spec] : wanted) {
     auto& e = vips_[vip];
-    e.allowed = allowed;
+    e.allowed = spec.first;
+    e.rank_key = spec.second;
     if (e.own) continue;
     e.own.emplace(cfg_.self, vip, cfg_.fence);
     if (stopping_) e.own->stop_requested(now);

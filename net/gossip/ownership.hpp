@@ -117,6 +117,12 @@ struct vip_claim {
 struct vip_spec {
   std::string vip;
   std::optional<std::vector<std::string>> nodes;
+  /// What the rendezvous ranking hashes ("" = the VIP). VIPs with one key
+  /// rank the nodes alike, so they share an owner whenever they share
+  /// eligible nodes: Service IPs recorded on one kube-vip Lease
+  /// (kube-vip.io/leaseName on several Services) stay together, as they do
+  /// under kube-vip's one election per Lease.
+  std::string rank_key;
   bool operator==(const vip_spec&) const = default;
 };
 
@@ -268,6 +274,7 @@ private:
     bool owner_answers = false;
     /// The nodes allowed to own it, sorted (nullopt: every eligible node).
     std::optional<std::vector<std::string>> allowed;
+    std::string rank_key; ///< vip_spec::rank_key ("" = the VIP)
     /// A view naming another node that has not said it answers: since when
     /// (epoch: not pending), and when this node next asks that node
     /// (ownership_claims.cpp, "owner query").
@@ -293,6 +300,8 @@ private:
   bool may_claim(time_point now, const vip_entry& e) const;
   bool agrees(time_point now, const vip_entry& e, const vip_claim& c) const;
   bool outranks(const std::string& vip, const std::string& a, const std::string& b) const;
+  /// What the ranking hashes for `vip` (its rank key, or the VIP itself).
+  const std::string& rank_key_of(const std::string& vip) const;
   std::vector<std::string> eligible_nodes() const;
   vip_claim view_of(const std::string& vip, const vip_entry& e) const;
   void set_view(const std::string& vip, vip_entry& e, const std::string& owner, std::uint64_t term,

@@ -53,6 +53,8 @@ inline std::string address_of(const std::string& node) {
 struct fixture {
   /// Siblings every started node sees (none by default).
   std::shared_ptr<kvip::directory> siblings;
+  /// Applied to every node's options just before it starts.
+  std::function<void(kvip::gossip_options&)> tweak;
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
@@ -84,6 +86,7 @@ struct fixture {
     o.siblings = siblings;
     o.retry_period = 500ms;
     o.request_timeout = 200ms;
+    if (tweak) tweak(o);
     auto& reg = *(regs[name] = std::make_unique<kvip::net::telemetry::registry>());
     nodes[name] = kvip::spawn_gossip(self.ptr(), o, reg);
     if (with_key) send_key(name);

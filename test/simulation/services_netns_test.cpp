@@ -13,7 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "k8s/client.hpp"
 #include "k8s/object_view.hpp"
+#include "k8s/resource.hpp"
 #include "net/wait.hpp"
 #include "simulation/arp_sweeper.hpp"
 #include "simulation/lab_services.hpp"
@@ -402,6 +404,38 @@ TEST_F(NetnsServices, ManyServicesCreatedAtOnceEachAnswerFromOneNode) {
     std::printf("created -> answering: p50 %.1f ms, max %.1f ms over %zu Services\n",
                 static_cast<double>(lag[lag.size() / 2]) / 1000.0,
                 static_cast<double>(lag.back()) / 1000.0, lag.size());
+}
+
+// kube-vip's Lease names in gossip mode: the owner of a Service IP is named
+// on the Service's Lease (kubevip-<service> in its namespace), and Services
+// that name one Lease with kube-vip.io/leaseName share one owner, as they
+// share one election under kube-vip, whose Lease names that owner.
+TEST_F(NetnsServices, OwnersAreOnKubeVipLeasesAndOneLeaseNameKeepsServicesTogether) {
+  auto a = svc("lab-lease-a", {"10.99.0.119"});
+  auto b = svc("lab-lease-b", {"10.99.0.120"});
+  a.annotations["kube-vip.io/leaseName"] = "lab-shared";
+  b.annotations["kube-vip.io/leaseName"] = "lab-shared";
+  ASSERT_NO_FATAL_FAILURE(create(a));
+  ASSERT_NO_FATAL_FAILURE(create(b));
+  ASSERT_NO_FATAL_FAILURE(create(svc("lab-lease-c", {"10.99.0.121"})));
+  int oa = owner("10.99.0.119");
+  int ob = owner("10.99.0.120");
+  int oc = owner("10.99.0.121");
+  ASSERT_GE(oa, 0);
+  ASSERT_GE(oc, 0);
+  EXPECT_EQ(ob, oa) << "Services on one leaseName have different owners";
+  auto holder = [&](const std::string& name) {
+    std::string h;
+    api().run([&](kvip::k8s::client& cl) {
+      if (auto l = cl.get(kvip::k8s::resources::leases, "default", name))
+        h = kvip::k8s::jsonpath::str(*l, {"spec", "holderIdentity"});
+    });
+    return h;
+  };
+  EXPECT_TRUE(eventually([&] { return holder("lab-shared") == node_name(oa); }, 5s))
+      << holder("lab-shared");
+  EXPECT_TRUE(eventually([&] { return holder("kubevip-lab-lease-c") == node_name(oc); }, 5s))
+      << holder("kubevip-lab-lease-c");
 }
 
 // Last: it restarts a node.

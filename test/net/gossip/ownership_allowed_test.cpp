@@ -4,17 +4,20 @@
 // (every send_claims is delivered at once and answered); the checks: only an
 // allowed node claims, the VIP follows the allowed set when it changes (the
 // old owner gives it up before the new one claims), and an empty set leaves
-// the VIP unowned. Holds and timing are the other tests' business.
+// the VIP unowned; VIPs with one rank key (Services on one kube-vip Lease)
+// share their owner. Holds and timing are the other tests' business.
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "net/gossip/ownership.hpp"
+#include "net/gossip/ranking.hpp"
 #include "test/net/gossip/ownership_rows.hpp"
 #include "test/net/gossip/table_timing.hpp"
 
@@ -46,6 +49,13 @@ public:
       run(name, o->set_vip_specs(at(t), {{V, nodes}}));
     tick(t);
   }
+  /// Every node learns these VIPs at `t`.
+  void serve(long t, const std::vector<vip_spec>& specs) {
+    now_ = t;
+    for (auto& [name, o] : nodes_)
+      run(name, o->set_vip_specs(at(t), specs));
+    tick(t);
+  }
   void tick(long t) {
     now_ = t;
     for (auto& [name, o] : nodes_)
@@ -57,6 +67,13 @@ public:
     std::vector<std::string> out;
     for (const auto& [name, o] : nodes_)
       if (o->may_answer(V, at(now_))) out.push_back(name);
+    return out;
+  }
+  /// The nodes that may answer for `vip` now.
+  std::vector<std::string> answering(const std::string& vip) const {
+    std::vector<std::string> out;
+    for (const auto& [name, o] : nodes_)
+      if (o->may_answer(vip, at(now_))) out.push_back(name);
     return out;
   }
   std::size_t max_answering = 0; ///< the most nodes answering at once, ever
@@ -135,6 +152,41 @@ TEST(OwnershipAllowed, AnOwnerStillAllowedKeepsTheVipWhenOthersJoinTheSet) {
   t.allow(220, std::vector<std::string>{"a", "b", "c"}); // no failback churn
   EXPECT_EQ(t.of("a"), state::owning);
   EXPECT_EQ(t.answering(), (std::vector<std::string>{"a"}));
+}
+
+// Twelve Service IPs: each ranked by its own address they spread over the
+// three nodes; all given one rank key (kube-vip.io/leaseName on their
+// Services), they all go to the node that key ranks first.
+TEST(OwnershipAllowed, VipsWithOneRankKeyShareTheOwnerTheKeyRanksFirst) {
+  std::vector<std::string> ips;
+  for (int i = 1; i <= 12; ++i)
+    ips.push_back("10.0.0." + std::to_string(i));
+  auto owners = [&](const trio& t) {
+    std::set<std::string> out;
+    for (const auto& ip : ips) {
+      auto a = t.answering(ip);
+      EXPECT_EQ(a.size(), 1U) << ip;
+      if (!a.empty()) out.insert(a.front());
+    }
+    return out;
+  };
+  trio spread;
+  std::vector<vip_spec> own_keys;
+  for (const auto& ip : ips)
+    own_keys.push_back({ip, std::nullopt, ""});
+  spread.serve(0, own_keys);
+  spread.tick(200);
+  EXPECT_GT(owners(spread).size(), 1U);
+
+  trio grouped;
+  std::vector<vip_spec> one_key;
+  for (const auto& ip : ips)
+    one_key.push_back({ip, std::nullopt, "default/shared-lease"});
+  grouped.serve(0, one_key);
+  grouped.tick(200);
+  auto first = choose_owner("default/shared-lease", {"a", "b", "c"}, std::nullopt);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(owners(grouped), (std::set<std::string>{*first}));
 }
 
 } // namespace
