@@ -243,11 +243,13 @@ void run_ownership(pointer self, std::vector<gs::ownership_effect> effects) {
         if (e.until == time_point{} && st.stopping)
           st.opts.answers->handed_over(*ip, now(self), handover_linger);
         else
-          st.opts.answers->set(*ip, e.until, true);
+          st.opts.answers->set(*ip, e.until, !e.quiet);
       }
       if (e.until == time_point{}) {
-        spdlog::info("gossip: stopped answering for {}", e.vip);
+        spdlog::debug("gossip: stopped answering for {}", e.vip); // the fence logs why
         if (record_answering(st, e.vip, false)) flush_conntrack(self, e.vip, false);
+      } else if (e.quiet) { // claimed back after a lapse: answering again, no announcement
+        if (record_answering(st, e.vip, true)) flush_conntrack(self, e.vip, true);
       }
       break;
     case gs::ownership_effect::kind::announce: {

@@ -350,8 +350,29 @@ void record_service_leases(pointer self, const std::vector<msg::service_ip>& bef
   }
 }
 
+/// Lapsed holds since the last tick: one line and a counter, however many.
+void report_lapses(state& st) {
+  if (!st.owners) return;
+  auto n = st.owners->hold_lapses();
+  if (n == st.lapses_reported) return;
+  auto delta = n - st.lapses_reported;
+  st.lapses_reported = n;
+  st.reg
+      ->counter_family("kvip_gossip_hold_lapses_total",
+                       "Holds of this node that lapsed: no majority acknowledged it within the "
+                       "fence timeout (this node or its peers short of CPU or network); each "
+                       "VIP stops answering until claimed again (gossip mode).",
+                       {"node"})
+      .with({st.opts.node_name})
+      .Increment(static_cast<double>(delta));
+  spdlog::warn("gossip: {} hold(s) lapsed in the last {} ms (acknowledgements later than the "
+               "{} ms fence)",
+               delta, st.opts.retry_period.count(), st.opts.fence.fence_timeout.count());
+}
+
 void on_lease_tick(pointer self) {
   auto& st = self->state;
+  report_lapses(st);
   if (!st.members) return;
   renew_node_lease(self);
   double pending = 0;

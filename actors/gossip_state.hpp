@@ -135,7 +135,8 @@ struct state {
   bool lease_list_busy = false;   ///< one list in flight at most
   boost::json::object node_lease; ///< as last read or written
   bool node_lease_busy = false;
-  time_point node_lease_at{}; ///< when it was last written
+  time_point node_lease_at{};        ///< when it was last written
+  std::uint64_t lapses_reported = 0; ///< ownership's hold_lapses() at the last lease tick
 
   caf::actor_addr held_by; ///< the responder incarnation that holds the VIPs
 

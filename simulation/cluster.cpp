@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include <boost/json.hpp>
@@ -28,6 +29,13 @@ net::result<std::unique_ptr<cluster>> cluster::create(const cluster_options& opt
     if (!::mkdtemp(tmpl)) return net::make_error("cannot create a work directory in /tmp", errno);
     c->workdir_ = tmpl;
     c->own_workdir_ = true;
+  } else {
+    // A --workdir that does not exist yet is made (it was left to the API
+    // server's log redirection, which failed with only "No such file").
+    std::error_code ec;
+    std::filesystem::create_directories(c->workdir_, ec);
+    if (ec)
+      return net::make_error("--workdir " + c->workdir_ + ": cannot create it: " + ec.message());
   }
   auto built = lab::create({.nodes = opts.nodes});
   if (!built) return built.err();

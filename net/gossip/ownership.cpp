@@ -97,6 +97,7 @@ void ownership::set_view(const std::string& vip, vip_entry& e, const std::string
                 e.owner.empty() ? "none" : e.owner, e.term, owner.empty() ? "none" : owner, term,
                 why);
   if (!e.owner.empty() && e.owner != cfg_.self) e.prev_owner = e.owner;
+  if (owner != cfg_.self) e.self_announced = false; // another node, or nobody, may have answered
   if (e.announced) own_changed_ = true;
   e.owner = owner;
   e.term = term;
@@ -174,11 +175,15 @@ void ownership::apply(const std::string& vip, vip_entry& e, const std::vector<fe
     switch (f) {
     case fence_effect::start_answering: // the own set changes in try_confirm
       e.answering_until = e.own->deadline();
-      out.push_back(
-          {.what = ownership_effect::kind::answer, .vip = vip, .until = e.answering_until});
-      out.push_back({.what = ownership_effect::kind::announce, .vip = vip});
+      out.push_back({.what = ownership_effect::kind::answer,
+                     .vip = vip,
+                     .until = e.answering_until,
+                     .quiet = e.self_announced});
+      if (!e.self_announced) out.push_back({.what = ownership_effect::kind::announce, .vip = vip});
+      e.self_announced = true;
       break;
     case fence_effect::stop_answering: // the own set keeps it (see the header)
+      if (e.own->current() == fence::state::fenced) ++hold_lapses_;
       e.answering_until = {};
       out.push_back({.what = ownership_effect::kind::answer, .vip = vip});
       break;
@@ -227,11 +232,9 @@ void ownership::decide_one(time_point now, const std::string& vip, vip_entry& e,
                           std::back_inserter(allowed_here));
     candidates = &allowed_here;
   }
-  std::optional<std::string> current;
-  if (!e.owner.empty() &&
-      std::find(candidates->begin(), candidates->end(), e.owner) != candidates->end())
-    current = e.owner;
-  auto chosen = choose_owner(e.rank_key.empty() ? vip : e.rank_key, *candidates, current);
+  // No copies: this runs for every VIP on every frame and tick.
+  const auto* chosen = choose_owner_in(e.rank_key.empty() ? vip : e.rank_key, *candidates,
+                                       e.owner.empty() ? nullptr : &e.owner);
   if (chosen && *chosen == cfg_.self) {
     auto st = e.own->current();
     if (!e.claiming && (st == fence::state::idle || st == fence::state::fenced) &&
@@ -240,7 +243,8 @@ void ownership::decide_one(time_point now, const std::string& vip, vip_entry& e,
     return;
   }
   if ((holds(e) || e.claiming) && e.own->current() != fence::state::releasing)
-    abandon(now, vip, e, chosen.value_or(""), e.term, "decided another owner", out);
+    abandon(now, vip, e, chosen ? std::string{*chosen} : std::string{}, e.term,
+            "decided another owner", out);
 }
 
 std::vector<ownership_effect> ownership::set_vips(time_point now,

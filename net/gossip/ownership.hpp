@@ -151,7 +151,8 @@ struct ownership_config {
 struct ownership_effect {
   enum class kind {
     answer,      ///< answer ARP/NDP for `vip` strictly before `until` (until == {}: stop)
-    announce,    ///< send gratuitous announcements for `vip` now (it just started answering)
+    announce,    ///< send gratuitous announcements for `vip` now (it just started answering,
+                 ///< and another node or nobody had it since this node last announced it)
     write_lease, ///< record `holder` (term `term`) in the VIP's Lease; never awaited
     send_claims, ///< send `claims` to member `to` in a frame of their own
     arm_timer,   ///< call tick(at) then (supersedes earlier timers)
@@ -164,6 +165,9 @@ struct ownership_effect {
   std::string to;
   std::vector<vip_claim> claims;
   time_point at{};
+  /// answer, starting: no announce follows (a lapsed hold claimed back with
+  /// nobody in between), so answer requests at once instead of after it.
+  bool quiet = false;
   bool operator==(const ownership_effect&) const = default;
 };
 
@@ -244,6 +248,8 @@ public:
   std::map<std::string, time_point> echoing_members() const;
   /// The answer table: per answering VIP, until when (fence::may_answer).
   bool may_answer(const std::string& vip, time_point now) const;
+  /// Holds of this node that lapsed (deadline passed while owning) so far.
+  std::uint64_t hold_lapses() const { return hold_lapses_; }
   /// The earliest deadline, after `now`, of the VIPs this node answers for
   /// (nullopt: it answers for none); no allocation (the owner's hold refresh
   /// asks after every change of a deadline).
@@ -267,6 +273,13 @@ private:
     /// members it answers: in the own set (digest_for(self)) until the view
     /// changes, also while its fence has lapsed (the members still name it).
     bool announced = false;
+    /// This node's latest announcement (gratuitous ARP / unsolicited NA) is
+    /// still the network's latest word on the VIP: no other node has owned
+    /// it in the view since. A hold that lapsed under load and is claimed
+    /// again then answers without announcing again: the neighbours' caches
+    /// already name this node, and at 1000 VIPs a load-driven lapse of
+    /// every hold turned into a thousand announcements (more load).
+    bool self_announced = false;
     /// The own-set version from which it is announced.
     std::uint64_t own_since = 0;
     /// The view's owner (another node) told this node it answers for the VIP
@@ -362,6 +375,7 @@ private:
   std::map<std::string, std::vector<vip_claim>> outbox_; ///< claims to send, by member
   time_point armed_{};
   bool self_eligible_ = false;
+  std::uint64_t hold_lapses_ = 0;
   bool stopping_ = false;
 };
 

@@ -62,6 +62,23 @@ std::optional<std::string> choose_owner(std::string_view vip,
   return ranked.front();
 }
 
+const std::string* choose_owner_in(std::string_view vip, const std::vector<std::string>& eligible,
+                                   const std::string* current_owner) {
+  if (current_owner &&
+      std::find(eligible.begin(), eligible.end(), *current_owner) != eligible.end())
+    return current_owner;
+  const std::string* best = nullptr;
+  std::uint64_t best_weight = 0;
+  for (const auto& node : eligible) {
+    auto w = rendezvous_weight(vip, node);
+    if (!best || w > best_weight || (w == best_weight && node < *best)) {
+      best = &node;
+      best_weight = w;
+    }
+  }
+  return best;
+}
+
 std::optional<std::string> successor(std::string_view vip, const std::vector<std::string>& eligible,
                                      std::string_view owner) {
   for (auto& node : rank(vip, eligible))

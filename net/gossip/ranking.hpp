@@ -49,6 +49,12 @@ std::optional<std::string> choose_owner(std::string_view vip,
                                         const std::vector<std::string>& eligible,
                                         const std::optional<std::string>& current_owner);
 
+/// choose_owner without copies, for the per-event decision over every VIP:
+/// a pointer to `current_owner` or into `eligible` (nullptr: none eligible).
+/// `eligible` must be free of duplicates (ties by weight break by name).
+const std::string* choose_owner_in(std::string_view vip, const std::vector<std::string>& eligible,
+                                   const std::string* current_owner);
+
 /// The node that takes over from `owner` if it is lost: the best-ranked
 /// eligible node other than `owner` (the make-before-break successor on a
 /// graceful stop); nullopt when there is none.

@@ -232,3 +232,62 @@ TEST(OwnershipHold, AMemberWhoseDigestStaysDifferentGetsEveryHeldClaimWithBackof
 }
 
 } // namespace
+
+namespace {
+
+bool announces(const std::vector<ownership_effect>& fx, const std::string& vip) {
+  for (const auto& e : fx)
+    if (e.what == ownership_effect::kind::announce && e.vip == vip) return true;
+  return false;
+}
+
+/// The answer effect that starts answering `vip`, if any.
+const ownership_effect* starts_answering(const std::vector<ownership_effect>& fx,
+                                         const std::string& vip) {
+  for (const auto& e : fx)
+    if (e.what == ownership_effect::kind::answer && e.vip == vip && e.until != time_point{})
+      return &e;
+  return nullptr;
+}
+
+} // namespace
+
+// A hold that lapsed (echoes late under load) and is claimed again answers
+// without a second gratuitous announcement: nobody else owned the VIP in
+// between, so the neighbours' caches still name this node. Once another node
+// has owned it, claiming it back announces again.
+TEST(OwnershipHold, AReclaimAfterALapseAnnouncesOnlyWhenAnotherNodeOwnedItSince) {
+  ownership o{{"a", table_timing()}, at(0)};
+  o.members_changed(at(0), {{"b", true, false, false}, {"c", true, false, false}});
+  o.self_eligible(at(0), true);
+  o.set_vips(at(0), {V1});
+  o.tick(at(200));
+  auto first = o.answers_received(at(201), "b", {{V1, "a", 1, false}}, at(200));
+  ASSERT_TRUE(starts_answering(first, V1));
+  EXPECT_TRUE(announces(first, V1)) << "the first confirmation announces";
+  EXPECT_FALSE(starts_answering(first, V1)->quiet) << "answered once announced";
+
+  o.tick(at(300)); // no echo: the hold lapses at 300 and a claims again (term 2)
+  ASSERT_FALSE(o.may_answer(V1, at(300)));
+  EXPECT_EQ(o.hold_lapses(), 1U);
+  o.tick(at(301));
+  ASSERT_EQ(o.status().front().term, 2U);
+  auto again = o.answers_received(at(302), "b", {{V1, "a", 2, false}}, at(301));
+  ASSERT_TRUE(starts_answering(again, V1));
+  EXPECT_FALSE(announces(again, V1)) << "reclaimed with nobody in between: no announcement";
+  EXPECT_TRUE(starts_answering(again, V1)->quiet) << "so it answers at once";
+
+  // b owns V1 in term 5 (b is eligible now and answers), then b is gone: a
+  // claims V1 back and must announce (the caches name b).
+  o.members_changed(at(310), {{"b", true, true, false}, {"c", true, false, false}});
+  o.answers_received(at(311), "b", {{V1, "b", 5, true}}, at(310));
+  ASSERT_EQ(o.status().front().owner, "b");
+  o.members_changed(at(320), {{"b", false, false, true}, {"c", true, false, false}});
+  o.tick(at(321));
+  ASSERT_EQ(o.status().front().owner, "a");
+  auto term = o.status().front().term;
+  auto back = o.answers_received(at(322), "c", {{V1, "a", term, false}}, at(321));
+  ASSERT_TRUE(starts_answering(back, V1));
+  EXPECT_TRUE(announces(back, V1)) << "b owned it in between: announce";
+  EXPECT_FALSE(starts_answering(back, V1)->quiet);
+}

@@ -146,4 +146,25 @@ TEST(GossipRanking, SuccessorMatchesFailover) {
   }
 }
 
+// The copy-free choice the per-event decision uses picks what choose_owner
+// picks: sticky to an eligible current owner, else the top-ranked node.
+TEST(GossipRanking, CopyFreeChoiceMatchesChooseOwner) {
+  const std::vector<std::string> all{"a", "b", "c", "d", "e"};
+  for (int i = 0; i < 200; ++i) {
+    auto v = "10.1." + std::to_string(i / 50) + "." + std::to_string(i % 50);
+    std::vector<std::string> some(all.begin(), all.begin() + 1 + i % 5);
+    for (const std::string* current :
+         {static_cast<const std::string*>(nullptr), &all[1], &all[4]}) {
+      auto expect = choose_owner(
+          v, some, current ? std::optional<std::string>{*current} : std::optional<std::string>{});
+      const auto* got = choose_owner_in(v, some, current);
+      ASSERT_EQ(got != nullptr, expect.has_value()) << v;
+      if (got) {
+        EXPECT_EQ(*got, *expect) << v;
+      }
+    }
+  }
+  EXPECT_EQ(choose_owner_in("10.1.0.1", {}, nullptr), nullptr);
+}
+
 } // namespace
