@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <iostream>
+#include <malloc.h>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/memory_keeper.hpp"
 #include "actors/node.hpp"
 #include "actors/plan.hpp"
 #include "actors/tracing.hpp"
@@ -187,6 +189,9 @@ int run_manager(const std::map<std::string, std::string>& flags) {
       .with({kvip::net::version_string, kvip::net::build_revision, cfg.node_name})
       .Set(1);
 
+  // Two malloc arenas for every thread (before any starts; memory_keeper.hpp).
+  ::mallopt(M_ARENA_MAX, kvip::malloc_arenas);
+
   // Block the handled signals before CAF starts its threads.
   sigset_t sigs = handled_signals();
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
@@ -200,6 +205,17 @@ int run_manager(const std::map<std::string, std::string>& flags) {
       std::fprintf(stderr, "  %s\n", p.c_str());
     return 2;
   }
+
+  // Whatever the configuration: the heap's housekeeping (memory_keeper.hpp).
+  kvip::memory_keeper_options mopts;
+  mopts.node_name = cfg.node_name;
+  plan.children.push_back(
+      {"memory_keeper",
+       [mopts, &reg](caf::local_actor* parent, std::shared_ptr<const kvip::directory>) {
+         return caf::actor_cast<kvip::msg::child_actor>(
+             kvip::spawn_memory_keeper(parent, mopts, reg));
+       },
+       kvip::restart_policy::permanent, kvip::sibling_role::none});
 
   spdlog::info("kvip {} starting on node {}", kvip::net::version_string, cfg.node_name);
   for (const auto& n : plan.notes)
