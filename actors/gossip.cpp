@@ -163,6 +163,11 @@ void rearm(pointer self) {
   msg::gossip_tick t;
   t.generation = ++st.timer_generation;
   auto delay = std::max(at - now(self), time_point::duration::zero());
+  if (st.alarm) { // the I/O thread sends it too, on time (io_alarm)
+    std::lock_guard lock{st.alarm->mu};
+    st.alarm->due = std::chrono::steady_clock::now() + delay;
+    st.alarm->generation = t.generation;
+  }
   tell_after(self, caf::actor_cast<impl>(self), delay, t);
 }
 

@@ -68,8 +68,25 @@ void add_neighbours(net::netlink::socket* nl, msg::gossip_io_batch& batch) {
   }
 }
 
+/// How long the I/O thread may poll: 5 ms, or until the armed tick is due
+/// (sent from here when it is: io_alarm).
+std::chrono::milliseconds poll_budget(io_alarm& alarm, impl& handle) {
+  using namespace std::chrono;
+  auto t = steady_clock::now();
+  std::lock_guard lock{alarm.mu};
+  if (alarm.due == steady_clock::time_point{}) return milliseconds{5};
+  if (t >= alarm.due) {
+    msg::gossip_tick tick;
+    tick.generation = alarm.generation;
+    alarm.due = {};
+    tell_anon(handle, tick);
+    return milliseconds{5};
+  }
+  return std::min(milliseconds{5}, ceil<milliseconds>(alarm.due - t));
+}
+
 void io_loop(std::shared_ptr<gs::transport> tx, std::shared_ptr<std::atomic<bool>> stop,
-             impl handle, std::string ifname) {
+             std::shared_ptr<io_alarm> alarm, impl handle, std::string ifname) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   bool carrier = has_carrier(fd, ifname);
   auto nl = net::netlink::socket::open();
@@ -80,7 +97,7 @@ void io_loop(std::shared_ptr<gs::transport> tx, std::shared_ptr<std::atomic<bool
       add_neighbours(nl ? nl->get() : nullptr, batch);
       next_neighbours = t + std::chrono::seconds{1};
     }
-    for (auto& e : tx->poll(std::chrono::milliseconds{5}))
+    for (auto& e : tx->poll(poll_budget(*alarm, handle)))
       batch.events.push_back(to_event(std::move(e)));
     if (bool c = has_carrier(fd, ifname); c != carrier) {
       carrier = c;
@@ -202,7 +219,9 @@ void start_io(pointer self) {
   if (!opened) throw std::runtime_error("gossip: " + opened.err().describe());
   st.tx = std::shared_ptr<gs::transport>(std::move(*opened));
   st.io_stop = std::make_shared<std::atomic<bool>>(false);
-  st.io = std::thread{io_loop, st.tx, st.io_stop, caf::actor_cast<impl>(self), st.opts.interface};
+  st.alarm = std::make_shared<io_alarm>();
+  st.io = std::thread{io_loop,          st.tx, st.io_stop, st.alarm, caf::actor_cast<impl>(self),
+                      st.opts.interface};
   spdlog::info("gossip: listening on {}:{}", cfg.bind_address, st.tx->bound_port());
 }
 
