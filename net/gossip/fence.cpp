@@ -46,7 +46,6 @@ void fence::set_state(state next, const std::string& why) {
                                      : spdlog::level::info;
   spdlog::log(level, "gossip: fence {} on {}: {} -> {} ({})", vip_, self_, to_string(state_),
               to_string(next), why);
-  if (next == state::fenced) ++lapses_;
   state_ = next;
 }
 

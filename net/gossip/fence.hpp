@@ -41,7 +41,6 @@
 // successor's notice is lost.
 
 #include <chrono>
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -126,8 +125,6 @@ public:
   /// What the responder asks per request: answering and within the deadline.
   bool may_answer(time_point now) const { return answering() && now < deadline_; }
   time_point deadline() const { return deadline_; }
-  /// How many times a hold lapsed (owning -> fenced) so far.
-  std::uint64_t lapses() const { return lapses_; }
 
 private:
   void set_state(state next, const std::string& why);
@@ -142,7 +139,6 @@ private:
   time_point claimed_at_{}; ///< when the current claim began
   time_point release_at_{}; ///< when a graceful stop began
   bool reclaiming_ = false; ///< claiming since a lapse (fenced -> claiming)
-  std::uint64_t lapses_ = 0;
 };
 
 const char* to_string(fence::state s);
